@@ -1,0 +1,9 @@
+"""neuralzoo: every classical neural network of the lecture, done properly on PyTorch."""
+
+from . import datasets
+from .models import MLP
+from .train import History, fit
+
+__version__ = "0.1.0"
+
+__all__ = ["MLP", "History", "datasets", "fit", "__version__"]

@@ -1,0 +1,231 @@
+"""The ``neuralzoo`` command line: train, eval, sample, tour, reproduce, bench, datasets, report.
+
+Every user mistake (unknown model or dataset, bad config key or type, bad data, a run folder
+that already exists, a checkpoint of another model) ends with one line on stderr saying what
+was expected and what came, and exit code 2. ``--json`` prints exactly one JSON object on
+stdout; progress and tables go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import datasets, models, runs
+from .config import DataConfig, TrainConfig, from_dict, load_toml, parse_overrides
+from .models.base import NotFittedError
+from .train.checkpoint import CheckpointError
+from .train.trainer import TrainingDiverged
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="neuralzoo: the classical neural networks of the lecture, on PyTorch.")
+err = Console(stderr=True)
+out = Console()
+
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotFittedError, TrainingDiverged,
+               CheckpointError)
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
+    columns = columns or list(dict.fromkeys(k for r in rows for k in r))
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*[_fmt(r.get(c)) for c in columns])
+    return table
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+@app.command()
+def train(
+    model: str = typer.Argument(..., help=f"model to train: {', '.join(sorted(models.REGISTRY))}"),
+    data: str = typer.Option(None, "--data", help="dataset (default: digits, or the run's on --resume)"),
+    config: Path = typer.Option(None, "--config", help="TOML file with [model], [train], [data]"),
+    set_: list[str] = typer.Option([], "--set", help="override: key=value or section.key=value"),
+    epochs: int = typer.Option(None, "--epochs"),
+    device: str = typer.Option(None, "--device", help="auto | cpu | cuda"),
+    seed: int = typer.Option(None, "--seed"),
+    out_dir: Path = typer.Option(None, "--out", help="run folder (default runs/<model>-<data>)"),
+    resume: bool = typer.Option(False, "--resume", help="continue the run in --out"),
+    force: bool = typer.Option(False, "--force", help="overwrite an existing run folder"),
+) -> None:
+    """Train MODEL on a dataset; writes a run folder with weights, metrics and report.html."""
+    cls = models.get(model)
+    sections = {"model": cls.Config, "train": TrainConfig, "data": DataConfig}
+    values: dict[str, dict[str, Any]] = {name: {} for name in sections}
+    if resume and out_dir is not None and (out_dir / "config.json").exists():
+        stored = runs.read_config(out_dir)
+        if stored.get("model") != model:
+            raise ValueError(f"{out_dir} holds a {stored.get('model')!r} run: expected {model!r}")
+        values = {"model": stored.get("model_config", {}), "train": stored.get("train", {}),
+                  "data": stored.get("data", {})}
+    if config is not None:
+        for name, table in load_toml(config, tuple(sections)).items():
+            values[name].update(table)
+    for name, table in parse_overrides(set_, sections).items():
+        values[name].update(table)
+    for key, value in (("epochs", epochs), ("device", device), ("seed", seed)):
+        if value is not None:
+            values["train"][key] = value
+    if data is not None:
+        values["data"]["name"] = data
+    data_cfg = from_dict(DataConfig, values["data"], section="data")
+    from_dict(TrainConfig, values["train"], section="train")  # refuse bad keys before loading data
+    run_dir = out_dir or Path("runs") / f"{model}-{data_cfg.name}"
+    summary = runs.train_run(model, model_values=values["model"], train_values=values["train"],
+                             data_cfg=data_cfg, out=run_dir, resume=resume, force=force)
+    report = runs.make_report(run_dir)
+    err.print(_table(f"{model} on {data_cfg.name}", [summary]))
+    err.print(f"run folder: {run_dir}   report: {report}")
+
+
+@app.command(name="eval")
+def eval_(
+    run: Path = typer.Argument(..., help="run folder"),
+    data: str = typer.Option(None, "--data", help="dataset (default: the run's)"),
+    split: str = typer.Option("test", "--split"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object on stdout"),
+) -> None:
+    """Evaluate a trained run: accuracy, error and cross-entropy on a split."""
+    model = runs.load_run(run)
+    data_cfg = runs.run_data_config(run)
+    if data is not None:
+        data_cfg.name = data
+    X, y = runs.load_data(data_cfg, split)
+    result = {"run": str(run), "model": runs.read_config(run)["model"], "data": data_cfg.name,
+              "split": split, "n": len(y), **runs.evaluate(model, X.reshape(len(X), -1), y)}
+    if as_json:
+        print(json.dumps(result))
+    else:
+        out.print(_table(f"eval {run}", [result]))
+
+
+@app.command()
+def sample(
+    run: Path = typer.Argument(..., help="run folder"),
+    n: int = typer.Option(64, "--n", help="how many examples"),
+    out_file: Path = typer.Option(None, "--out", help="PNG file (default RUN/samples.png)"),
+) -> None:
+    """Show what a run produces: for classifiers, test images with their predicted class."""
+    from .report import image_grid_figure, save_figure
+
+    if n < 1:
+        raise ValueError(f"--n must be at least 1, got {n}")
+    model = runs.load_run(run)
+    data_cfg = runs.run_data_config(run)
+    X, y = runs.load_data(data_cfg, "test")
+    X, y = X[:n].reshape(min(n, len(X)), -1), y[:n]
+    pred = model.predict(X).cpu()
+    names = datasets.info(data_cfg.name).class_names
+    titles = [f"{names[int(p)]}" + ("" if p == t else " ✗") for p, t in zip(pred, y)]
+    path = save_figure(image_grid_figure(X.numpy(), titles=titles, ncols=8,
+                                         title="predicted class (✗ = wrong)"),
+                       out_file or Path(run) / "samples.png")
+    err.print(f"wrote {path}")
+
+
+@app.command()
+def tour(
+    data: str = typer.Option("digits", "--data"),
+    out_dir: Path = typer.Option(Path("runs/tour"), "--out"),
+    force: bool = typer.Option(False, "--force", help="overwrite an existing tour folder"),
+    only: list[str] = typer.Option([], "--only", help="run only these models"),
+) -> None:
+    """Every model of the lecture on one dataset (small sizes): a table and one report."""
+    from .tour import run_tour
+
+    rows, report = run_tour(data=data, out=out_dir, force=force, only=only or None)
+    out.print(_table(f"neuralzoo tour on {data}", rows))
+    out.print(f"report: {report}")
+
+
+def _print_result(result: dict[str, Any], as_json: bool, kind: str) -> None:
+    if as_json:
+        print(json.dumps(result))
+        return
+    cols = ["name", "ours", "published" if kind == "reproduce" else "baseline", "ratio",
+            "target", "met"]
+    rows = result["rows"]
+    cols = [c for c in cols if any(c in r for r in rows)]
+    out.print(_table(f"{kind} {result['id']}{' (quick)' if result.get('quick') else ''} "
+                     f"— {result['seconds']:.1f} s", rows, cols))
+
+
+@app.command()
+def reproduce(
+    id_: str = typer.Argument(None, metavar="ID", help="result to reproduce (omit to list)"),
+    quick: bool = typer.Option(False, "--quick", help="a smaller run that takes minutes"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object on stdout"),
+) -> None:
+    """Reproduce a published result and print ours beside the published figure."""
+    from . import reproduce as rep
+
+    if id_ is None:
+        out.print(_table("reproductions", [{"id": k, "what": m.TITLE} for k, m in rep.REGISTRY.items()]))
+        return
+    _print_result(rep.run(id_, quick=quick), as_json, "reproduce")
+
+
+@app.command()
+def bench(
+    name: str = typer.Argument(None, help="benchmark (omit to run all)"),
+    quick: bool = typer.Option(False, "--quick", help="fewer repeats"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object on stdout"),
+) -> None:
+    """Speed against baselines timed in the same process (ratios, not bare times)."""
+    from . import bench as b
+
+    names = [name] if name else list(b.REGISTRY)
+    for n in names:
+        _print_result(b.run(n, quick=quick), as_json, "bench")
+
+
+@app.command(name="datasets")
+def datasets_() -> None:
+    """List the datasets, whether a copy was found, and where."""
+    rows = [{"name": i.name, "found": i.found, "location": i.location or "—",
+             "shape": "x".join(map(str, i.shape)), "classes": i.n_classes,
+             "description": i.description} for i in datasets.available()]
+    out.print(_table("datasets", rows))
+
+
+@app.command()
+def report(run: Path = typer.Argument(..., help="run folder")) -> None:
+    """(Re)write report.html of a run folder."""
+    err.print(f"wrote {runs.make_report(run)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        sys.exit(130)
+    except USER_ERRORS as e:
+        err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except Exception as e:
+        # usage errors of the command-line parser (typer's own, or click's in older typers)
+        if callable(getattr(e, "format_message", None)) and hasattr(e, "exit_code"):
+            if type(e).__name__ != "NoArgsIsHelpError":
+                err.print(f"error: {e.format_message()}", markup=False, highlight=False)
+            sys.exit(2)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

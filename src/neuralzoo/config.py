@@ -1,0 +1,224 @@
+"""Typed configurations: dataclasses, TOML files and ``--set key=value`` overrides.
+
+A run is described by three sections, each a dataclass with a comment per field:
+
+- ``[model]`` — the hyperparameters of the chosen model (its ``Config`` dataclass),
+- ``[train]`` — :class:`TrainConfig`, the options of the one training loop,
+- ``[data]``  — :class:`DataConfig`, which dataset and how it is prepared.
+
+Values are checked against the field types: an unknown key or a value of the wrong type is
+refused with a :class:`ConfigError` that names the valid keys or the expected type.
+
+>>> cfg = from_dict(TrainConfig, {"epochs": 3, "lr": "0.1"})
+Traceback (most recent call last):
+...
+neuralzoo.config.ConfigError: train.lr: expected float, got str '0.1'
+>>> from_dict(TrainConfig, {"epochs": 3, "lr": 0.1}).epochs
+3
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomllib
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A configuration key or value that cannot be used (message names what was expected)."""
+
+
+@dataclass
+class TrainConfig:
+    """Options of :func:`neuralzoo.fit`, the one training loop."""
+
+    epochs: int = 10  # passes over the training data
+    batch_size: int = 64  # examples per gradient step
+    lr: float = 1e-3  # learning rate (initial value when a schedule is used)
+    optimizer: str = "adam"  # "adam" or "sgd"
+    momentum: float = 0.9  # SGD momentum (ignored by Adam)
+    weight_decay: float = 0.0  # L2 penalty added by the optimizer
+    clip_norm: float | None = None  # clip the global gradient norm to this value
+    clip_value: float | None = None  # clip every gradient component to [-v, v]
+    lr_schedule: str = "constant"  # "constant", "step", "exponential" or "cosine"
+    lr_step_size: int = 10  # epochs between decays for the "step" schedule
+    lr_gamma: float = 0.5  # decay factor for "step" and "exponential"
+    val_fraction: float = 0.0  # fraction of the training data held out for validation
+    patience: int | None = None  # early stopping: epochs without improvement of `monitor`
+    monitor: str = "val_loss"  # metric watched by early stopping (minimised if it ends in "loss")
+    seed: int = 0  # seeds initialisation, shuffling, dropout and validation split
+    device: str = "auto"  # "auto", "cpu", "cuda" or "cuda:N"
+    progress: bool = True  # show a progress bar on stderr
+    checkpoint_every: int = 1  # write a checkpoint every N epochs (and at the end)
+
+    def __post_init__(self) -> None:
+        check_choice("train.optimizer", self.optimizer, ("adam", "sgd"))
+        check_choice(
+            "train.lr_schedule", self.lr_schedule, ("constant", "step", "exponential", "cosine")
+        )
+        for name in ("epochs", "batch_size", "checkpoint_every", "lr_step_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"train.{name}: expected an integer >= 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ConfigError(f"train.lr: expected a positive learning rate, got {self.lr}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ConfigError(f"train.val_fraction: expected a value in [0, 1), got {self.val_fraction}")
+        if self.patience is not None and self.patience < 1:
+            raise ConfigError(f"train.patience: expected an integer >= 1 or None, got {self.patience}")
+        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
+            raise ConfigError(
+                f"train.device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {self.device!r}"
+            )
+
+
+@dataclass
+class DataConfig:
+    """Which dataset a run uses and how it is prepared."""
+
+    name: str = "digits"  # "digits" (embedded), "mnist" or "fashion-mnist"
+    binarize: str | None = None  # None, "threshold" (x > 0.5) or "sample" (Bernoulli, seeded)
+    seed: int = 0  # seed of the "sample" binarisation
+    root: str | None = None  # folder holding the IDX files (else the usual places)
+    download: bool = True  # download MNIST / Fashion-MNIST when no copy is found
+    limit: int | None = None  # use only the first N training examples (quick runs)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Raise a ConfigError unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ConfigError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def _type_ok(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if origin in (list, tuple):
+        args = typing.get_args(tp)
+        inner = args[0] if args else Any
+        return isinstance(value, (list, tuple)) and all(_type_ok(v, inner) for v in value)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def from_dict(cls: type[T], values: dict[str, Any], section: str | None = None) -> T:
+    """Build dataclass ``cls`` from ``values``, refusing unknown keys and wrong types."""
+    section = section or {"TrainConfig": "train", "DataConfig": "data"}.get(cls.__name__, "model")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key, value in values.items():
+        if key not in hints:
+            raise ConfigError(
+                f"unknown key {section}.{key}: expected one of {', '.join(names)}"
+            )
+        if not _type_ok(value, hints[key]):
+            raise ConfigError(
+                f"{section}.{key}: expected {_type_name(hints[key])}, "
+                f"got {type(value).__name__} {value!r}"
+            )
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
+    return cls(**kwargs)
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a config dataclass."""
+    return dataclasses.asdict(cfg)
+
+
+def parse_value(text: str) -> Any:
+    """Read a ``--set`` value: JSON or Python literal (numbers, lists, true/none), else a string."""
+    lowered = text.strip().lower()
+    if lowered in ("none", "null"):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            return parse(text)
+        except (ValueError, SyntaxError):
+            continue
+    return text
+
+
+def parse_overrides(items: list[str], sections: dict[str, type]) -> dict[str, dict[str, Any]]:
+    """Parse ``["train.lr=0.1", "hidden=[100]"]`` into ``{"train": {"lr": 0.1}, ...}``.
+
+    A key without a section goes to the one section that has a field of that name.
+    """
+    out: dict[str, dict[str, Any]] = {name: {} for name in sections}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        key, text = item.split("=", 1)
+        key = key.strip()
+        if "." in key:
+            section, key = key.split(".", 1)
+            if section not in sections:
+                raise ConfigError(
+                    f"unknown section {section!r} in --set {item!r}: expected one of "
+                    f"{', '.join(sections)}"
+                )
+        else:
+            owners = [s for s, cls in sections.items() if key in {f.name for f in dataclasses.fields(cls)}]
+            if not owners:
+                valid = ", ".join(
+                    f"{s}.{f.name}" for s, cls in sections.items() for f in dataclasses.fields(cls)
+                )
+                raise ConfigError(f"unknown key {key!r} in --set {item!r}: expected one of {valid}")
+            section = owners[0]
+        out[section][key] = parse_value(text)
+    return out
+
+
+def load_toml(path: str | Path, sections: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Read a TOML config file with the given ``[section]`` tables."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    unknown = [k for k in data if k not in sections]
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown section(s) {', '.join(unknown)}: expected {', '.join(sections)}"
+        )
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table, got {type(table).__name__}")
+    return {name: dict(data.get(name, {})) for name in sections}
+
+
+__all__ = [
+    "ConfigError",
+    "DataConfig",
+    "TrainConfig",
+    "check_choice",
+    "field",
+    "from_dict",
+    "load_toml",
+    "parse_overrides",
+    "parse_value",
+    "to_dict",
+]

@@ -1,0 +1,41 @@
+"""The models of the lecture, one family per file, each registered under a lower-case name."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
+from .mlp import MLP
+
+REGISTRY: dict[str, type[nn.Module]] = {
+    "mlp": MLP,
+}
+
+
+def get(name: str) -> type[nn.Module]:
+    """The model class registered as ``name``."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown model {name!r}: expected one of {', '.join(sorted(REGISTRY))}"
+        ) from None
+
+
+def build(name: str, hparams: dict) -> nn.Module:
+    """Rebuild a model from its registry name and constructor arguments (``config.json``)."""
+    return get(name)(**hparams)
+
+
+__all__ = [
+    "MLP",
+    "REGISTRY",
+    "Classifier",
+    "NotFittedError",
+    "Trainable",
+    "build",
+    "check_X",
+    "check_y",
+    "count_parameters",
+    "get",
+]

@@ -1,0 +1,196 @@
+"""What every neuralzoo model shares: input checks, ``fit`` through the one loop, and the
+classifier methods ``predict / predict_proba / score``.
+
+A model family subclasses ``nn.Module`` and :class:`Trainable` (and :class:`Classifier` for
+classifiers), stores its constructor arguments in ``self.hparams`` (so that a run folder can
+rebuild it), and implements ``loss(batch)``. Its ``fit`` is the one below unless the family
+trains differently (closed-form rules), in which case it still calls :func:`neuralzoo.fit`
+for every gradient step it takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import TrainConfig, from_dict
+from ..train import as_tensor
+from ..train import fit as train_fit
+
+
+class NotFittedError(RuntimeError):
+    """The model was used before it was fitted."""
+
+
+def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | None = None) -> torch.Tensor:
+    """``X`` as a float32 (N, D) tensor on ``device``; refuses empty, wrong width, NaN/inf."""
+    X = as_tensor(X)
+    if X.dim() != 2:
+        if X.dim() > 2:
+            X = X.reshape(len(X), -1)  # (N, ...) -> (N, D)
+        else:
+            raise ValueError(f"{name} must be 2-D (N, {n_features}): got shape {tuple(X.shape)}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: expected at least one row of {n_features} features, got 0")
+    if X.shape[1] != n_features:
+        raise ValueError(f"{name}.size(-1) must equal n_features: expected {n_features}, got {X.shape[1]}")
+    if not X.is_floating_point():
+        X = X.float()
+    X = X.to(torch.float32)
+    if not torch.isfinite(X).all():
+        bad = int((~torch.isfinite(X)).sum())
+        raise ValueError(f"{name} must be finite: expected no NaN or inf, got {bad} non-finite values")
+    return X if device is None else X.to(device)
+
+
+def check_y(y: Any, n_classes: int, n: int, *, device: torch.device | None = None) -> torch.Tensor:
+    """``y`` as an int64 (N,) tensor of labels in [0, n_classes)."""
+    y = as_tensor(y)
+    if y.dim() != 1:
+        raise ValueError(f"y must be 1-D (N,): got shape {tuple(y.shape)}")
+    if len(y) != n:
+        raise ValueError(f"y must have one label per row of X: expected {n}, got {len(y)}")
+    if y.is_floating_point():
+        if not torch.equal(y, y.round()):
+            raise ValueError("y must hold integer class labels: got non-integer values")
+    y = y.long()
+    lo, hi = int(y.min()), int(y.max())
+    if lo < 0 or hi >= n_classes:
+        raise ValueError(f"labels must lie in [0, {n_classes - 1}]: got values in [{lo}, {hi}]")
+    return y if device is None else y.to(device)
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter or buffer (CPU when it has none)."""
+    for t in list(model.parameters()) + list(model.buffers()):
+        return t.device
+    return torch.device("cpu")
+
+
+class Trainable:
+    """``fit`` through :func:`neuralzoo.fit` for a model with ``loss(batch)``.
+
+    Subclasses set ``train_defaults`` (a dict of :class:`TrainConfig` fields) and
+    implement ``_fit_data(X, y) -> tuple`` that checks the data and returns the tensors the
+    batches are cut from.
+    """
+
+    train_defaults: dict[str, Any] = {}
+    registry_name: str = ""
+    hparams: dict[str, Any]
+    history_: list[dict[str, Any]]
+
+    def train_config(self, **options: Any) -> TrainConfig:
+        """The resolved :class:`TrainConfig`: model defaults, then ``options``."""
+        values = {**self.train_defaults, **{k: v for k, v in options.items() if v is not None}}
+        return from_dict(TrainConfig, values)
+
+    def _fit_data(self, X: Any, y: Any) -> tuple[torch.Tensor, ...]:
+        raise NotImplementedError
+
+    def fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        lr: float | None = None,
+        optimizer: str | None = None,
+        seed: int | None = None,
+        device: str | None = None,
+        progress: bool | None = None,
+        out: str | Path | None = None,
+        resume: bool = False,
+        overwrite: bool = False,
+        warm_start: bool = False,
+        callbacks: Sequence[Any] = (),
+        val_data: tuple[Any, Any] | None = None,
+        run_info: dict[str, Any] | None = None,
+        **options: Any,
+    ):
+        """Train by :func:`neuralzoo.fit` and return ``self``; metrics land in ``history_``.
+
+        ``options`` are further :class:`TrainConfig` fields (``momentum``,
+        ``weight_decay``, ``clip_norm``, ``lr_schedule``, ``val_fraction``, ``patience``,
+        ...). Unless ``warm_start``, the parameters are re-initialised from ``seed`` first,
+        so one seed gives one model.
+        """
+        cfg = self.train_config(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                                seed=seed, device=device, progress=progress, **options)
+        data = self._fit_data(X, y)
+        if val_data is not None:
+            val_data = self._fit_data(*val_data)
+        if not (warm_start or resume):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(cfg.seed)
+                self.reset_parameters()
+        self.history_ = train_fit(self, data, cfg, val_data=val_data, out=out, resume=resume,
+                                  overwrite=overwrite, callbacks=callbacks, run_info=run_info)
+        self._fitted = True
+        return self
+
+    def reset_parameters(self) -> None:  # pragma: no cover - every model overrides
+        raise NotImplementedError
+
+    def _check_fitted(self) -> None:
+        if not getattr(self, "_fitted", False):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet: call fit(X, y) first "
+                "(or load a trained run)"
+            )
+
+
+class Classifier:
+    """``predict_proba / predict / score / metrics`` from ``forward(X) -> logits (N, C)``.
+
+    Subclasses define ``n_features`` and ``n_classes`` and a ``forward`` returning logits
+    ``o``; probabilities are ``softmax(o)`` and the loss is the lecture's cross-entropy
+    ``l(x, y) = -log [softmax(o)]_y = log sum_j exp(o_j) - o_y``.
+    """
+
+    n_features: int
+    n_classes: int
+    eval_batch_size: int = 4096
+
+    def _logits(self, X: Any) -> torch.Tensor:
+        self._check_fitted()
+        X = check_X(X, self.n_features, device=model_device(self))
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                return torch.cat([self(X[i:i + self.eval_batch_size])
+                                  for i in range(0, len(X), self.eval_batch_size)])
+        finally:
+            self.train(was_training)
+
+    def predict_proba(self, X: Any) -> torch.Tensor:
+        """Class probabilities ``softmax(o)``, shape (N, C)."""
+        return torch.softmax(self._logits(X), dim=1)
+
+    def predict(self, X: Any) -> torch.Tensor:
+        """The most probable class of each row, shape (N,)."""
+        return self._logits(X).argmax(dim=1)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Accuracy on ``(X, y)``."""
+        y = check_y(y, self.n_classes, len(as_tensor(X)))
+        return float((self.predict(X).cpu() == y.cpu()).float().mean())
+
+    def metrics(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """Cross-entropy and accuracy on ``(X, y)``, for validation during training."""
+        logits = torch.cat([self(X[i:i + self.eval_batch_size])
+                            for i in range(0, len(X), self.eval_batch_size)])
+        return {"loss": float(F.cross_entropy(logits, y)),
+                "acc": float((logits.argmax(1) == y).float().mean())}
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable scalars."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

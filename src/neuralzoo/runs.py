@@ -1,0 +1,165 @@
+"""Run folders: train a registered model on a dataset, evaluate it, rebuild it from disk.
+
+A run folder holds ``config.json`` (model name, constructor arguments, train and data
+config), ``model.safetensors``, ``state.pt``, ``metrics.jsonl``, ``summary.json`` and
+``report.html``. This module is what the CLI, the tour and the reproductions share.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import datasets, models
+from ._io import atomic_write_json
+from .config import ConfigError, DataConfig, TrainConfig, from_dict, to_dict
+from .train import checkpoint as ckpt
+from .train.trainer import RunExistsError
+
+
+def load_data(cfg: DataConfig, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """The (X, y) of a data config's split, flattened to (N, D)."""
+    X, y = datasets.load(cfg.name, split=split, binarize=cfg.binarize, seed=cfg.seed,
+                         root=cfg.root, download=cfg.download)
+    if split == "train" and cfg.limit is not None:
+        X, y = X[: cfg.limit], y[: cfg.limit]
+    return X, y
+
+
+def model_config(name: str, values: dict[str, Any]) -> Any:
+    """The model's ``Config`` dataclass from a dict (unknown keys refused by name)."""
+    cls = models.get(name)
+    return from_dict(cls.Config, values, section="model")
+
+
+def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """Test metrics of a classifier: accuracy, cross-entropy and error rate."""
+    logits = model._logits(X)
+    y = y.to(logits.device)
+    acc = float((logits.argmax(1) == y).float().mean())
+    return {"test_acc": acc, "test_error": 1.0 - acc,
+            "test_loss": float(torch.nn.functional.cross_entropy(logits, y))}
+
+
+def confusion_matrix(pred: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Counts (C, C): rows true class, columns predicted class."""
+    idx = y.cpu() * n_classes + pred.cpu()
+    return torch.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def prepare_out(out: Path, *, resume: bool, force: bool) -> None:
+    """Refuse to write into an existing run unless resuming or forced."""
+    if resume:
+        if not (out / ckpt.STATE).exists():
+            raise FileNotFoundError(f"{out}: nothing to resume: expected {ckpt.STATE} in the run folder")
+        return
+    if out.exists() and any(out.iterdir()) and not force:
+        raise RunExistsError(
+            f"{out} already exists and is not empty: expected a new run folder "
+            "(pass --resume to continue it or --force to overwrite it)"
+        )
+
+
+def train_run(
+    model_name: str,
+    *,
+    model_values: dict[str, Any] | None = None,
+    train_values: dict[str, Any] | None = None,
+    data_cfg: DataConfig | None = None,
+    out: str | Path,
+    resume: bool = False,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Train ``model_name`` on ``data_cfg``, evaluate on the test split, write the run folder.
+
+    Returns the summary (also written to ``summary.json``).
+    """
+    out = Path(out)
+    data_cfg = data_cfg or DataConfig()
+    cls = models.get(model_name)
+    mcfg = model_config(model_name, model_values or {})
+    prepare_out(out, resume=resume, force=force)
+    X, y = load_data(data_cfg, "train")
+    X_test, y_test = load_data(data_cfg, "test")
+    X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
+    n_classes = datasets.info(data_cfg.name).n_classes
+    model = cls.from_config(mcfg, X.shape[1], n_classes)
+    train_values = dict(train_values or {})
+    # the trainer validates and stores the train config; the run adds model and data configs
+    cfg = model.train_config(**train_values)
+    t0 = time.perf_counter()
+    model.fit(X, y, out=out, resume=resume, overwrite=force,
+              run_info={"model_config": to_dict(mcfg), "data": to_dict(data_cfg)},
+              **{k: v for k, v in dataclasses.asdict(cfg).items()})
+    seconds = time.perf_counter() - t0
+    summary = {"model": model_name, "data": data_cfg.name, "epochs": len(model.history_),
+               "train_seconds": seconds, "train_acc": model.score(X, y),
+               **evaluate(model, X_test, y_test), "params": models.count_parameters(model)}
+    atomic_write_json(out / "summary.json", summary)
+    return summary
+
+
+def read_config(run: str | Path) -> dict[str, Any]:
+    """The ``config.json`` of a run folder."""
+    path = Path(run) / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{run}: not a run folder: expected {path}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}: not valid JSON ({err})") from None
+
+
+def load_run(run: str | Path, device: str | None = None) -> nn.Module:
+    """Rebuild the model of a run folder from ``config.json`` and ``model.safetensors``."""
+    config = read_config(run)
+    if "model" not in config or "hparams" not in config:
+        raise ConfigError(f"{run}/config.json: expected keys 'model' and 'hparams'")
+    model = models.build(config["model"], config["hparams"])
+    ckpt.load_weights(model, Path(run) / ckpt.WEIGHTS)
+    model._fitted = True
+    history_path = Path(run) / "metrics.jsonl"
+    if history_path.exists():
+        from .train import History
+
+        model.history_ = History(json.loads(line) for line in history_path.read_text().splitlines() if line)
+    if device is not None:
+        from .train import resolve_device
+
+        model.to(resolve_device(device))
+    return model
+
+
+def run_data_config(run: str | Path) -> DataConfig:
+    """The data config a run was trained with."""
+    return from_dict(DataConfig, read_config(run).get("data", {}), section="data")
+
+
+def run_train_config(run: str | Path) -> TrainConfig:
+    """The train config a run was trained with."""
+    return from_dict(TrainConfig, read_config(run).get("train", {}), section="train")
+
+
+def make_report(run: str | Path) -> Path:
+    """(Re)write ``report.html`` of a run: summary, curves, confusion matrix, model figures."""
+    from .report import write_run_report
+    from .report.model_figures import model_figures
+
+    run = Path(run)
+    config = read_config(run)
+    model = load_run(run)
+    summary_path = run / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    data_cfg = run_data_config(run)
+    X_test, y_test = load_data(data_cfg, "test")
+    figures = model_figures(model, X_test.reshape(len(X_test), -1), y_test,
+                            list(datasets.info(data_cfg.name).class_names))
+    return write_run_report(run, title=f"neuralzoo run: {config['model']} on {data_cfg.name}",
+                            config=config, summary=summary, history=list(model.history_ or []),
+                            figures=figures)

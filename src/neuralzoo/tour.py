@@ -1,0 +1,96 @@
+"""``neuralzoo tour``: every model of the lecture on one dataset, at small sizes.
+
+Each model is trained as an ordinary run (``<out>/<model>/``, with its own report), then
+one page (``<out>/report.html``) sets them side by side: a table of test accuracy, time and
+size, and each model's figures. On the embedded ``digits`` data the whole tour takes well
+under five minutes on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from matplotlib.figure import Figure
+
+from . import datasets, models, runs
+from .config import DataConfig
+from .report import decision_boundary_figure, write_tour_report
+from .report.model_figures import model_figures
+from .train.trainer import RunExistsError
+
+# model name -> (model config, train config) of the tour: small, fast, and still good.
+TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "perceptron": ({}, {"epochs": 30}),
+    "mlp": ({"hidden": [100], "activation": "relu"}, {"epochs": 40, "batch_size": 32}),
+    "rbf": ({"n_centers": 300}, {}),
+}
+
+XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = torch.tensor([0, 1, 1, 0])
+
+
+def xor_figures() -> dict[str, Figure]:
+    """The lecture's classic contrast: a perceptron cannot draw XOR, a 2-4-2 MLP can."""
+    import warnings
+
+    figs: dict[str, Figure] = {}
+    X, y = XOR_X, XOR_Y
+    if "perceptron" in models.REGISTRY:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # non-convergence on XOR is the point
+            p = models.get("perceptron")(2, 2).fit(X, y, epochs=20, progress=False)
+        figs["XOR: the perceptron cannot separate it"] = decision_boundary_figure(
+            lambda Z: p.predict(torch.from_numpy(Z)).numpy(), X.numpy(), y.numpy(),
+            title=f"perceptron on XOR: accuracy {p.score(X, y):.2f}")
+    net = models.get("mlp")([2, 4, 2], activation="tanh").fit(
+        X, y, epochs=300, batch_size=4, lr=0.05, progress=False)
+    figs["XOR: an MLP with 4 hidden units solves it"] = decision_boundary_figure(
+        lambda Z: net.predict(torch.from_numpy(Z)).numpy(), X.numpy(), y.numpy(),
+        title=f"MLP 2-4-2 on XOR: accuracy {net.score(X, y):.2f}")
+    return figs
+
+
+def run_tour(*, data: str = "digits", out: str | Path = "runs/tour", force: bool = False,
+             only: list[str] | None = None, progress: bool = True) -> tuple[list[dict], Path]:
+    """Train every tour model on ``data``; return the table rows and the report path."""
+    out = Path(out)
+    names = [n for n in TOUR if n in models.REGISTRY]
+    if only:
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise ValueError(f"unknown tour model(s) {', '.join(unknown)}: expected some of {', '.join(names)}")
+        names = [n for n in names if n in only]
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise RunExistsError(f"{out} already exists and is not empty: expected a new folder "
+                                 "(pass --force to overwrite the tour)")
+        shutil.rmtree(out)
+    data_cfg = DataConfig(name=data)
+    info = datasets.info(data)
+    X_test, y_test = runs.load_data(data_cfg, "test")
+    X_test = X_test.reshape(len(X_test), -1)
+    rows: list[dict[str, Any]] = []
+    figures: dict[str, dict[str, Figure]] = {}
+    t_all = time.perf_counter()
+    for name in names:
+        model_values, train_values = TOUR[name]
+        summary = runs.train_run(name, model_values=dict(model_values),
+                                 train_values={**train_values, "progress": progress},
+                                 data_cfg=data_cfg, out=out / name)
+        runs.make_report(out / name)
+        model = runs.load_run(out / name)
+        rows.append({"model": name, "test_acc": summary["test_acc"], "train_acc": summary["train_acc"],
+                     "epochs": summary["epochs"], "train_seconds": summary["train_seconds"],
+                     "params": summary["params"], "report": f"{name}/report.html"})
+        figures[name] = model_figures(model, X_test, y_test, list(info.class_names))
+        if name == "mlp":
+            figures[name].update(xor_figures())
+    report = write_tour_report(out / "report.html", title=f"neuralzoo tour on {data}", rows=rows,
+                               figures=figures,
+                               notes=[f"Whole tour: {time.perf_counter() - t_all:.1f} s on this machine.",
+                                      f"Data: {info.description}"])
+    return rows, report

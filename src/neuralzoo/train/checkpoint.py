@@ -1,0 +1,102 @@
+"""Checkpoints: ``model.safetensors`` (weights) + ``state.pt`` (everything else), atomically.
+
+The weights are stored with safetensors (no code can hide in them). ``state.pt`` holds the
+optimizer and scheduler state, the random-number-generator states, the epoch and the
+history, and is read back with ``torch.load(weights_only=True)``: only tensors and plain
+Python containers, never arbitrary pickled objects. Both files are written to temporary
+names and renamed, weights first, state last, so that a run killed at any moment leaves the
+previous complete checkpoint or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+WEIGHTS = "model.safetensors"
+STATE = "state.pt"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that does not fit the model it is loaded into."""
+
+
+def _tmp_beside(path: Path) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return tmp
+
+
+def _replace_with(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_beside(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def state_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's parameters and buffers as contiguous CPU tensors (shared storage cloned)."""
+    return {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+
+
+def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
+    """Write the model's state dict to a safetensors file atomically."""
+    path = Path(path)
+    _replace_with(path, lambda tmp: save_file(state_tensors(model), tmp))
+    return path
+
+
+def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
+    """Load safetensors weights into ``model``; a checkpoint of another shape is refused."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"{path}: no weights file")
+    try:
+        tensors = load_file(str(path))
+    except Exception as err:  # safetensors raises its own error types
+        raise CheckpointError(f"{path}: not a readable safetensors file ({err})") from None
+    own = model.state_dict()
+    missing = sorted(set(own) - set(tensors))
+    extra = sorted(set(tensors) - set(own))
+    if missing or extra:
+        raise CheckpointError(
+            f"{path}: checkpoint of another model: expected tensors {sorted(own)[:6]}..., "
+            f"missing {missing[:6]}, unexpected {extra[:6]}"
+        )
+    for key, value in tensors.items():
+        if tuple(own[key].shape) != tuple(value.shape):
+            raise CheckpointError(
+                f"{path}: checkpoint of another model: {key} expected shape "
+                f"{tuple(own[key].shape)}, got {tuple(value.shape)}"
+            )
+    model.load_state_dict(tensors)
+    return model
+
+
+def save_state(state: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write the training state (tensors and plain containers only) atomically."""
+    path = Path(path)
+    _replace_with(path, lambda tmp: torch.save(state, tmp))
+    return path
+
+
+def load_state(path: str | os.PathLike) -> dict[str, Any]:
+    """Read ``state.pt`` with ``weights_only=True`` (no arbitrary unpickling)."""
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no training state to resume from") from None
+    except Exception as err:  # corrupt or foreign pickle
+        raise CheckpointError(f"{path}: unreadable training state ({err})") from None
