@@ -109,15 +109,17 @@ class MLP(Trainable, Classifier, nn.Module):
         for layer in self.layers[:-1]:
             h = f(layer(h))  # (N, H_l)
             hs.append(h)
-            h = F.dropout(h, self.dropout, self.training)
         return hs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``o`` (N, C) for inputs ``x`` (N, D)."""
         f = ACTIVATIONS[self.activation]
         h = x
+        drop = self.dropout > 0 and self.training
         for layer in self.layers[:-1]:
-            h = F.dropout(f(layer(h)), self.dropout, self.training)  # (N, H_l)
+            h = f(layer(h))  # (N, H_l)
+            if drop:
+                h = F.dropout(h, self.dropout)
         return self.layers[-1](h)  # (N, C)
 
     def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:

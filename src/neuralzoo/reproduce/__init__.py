@@ -1,0 +1,29 @@
+"""Published results, reproduced: one module per result (setup, published figure, our run).
+
+Each module defines ``ID``, ``TITLE``, ``SOURCE`` and ``run(quick: bool) -> list[dict]``,
+returning one row per published figure: ``{"name", "ours", "published", "target", "met"}``.
+:func:`run` wraps the rows in the shape shared with ``neuralzoo bench``::
+
+    {"id": ..., "quick": bool, "seconds": ..., "rows": [...]}
+"""
+
+from __future__ import annotations
+
+import time
+from types import ModuleType
+from typing import Any
+
+from . import fashion_mlp, mnist_mlp
+
+REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (fashion_mlp, mnist_mlp)}
+
+
+def run(id_: str, quick: bool = False) -> dict[str, Any]:
+    """Run reproduction ``id_``; returns ``{"id", "quick", "seconds", "source", "rows"}``."""
+    if id_ not in REGISTRY:
+        raise ValueError(f"unknown reproduction {id_!r}: expected one of {', '.join(sorted(REGISTRY))}")
+    module = REGISTRY[id_]
+    t0 = time.perf_counter()
+    rows = module.run(quick=quick)
+    return {"id": id_, "quick": quick, "seconds": time.perf_counter() - t0,
+            "source": module.SOURCE, "rows": rows}
