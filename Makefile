@@ -26,7 +26,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest src tests
+	$(BIN)/python -m pytest -q src tests
 
 clean:
 	rm -rf $(VENV) runs build src/*.egg-info .pytest_cache
