@@ -1,9 +1,18 @@
 """neuralzoo: every classical neural network of the lecture, done properly on PyTorch."""
 
 from . import datasets
-from .models import MLP
+from .models import MLP, ConvergenceWarning, Perceptron, RBFNetwork
 from .train import History, fit
 
 __version__ = "0.1.0"
 
-__all__ = ["MLP", "History", "datasets", "fit", "__version__"]
+__all__ = [
+    "MLP",
+    "ConvergenceWarning",
+    "History",
+    "Perceptron",
+    "RBFNetwork",
+    "__version__",
+    "datasets",
+    "fit",
+]

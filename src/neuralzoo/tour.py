@@ -24,7 +24,7 @@ from .train.trainer import RunExistsError
 
 # model name -> (model config, train config) of the tour: small, fast, and still good.
 TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "perceptron": ({}, {"epochs": 30}),
+    "perceptron": ({"pocket": True}, {"epochs": 10}),
     "mlp": ({"hidden": [100], "activation": "relu"}, {"epochs": 40, "batch_size": 32}),
     "rbf": ({"n_centers": 300}, {}),
 }

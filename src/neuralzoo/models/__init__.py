@@ -6,9 +6,13 @@ from torch import nn
 
 from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
 from .mlp import MLP
+from .perceptron import ConvergenceWarning, Perceptron
+from .rbf import RBFNetwork
 
 REGISTRY: dict[str, type[nn.Module]] = {
+    "perceptron": Perceptron,
     "mlp": MLP,
+    "rbf": RBFNetwork,
 }
 
 
@@ -29,6 +33,9 @@ def build(name: str, hparams: dict) -> nn.Module:
 
 __all__ = [
     "MLP",
+    "ConvergenceWarning",
+    "Perceptron",
+    "RBFNetwork",
     "REGISTRY",
     "Classifier",
     "NotFittedError",

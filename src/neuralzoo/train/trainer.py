@@ -134,6 +134,43 @@ def _improved(monitor: str, value: float, best: float | None) -> bool:
     return value < best if monitor.endswith("loss") else value > best
 
 
+def _run_config(model: nn.Module, cfg: TrainConfig, run_info: dict[str, Any] | None) -> dict[str, Any]:
+    """What ``config.json`` holds: enough to rebuild the model and repeat the run."""
+    return {
+        "model": getattr(model, "registry_name", type(model).__name__.lower()),
+        "hparams": getattr(model, "hparams", {}),
+        "train": to_dict(cfg),
+        **(run_info or {}),
+    }
+
+
+def write_run(
+    model: nn.Module,
+    out: str | Path,
+    config: TrainConfig,
+    history: list[dict[str, Any]],
+    *,
+    overwrite: bool = False,
+    run_info: dict[str, Any] | None = None,
+) -> Path:
+    """Write the run folder of a model fitted in closed form (no gradient epochs).
+
+    ``config.json``, ``model.safetensors`` and ``metrics.jsonl`` as :func:`fit` writes them;
+    there is no ``state.pt`` since there is no optimizer to resume.
+    """
+    out_path = Path(out)
+    if (out_path / ckpt.WEIGHTS).exists() and not overwrite:
+        raise RunExistsError(
+            f"{out_path} already holds a run: expected an empty or new folder "
+            "(overwrite it explicitly)"
+        )
+    out_path.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out_path / "config.json", _run_config(model, config, run_info))
+    ckpt.save_weights(model, out_path / ckpt.WEIGHTS)
+    atomic_write_text(out_path / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in history))
+    return out_path
+
+
 def fit(
     model: nn.Module,
     data: Any,
@@ -202,7 +239,10 @@ def fit(
             if out_path is None:
                 raise ValueError("resume needs the run folder (out=...)")
             state = ckpt.load_state(out_path / ckpt.STATE)
-            ckpt.load_weights(model, out_path / ckpt.WEIGHTS)
+            if "model" in state:  # the weights saved with this state (see checkpoint.py)
+                ckpt.load_tensors(model, state["model"], out_path / ckpt.STATE)
+            else:
+                ckpt.load_weights(model, out_path / ckpt.WEIGHTS)
             model.to(device)
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
@@ -215,14 +255,11 @@ def fit(
             best_value = state.get("best_value")
             bad_epochs = int(state.get("bad_epochs", 0))
             best_weights = state.get("best_weights")
-        elif out_path is not None:
-            info = {
-                "model": getattr(model, "registry_name", type(model).__name__.lower()),
-                "hparams": getattr(model, "hparams", {}),
-                "train": to_dict(cfg),
-                **(run_info or {}),
-            }
-            atomic_write_json(out_path / "config.json", info)
+        if out_path is not None:
+            # on resume the train config may change (more epochs): config.json must say so
+            old = out_path / "config.json"
+            stored = json.loads(old.read_text(encoding="utf-8")) if resume and old.exists() else {}
+            atomic_write_json(old, {**stored, **_run_config(model, cfg, run_info)})
 
         ts = TrainState(model=model, optimizer=optimizer, config=cfg, epoch=start_epoch,
                         history=history, out=out_path, stage=stage)
@@ -235,6 +272,7 @@ def fit(
             ckpt.save_weights(model, out_path / ckpt.WEIGHTS)
             state = {
                 "epoch": epoch,
+                "model": ckpt.state_tensors(model),
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
                 "shuffle_rng": shuffle.get_state(),
