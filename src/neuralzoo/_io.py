@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], *, binary: bool) -> Path:
     """Call ``write(f)`` on a temporary file beside ``path``, then rename it to ``path``."""
     path = Path(path)
@@ -25,6 +31,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], *, binar
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

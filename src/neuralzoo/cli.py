@@ -225,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
         # usage errors of the command-line parser (typer's own, or click's in older typers)
         if callable(getattr(e, "format_message", None)) and hasattr(e, "exit_code"):
             if type(e).__name__ != "NoArgsIsHelpError":
-                err.print(f"error: {e.format_message()}", markup=False, highlight=False)
+                err.print(f"error: {e.format_message()}", markup=False, highlight=False,
+                          soft_wrap=True)
             sys.exit(2)
         raise
     sys.exit(code if isinstance(code, int) else 0)

@@ -72,6 +72,15 @@ class TrainConfig:
             raise ConfigError(f"train.lr: expected a positive learning rate, got {self.lr}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ConfigError(f"train.val_fraction: expected a value in [0, 1), got {self.val_fraction}")
+        for name in ("clip_norm", "clip_value"):  # 0 would silently stop all learning
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"train.{name}: expected a positive value or None, got {value}")
+        for name in ("momentum", "weight_decay"):
+            if not getattr(self, name) >= 0:
+                raise ConfigError(f"train.{name}: expected a value >= 0, got {getattr(self, name)}")
+        if not self.lr_gamma > 0:
+            raise ConfigError(f"train.lr_gamma: expected a positive factor, got {self.lr_gamma}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"train.patience: expected an integer >= 1 or None, got {self.patience}")
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
@@ -118,6 +127,8 @@ def _type_ok(value: Any, tp: Any) -> bool:
 
 
 def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) is not None:  # list[int] has __name__ "list": say "list[int]"
+        return str(tp).replace("typing.", "")
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
@@ -185,6 +196,11 @@ def parse_overrides(items: list[str], sections: dict[str, type]) -> dict[str, di
                     f"{s}.{f.name}" for s, cls in sections.items() for f in dataclasses.fields(cls)
                 )
                 raise ConfigError(f"unknown key {key!r} in --set {item!r}: expected one of {valid}")
+            if len(owners) > 1:
+                raise ConfigError(
+                    f"ambiguous key {key!r} in --set {item!r}: expected one of "
+                    f"{', '.join(f'{s}.{key}' for s in owners)}"
+                )
             section = owners[0]
         out[section][key] = parse_value(text)
     return out

@@ -185,8 +185,9 @@ class Classifier:
 
     def metrics(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """Cross-entropy and accuracy on ``(X, y)``, for validation during training."""
-        logits = torch.cat([self(X[i:i + self.eval_batch_size])
-                            for i in range(0, len(X), self.eval_batch_size)])
+        with torch.no_grad():
+            logits = torch.cat([self(X[i:i + self.eval_batch_size])
+                                for i in range(0, len(X), self.eval_batch_size)])
         return {"loss": float(F.cross_entropy(logits, y)),
                 "acc": float((logits.argmax(1) == y).float().mean())}
 

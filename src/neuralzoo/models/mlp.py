@@ -41,7 +41,8 @@ class MLP(Trainable, Classifier, nn.Module):
         W^(l): (H_l, H_{l-1}) weights;  b^(l): (H_l,) biases.
 
     Initialisation: Xavier/Glorot uniform for sigmoid and tanh (keeps the variance of the
-    pre-activations near 1 in both directions), He/Kaiming for ReLU; biases zero.
+    pre-activations near 1 in both directions; hidden tanh layers use PyTorch's gain 5/3),
+    He/Kaiming for ReLU; the output layer Xavier with gain 1; biases zero.
 
     Example:
         >>> import torch

@@ -4,8 +4,9 @@ The weights are stored with safetensors (no code can hide in them). ``state.pt``
 optimizer and scheduler state, the random-number-generator states, the epoch and the
 history, and is read back with ``torch.load(weights_only=True)``: only tensors and plain
 Python containers, never arbitrary pickled objects. Both files are written to temporary
-names and renamed, weights first, state last, so that a run killed at any moment leaves the
-previous complete checkpoint or the new one.
+names and renamed, weights first, state last. ``state.pt`` also holds a copy of the weights,
+and resuming reads the weights from it: the two renames are not one atomic step, and a run
+killed between them must still resume from one consistent checkpoint (state.pt's).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def _replace_with(path: Path, write) -> None:
     tmp = _tmp_beside(path)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp (and safetensors) make 0600: be an ordinary file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -66,6 +70,11 @@ def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
         tensors = load_file(str(path))
     except Exception as err:  # safetensors raises its own error types
         raise CheckpointError(f"{path}: not a readable safetensors file ({err})") from None
+    return load_tensors(model, tensors, path)
+
+
+def load_tensors(model: nn.Module, tensors: dict[str, torch.Tensor], path: str | os.PathLike) -> nn.Module:
+    """Load a state dict read from ``path`` into ``model``; one of another shape is refused."""
     own = model.state_dict()
     missing = sorted(set(own) - set(tensors))
     extra = sorted(set(tensors) - set(own))
