@@ -165,3 +165,11 @@ def test_load_toml_refuses_bad_files(tmp_path):
         load_toml(path, tuple(SECTIONS))
     with pytest.raises(ConfigError, match=r"config file not found: .*absent\.toml"):
         load_toml(tmp_path / "absent.toml", tuple(SECTIONS))
+
+
+def test_parse_overrides_refuses_a_key_two_sections_share():
+    from neuralzoo.config import ConfigError, DataConfig, TrainConfig, parse_overrides
+
+    with pytest.raises(ConfigError, match=r"ambiguous key 'seed'.*train\.seed, data\.seed"):
+        parse_overrides(["seed=3"], {"train": TrainConfig, "data": DataConfig})
+    assert parse_overrides(["data.seed=3"], {"train": TrainConfig, "data": DataConfig})["data"] == {"seed": 3}
