@@ -105,9 +105,10 @@ class MLP(Trainable, Classifier, nn.Module):
     def hidden_activations(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Every hidden layer's activations ``h^(1) .. h^(L-1)`` for inputs ``x`` (N, D)."""
         f = ACTIVATIONS[self.activation]
+        *hidden, _ = self.layers  # (slicing a ModuleList builds a new module: avoid it)
         hs = []
         h = x
-        for layer in self.layers[:-1]:
+        for layer in hidden:
             h = f(layer(h))  # (N, H_l)
             hs.append(h)
         return hs
@@ -117,11 +118,12 @@ class MLP(Trainable, Classifier, nn.Module):
         f = ACTIVATIONS[self.activation]
         h = x
         drop = self.dropout > 0 and self.training
-        for layer in self.layers[:-1]:
+        *hidden, output = self.layers  # (slicing a ModuleList builds a new module: avoid it)
+        for layer in hidden:
             h = f(layer(h))  # (N, H_l)
             if drop:
                 h = F.dropout(h, self.dropout)
-        return self.layers[-1](h)  # (N, C)
+        return output(h)  # (N, C)
 
     def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """Mean softmax cross-entropy ``log sum_j exp(o_j) - o_y`` over the batch."""

@@ -112,7 +112,7 @@ def _make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
         return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_gamma)
     if cfg.lr_schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
-    return torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1.0)
+    return torch.optim.lr_scheduler.ConstantLR(opt, factor=1.0, total_iters=0)
 
 
 def _split_validation(tensors, cfg: TrainConfig):
