@@ -85,11 +85,11 @@ def train(
             values["train"][key] = value
     if data is not None:
         values["data"]["name"] = data
-    data_cfg = from_dict(DataConfig, values["data"], section="data")
+    data_cfg = runs.data_config(model, values["data"])
     from_dict(TrainConfig, values["train"], section="train")  # refuse bad keys before loading data
     run_dir = out_dir or Path("runs") / f"{model}-{data_cfg.name}"
     summary = runs.train_run(model, model_values=values["model"], train_values=values["train"],
-                             data_cfg=data_cfg, out=run_dir, resume=resume, force=force)
+                             data_values=values["data"], out=run_dir, resume=resume, force=force)
     report = runs.make_report(run_dir)
     err.print(_table(f"{model} on {data_cfg.name}", [summary]))
     err.print(f"run folder: {run_dir}   report: {report}")
@@ -109,7 +109,7 @@ def eval_(
         data_cfg.name = data
     X, y = runs.load_data(data_cfg, split)
     result = {"run": str(run), "model": runs.read_config(run)["model"], "data": data_cfg.name,
-              "split": split, "n": len(y), **runs.evaluate(model, X.reshape(len(X), -1), y)}
+              "split": split, "n": len(y), **runs.evaluate(model, X.reshape(len(X), -1), y, prefix=f"{split}_")}
     if as_json:
         print(json.dumps(result))
     else:
@@ -122,21 +122,18 @@ def sample(
     n: int = typer.Option(64, "--n", help="how many examples"),
     out_file: Path = typer.Option(None, "--out", help="PNG file (default RUN/samples.png)"),
 ) -> None:
-    """Show what a run produces: for classifiers, test images with their predicted class."""
-    from .report import image_grid_figure, save_figure
+    """Show what a run produces: predictions, samples or recalled patterns, as a PNG."""
+    from .report import save_figure
+    from .report.model_figures import sample_figure
 
     if n < 1:
         raise ValueError(f"--n must be at least 1, got {n}")
     model = runs.load_run(run)
     data_cfg = runs.run_data_config(run)
     X, y = runs.load_data(data_cfg, "test")
-    X, y = X[:n].reshape(min(n, len(X)), -1), y[:n]
-    pred = model.predict(X).cpu()
-    names = datasets.info(data_cfg.name).class_names
-    titles = [f"{names[int(p)]}" + ("" if p == t else " ✗") for p, t in zip(pred, y)]
-    path = save_figure(image_grid_figure(X.numpy(), titles=titles, ncols=8,
-                                         title="predicted class (✗ = wrong)"),
-                       out_file or Path(run) / "samples.png")
+    X = X.reshape(len(X), -1)
+    names = list(datasets.info(data_cfg.name).class_names)
+    path = save_figure(sample_figure(model, X, y, n, names), out_file or Path(run) / "samples.png")
     err.print(f"wrote {path}")
 
 

@@ -37,19 +37,16 @@ def model_config(name: str, values: dict[str, Any]) -> Any:
     return from_dict(cls.Config, values, section="model")
 
 
-def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-    """Test metrics of a classifier: accuracy, cross-entropy and error rate."""
-    logits = model._logits(X)
-    y = y.to(logits.device)
-    acc = float((logits.argmax(1) == y).float().mean())
-    return {"test_acc": acc, "test_error": 1.0 - acc,
-            "test_loss": float(torch.nn.functional.cross_entropy(logits, y))}
+def data_config(model_name: str, values: dict[str, Any] | None = None) -> DataConfig:
+    """The data config of a run: the model family's ``data_defaults`` (e.g. binarised data
+    for the energy models), then the user's ``values``."""
+    defaults = dict(getattr(models.get(model_name), "data_defaults", {}))
+    return from_dict(DataConfig, {**defaults, **(values or {})}, section="data")
 
 
-def confusion_matrix(pred: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """Counts (C, C): rows true class, columns predicted class."""
-    idx = y.cpu() * n_classes + pred.cpu()
-    return torch.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, prefix: str = "test_") -> dict[str, float]:
+    """Held-out metrics of any model, from its ``evaluate(X, y)``, prefixed (``test_``)."""
+    return {f"{prefix}{k}": float(v) for k, v in model.evaluate(X, y).items()}
 
 
 def prepare_out(out: Path, *, resume: bool, force: bool) -> None:
@@ -70,26 +67,26 @@ def train_run(
     *,
     model_values: dict[str, Any] | None = None,
     train_values: dict[str, Any] | None = None,
-    data_cfg: DataConfig | None = None,
+    data_values: dict[str, Any] | None = None,
     out: str | Path,
     resume: bool = False,
     force: bool = False,
 ) -> dict[str, Any]:
-    """Train ``model_name`` on ``data_cfg``, evaluate on the test split, write the run folder.
+    """Train ``model_name`` on its data, evaluate on the test split, write the run folder.
 
     Returns the summary (also written to ``summary.json``).
     """
     out = Path(out)
-    data_cfg = data_cfg or DataConfig()
     cls = models.get(model_name)
     mcfg = model_config(model_name, model_values or {})
+    data_cfg = data_config(model_name, data_values)
+    train_values = dict(train_values or {})
     prepare_out(out, resume=resume, force=force)
     X, y = load_data(data_cfg, "train")
     X_test, y_test = load_data(data_cfg, "test")
     X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
     n_classes = datasets.info(data_cfg.name).n_classes
     model = cls.from_config(mcfg, X.shape[1], n_classes)
-    train_values = dict(train_values or {})
     model.train_config(**train_values)  # refuse bad train keys before any work
     t0 = time.perf_counter()
     # only the values the user gave: each family's fit fills in its own defaults
@@ -97,9 +94,12 @@ def train_run(
               run_info={"model_config": to_dict(mcfg), "data": to_dict(data_cfg)},
               **train_values)
     seconds = time.perf_counter() - t0
-    summary = {"model": model_name, "data": data_cfg.name, "epochs": len(model.history_),
-               "train_seconds": seconds, "train_acc": model.score(X, y),
-               **evaluate(model, X_test, y_test), "params": models.count_parameters(model)}
+    summary: dict[str, Any] = {"model": model_name, "data": data_cfg.name,
+                               "epochs": len(model.history_), "train_seconds": seconds}
+    if isinstance(model, models.Classifier):
+        summary["train_acc"] = model.score(X, y)
+    summary.update(evaluate(model, X_test, y_test))
+    summary["params"] = models.count_parameters(model)
     atomic_write_json(out / "summary.json", summary)
     return summary
 

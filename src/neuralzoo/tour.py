@@ -17,7 +17,6 @@ import torch
 from matplotlib.figure import Figure
 
 from . import datasets, models, runs
-from .config import DataConfig
 from .report import decision_boundary_figure, write_tour_report
 from .report.model_figures import model_figures
 from .train.trainer import RunExistsError
@@ -70,10 +69,7 @@ def run_tour(*, data: str = "digits", out: str | Path = "runs/tour", force: bool
             raise RunExistsError(f"{out} already exists and is not empty: expected a new folder "
                                  "(pass --force to overwrite the tour)")
         shutil.rmtree(out)
-    data_cfg = DataConfig(name=data)
     info = datasets.info(data)
-    X_test, y_test = runs.load_data(data_cfg, "test")
-    X_test = X_test.reshape(len(X_test), -1)
     rows: list[dict[str, Any]] = []
     figures: dict[str, dict[str, Figure]] = {}
     t_all = time.perf_counter()
@@ -81,12 +77,15 @@ def run_tour(*, data: str = "digits", out: str | Path = "runs/tour", force: bool
         model_values, train_values = TOUR[name]
         summary = runs.train_run(name, model_values=dict(model_values),
                                  train_values={**train_values, "progress": progress},
-                                 data_cfg=data_cfg, out=out / name)
+                                 data_values={"name": data}, out=out / name)
         runs.make_report(out / name)
         model = runs.load_run(out / name)
-        rows.append({"model": name, "test_acc": summary["test_acc"], "train_acc": summary["train_acc"],
-                     "epochs": summary["epochs"], "train_seconds": summary["train_seconds"],
-                     "params": summary["params"], "report": f"{name}/report.html"})
+        X_test, y_test = runs.load_data(runs.run_data_config(out / name), "test")
+        X_test = X_test.reshape(len(X_test), -1)
+        rows.append({"model": name,
+                     **{k: v for k, v in summary.items() if k.startswith("test_") and k != "test_error"},
+                     "train_seconds": summary["train_seconds"], "params": summary["params"],
+                     "report": f"{name}/report.html"})
         figures[name] = model_figures(model, X_test, y_test, list(info.class_names))
         if name == "mlp":
             figures[name].update(xor_figures())

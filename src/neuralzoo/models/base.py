@@ -185,6 +185,13 @@ class Classifier:
         y = check_y(y, self.n_classes, len(as_tensor(X)))
         return float((self.predict(X).cpu() == y.cpu()).float().mean())
 
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
+        """Held-out metrics: accuracy, error rate and cross-entropy on ``(X, y)``."""
+        logits = self._logits(X)
+        y = check_y(y, self.n_classes, len(logits)).to(logits.device)
+        acc = float((logits.argmax(1) == y).float().mean())
+        return {"acc": acc, "error": 1.0 - acc, "loss": float(F.cross_entropy(logits, y))}
+
     def metrics(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """Cross-entropy and accuracy on ``(X, y)``, for validation during training."""
         with torch.no_grad():

@@ -11,6 +11,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from ..models.base import Classifier
 from .plots import confusion_figure, image_grid_figure
 
 
@@ -58,5 +59,22 @@ def weight_figures(model: nn.Module) -> dict[str, Figure]:
 
 def model_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
                   class_names: list[str] | None = None) -> dict[str, Figure]:
-    """Every figure of a trained classifier on its test data."""
-    return {**weight_figures(model), **classifier_figures(model, X, y, class_names)}
+    """Every figure of a trained model on its test data, chosen by its family."""
+    figs = weight_figures(model)
+    if isinstance(model, Classifier):
+        figs.update(classifier_figures(model, X, y, class_names))
+    return figs
+
+
+def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int,
+                  class_names: list[str] | None = None) -> Figure:
+    """What ``neuralzoo sample`` shows: a classifier's predictions on ``n`` test images."""
+    if not isinstance(model, Classifier):
+        raise ValueError(f"sample: expected a model that predicts or generates, got "
+                         f"{type(model).__name__} which has no sample figure yet")
+    X, y = X[:n], y[:n]
+    pred = model.predict(X).cpu()
+    names = class_names or [str(c) for c in range(model.n_classes)]
+    titles = [names[int(p)] + ("" if p == t else " ✗") for p, t in zip(pred, y)]
+    return image_grid_figure(X.cpu().numpy(), titles=titles, ncols=8,
+                             title="predicted class (✗ = wrong)")

@@ -1,0 +1,227 @@
+"""Exact sums over all ``2^n`` binary states, for energy models small enough to enumerate.
+
+The generic part — :func:`enumerate_states` (chunks of 0/1 states in a fixed order) and
+:func:`log_partition` (``log Z = log sum_s exp(-E(s))`` by a logsumexp accumulated chunk by
+chunk in float64) — takes any energy function and is shared by the Boltzmann machine and the
+RBM. The rest is specific to the fully connected Boltzmann machine with energy
+``E(s) = -1/2 s^T W s - b^T s`` at temperature ``T``: exact ``log Z``, exact ``log p(v)`` (the
+hidden units summed out), and the exact clamped and free statistics ``<s_i s_j>`` of the
+learning rule.
+
+Memory stays bounded: at most ``chunk_size`` states (times the batch, for the per-example
+sums) are held at once, whatever ``n``. Time is ``2^n``: :func:`check_enumerable` refuses
+more than :data:`MAX_EXACT_UNITS` units with a message that suggests sampling instead.
+
+>>> import torch
+>>> next(enumerate_states(2)).tolist()
+[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+>>> round(float(log_partition(lambda s: torch.zeros(len(s), dtype=s.dtype), 10)), 6)  # log 2^10
+6.931472
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+
+import torch
+
+MAX_EXACT_UNITS = 24  # 2^24 = 16.8M states: seconds on a CPU; beyond that, sample
+DEFAULT_CHUNK = 1 << 16  # states per chunk
+
+
+def check_enumerable(n: int, max_units: int = MAX_EXACT_UNITS) -> None:
+    """Refuse to enumerate ``2^n`` states when ``n > max_units``, naming the sizes."""
+    if n > max_units:
+        raise ValueError(
+            f"exact enumeration of 2^{n} states is too large: expected n <= {max_units} units; "
+            "use Gibbs sampling (method='gibbs')"
+        )
+
+
+def enumerate_states(n: int, chunk_size: int = DEFAULT_CHUNK, *, dtype: torch.dtype = torch.float64,
+                     device: torch.device | str | None = None,
+                     max_units: int = MAX_EXACT_UNITS) -> Iterator[torch.Tensor]:
+    """All ``2^n`` binary states as 0/1 tensors of shape (chunk, n), in binary counting order.
+
+    State number ``k`` has unit ``i`` equal to bit ``n - 1 - i`` of ``k`` (unit 0 is the most
+    significant bit), so the chunks concatenated are the states 0 .. 2^n - 1 in order. The
+    last chunk is shorter when ``chunk_size`` does not divide ``2^n``. ``n = 0`` yields the one
+    empty state, shape (1, 0).
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    check_enumerable(n, max_units)
+    shifts = torch.arange(n - 1, -1, -1, device=device)  # (n,) bit of unit i
+    total = 1 << n
+    for start in range(0, total, chunk_size):
+        k = torch.arange(start, min(start + chunk_size, total), device=device)  # (C,)
+        yield ((k[:, None] >> shifts) & 1).to(dtype)  # (C, n)
+
+
+def log_partition(energy_fn: Callable[[torch.Tensor], torch.Tensor], n: int,
+                  chunk_size: int = DEFAULT_CHUNK, *, device: torch.device | str | None = None,
+                  max_units: int = MAX_EXACT_UNITS) -> torch.Tensor:
+    """``log Z = log sum_s exp(-energy_fn(s))`` over all ``2^n`` states, float64, differentiable.
+
+    ``energy_fn`` maps float64 states (C, n) to energies (C,) (include ``1/T`` in it for a
+    temperature). Each chunk's logsumexp is kept and the chunk results are combined by one
+    more logsumexp, so nothing overflows and autograd flows through every chunk.
+    """
+    parts = [torch.logsumexp(-energy_fn(s), dim=0)
+             for s in enumerate_states(n, chunk_size, device=device, max_units=max_units)]
+    return torch.logsumexp(torch.stack(parts), dim=0)
+
+
+def probabilities(energy_fn: Callable[[torch.Tensor], torch.Tensor], n: int,
+                  chunk_size: int = DEFAULT_CHUNK, *, device: torch.device | str | None = None,
+                  max_units: int = 20) -> torch.Tensor:
+    """The Boltzmann distribution ``exp(-E(s)) / Z`` of every state, (2^n,) in state order.
+
+    Holds all ``2^n`` probabilities at once, hence the lower default ``max_units``.
+    """
+    with torch.no_grad():
+        log_z = log_partition(energy_fn, n, chunk_size, device=device, max_units=max_units)
+        return torch.cat([torch.exp(-energy_fn(s) - log_z)
+                          for s in enumerate_states(n, chunk_size, device=device, max_units=max_units)])
+
+
+def state_index(s: torch.Tensor) -> torch.Tensor:
+    """The number ``k`` of each 0/1 state row of ``s`` (N, n) in :func:`enumerate_states` order."""
+    n = s.shape[-1]
+    weights = 2 ** torch.arange(n - 1, -1, -1, device=s.device)  # (n,)
+    return (s.long() * weights).sum(-1)
+
+
+# -- the fully connected Boltzmann machine, E(s) = -1/2 s^T W s - b^T s ----------------------
+
+
+def bm_energy(W: torch.Tensor, b: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """``E(s) = -1/2 s^T W s - b^T s`` for each row of ``s`` (N, n) -> (N,); W symmetric, zero diagonal."""
+    return -0.5 * ((s @ W) * s).sum(-1) - s @ b
+
+
+def bm_log_partition(W: torch.Tensor, b: torch.Tensor, temperature: float = 1.0,
+                     chunk_size: int = DEFAULT_CHUNK, max_units: int = MAX_EXACT_UNITS) -> torch.Tensor:
+    """Exact ``log Z = log sum_s exp(-E(s)/T)`` (float64 scalar, differentiable in W and b)."""
+    W, b = W.double(), b.double()
+    return log_partition(lambda s: bm_energy(W, b, s) / temperature, len(b), chunk_size,
+                         device=W.device, max_units=max_units)
+
+
+def _split(W: torch.Tensor, b: torch.Tensor, n_visible: int):
+    D = n_visible
+    return W[:D, :D], W[:D, D:], W[D:, D:], b[:D], b[D:]
+
+
+def _neg_energy_grid(W: torch.Tensor, b: torch.Tensor, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """``-E(v_n, h_c)`` for every pair of rows, (N, C), without forming the (N, C, n) states.
+
+    ``E(v, h) = -1/2 v^T W_vv v - v^T W_vh h - 1/2 h^T W_hh h - b_v^T v - b_h^T h``.
+    """
+    D = v.shape[1]
+    W_vv, W_vh, W_hh, b_v, b_h = _split(W, b, D)
+    e_v = 0.5 * ((v @ W_vv) * v).sum(-1) + v @ b_v  # (N,)
+    e_h = 0.5 * ((h @ W_hh) * h).sum(-1) + h @ b_h  # (C,)
+    return e_v[:, None] + (v @ W_vh) @ h.T + e_h[None, :]  # (N, C)
+
+
+def bm_log_unnormalized(W: torch.Tensor, b: torch.Tensor, v: torch.Tensor, temperature: float = 1.0,
+                        chunk_size: int = DEFAULT_CHUNK,
+                        max_units: int = MAX_EXACT_UNITS) -> torch.Tensor:
+    """``log sum_h exp(-E(v, h)/T)`` for each visible row ``v`` (N, D) -> (N,), float64.
+
+    The hidden units (the last ``n - D`` of W) are summed out by enumerating their ``2^H``
+    states in chunks of ``chunk_size // N`` (at least 1) so that the (N, chunk) grid stays bounded.
+    """
+    W, b, v = W.double(), b.double(), v.double()
+    H = len(b) - v.shape[1]
+    per = max(1, chunk_size // max(1, len(v)))
+    parts = [torch.logsumexp(_neg_energy_grid(W, b, v, h) / temperature, dim=1)  # (N,)
+             for h in enumerate_states(H, per, device=W.device, max_units=max_units)]
+    return torch.logsumexp(torch.stack(parts, dim=1), dim=1)  # (N,)
+
+
+def bm_log_marginal(W: torch.Tensor, b: torch.Tensor, v: torch.Tensor, temperature: float = 1.0,
+                    chunk_size: int = DEFAULT_CHUNK, max_units: int = MAX_EXACT_UNITS) -> torch.Tensor:
+    """Exact ``log p(v) = log sum_h exp(-E(v,h)/T) - log Z`` for each row of ``v`` (N, D) -> (N,)."""
+    return (bm_log_unnormalized(W, b, v, temperature, chunk_size, max_units)
+            - bm_log_partition(W, b, temperature, chunk_size, max_units))
+
+
+def bm_free_statistics(W: torch.Tensor, b: torch.Tensor, temperature: float = 1.0,
+                       chunk_size: int = DEFAULT_CHUNK,
+                       max_units: int = MAX_EXACT_UNITS) -> tuple[torch.Tensor, torch.Tensor]:
+    """The free-phase expectations ``(<s_i s_j>, <s_i>)`` under ``p(s)``, shapes (n, n) and (n,), float64."""
+    with torch.no_grad():
+        W, b = W.double(), b.double()
+        n = len(b)
+        log_z = bm_log_partition(W, b, temperature, chunk_size, max_units)
+        ss = torch.zeros(n, n, dtype=torch.float64, device=W.device)
+        s1 = torch.zeros(n, dtype=torch.float64, device=W.device)
+        for s in enumerate_states(n, chunk_size, device=W.device, max_units=max_units):
+            p = torch.exp(-bm_energy(W, b, s) / temperature - log_z)  # (C,)
+            ss += (s * p[:, None]).T @ s
+            s1 += p @ s
+        return ss, s1
+
+
+def bm_clamped_statistics(W: torch.Tensor, b: torch.Tensor, v: torch.Tensor, temperature: float = 1.0,
+                          chunk_size: int = DEFAULT_CHUNK,
+                          max_units: int = MAX_EXACT_UNITS) -> tuple[torch.Tensor, torch.Tensor]:
+    """The clamped-phase expectations ``(<s_i s_j>, <s_i>)``, averaged over the rows of ``v``.
+
+    For each data vector ``v_n`` the hidden units follow ``p(h | v_n)``; with ``s = (v, h)``::
+
+        <v v^T> = mean_n v_n v_n^T,   <v h^T> = mean_n v_n E[h | v_n]^T,
+        <h h^T> = mean_n sum_h p(h | v_n) h h^T
+    """
+    with torch.no_grad():
+        W, b, v = W.double(), b.double(), v.double()
+        N, D = v.shape
+        n = len(b)
+        H = n - D
+        log_u = bm_log_unnormalized(W, b, v, temperature, chunk_size, max_units)  # (N,)
+        Eh = torch.zeros(N, H, dtype=torch.float64, device=W.device)
+        hh = torch.zeros(H, H, dtype=torch.float64, device=W.device)
+        per = max(1, chunk_size // max(1, N))
+        for h in enumerate_states(H, per, device=W.device, max_units=max_units):
+            post = torch.exp(_neg_energy_grid(W, b, v, h) / temperature - log_u[:, None])  # (N, C) p(h|v_n)
+            Eh += post @ h
+            hh += (h * post.sum(0)[:, None]).T @ h
+        s_mean = torch.cat([v, Eh], dim=1).mean(0)  # (n,)
+        ss = torch.empty(n, n, dtype=torch.float64, device=W.device)
+        ss[:D, :D] = v.T @ v / N
+        ss[:D, D:] = v.T @ Eh / N
+        ss[D:, :D] = ss[:D, D:].T
+        ss[D:, D:] = hh / N
+        return ss, s_mean
+
+
+def bm_conditional_marginals(W: torch.Tensor, b: torch.Tensor, s: torch.Tensor, known: torch.Tensor,
+                             temperature: float = 1.0, chunk_size: int = DEFAULT_CHUNK,
+                             max_units: int = 20) -> torch.Tensor:
+    """``p(s_i = 1 | s_known)`` for every unit, given the values of ``s`` (N, n) where ``known``.
+
+    ``known`` is a bool mask (n,) or (N, n); known units get their own value back. Two passes
+    over all ``2^n`` states: the log-normaliser of each row, then the weighted sums.
+    """
+    with torch.no_grad():
+        W, b, s = W.double(), b.double(), s.double()
+        N, n = s.shape
+        known = known.to(torch.bool).expand(N, n).to(torch.float64)  # (N, n)
+        per = max(1, chunk_size // max(1, N))
+
+        def masked_logw(x: torch.Tensor) -> torch.Tensor:  # (N, C): -E/T, -inf where inconsistent
+            mismatch = (known @ x.T + (known * s) @ (1 - 2 * x.T)) > 0.5  # (N, C) any known unit differs
+            logw = -bm_energy(W, b, x) / temperature  # (C,)
+            return logw.expand(N, -1).masked_fill(mismatch, -math.inf)
+
+        states = lambda: enumerate_states(n, per, device=W.device, max_units=max_units)  # noqa: E731
+        log_norm = torch.logsumexp(torch.stack([torch.logsumexp(masked_logw(x), 1) for x in states()], 1), 1)
+        out = torch.zeros(N, n, dtype=torch.float64, device=W.device)
+        for x in states():
+            out += torch.exp(masked_logw(x) - log_norm[:, None]) @ x
+        return out
