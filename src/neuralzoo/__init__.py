@@ -1,13 +1,24 @@
 """neuralzoo: every classical neural network of the lecture, done properly on PyTorch."""
 
 from . import datasets
-from .models import MLP, ConvergenceWarning, Perceptron, RBFNetwork
+from .models import (
+    MLP,
+    ContinuousHopfield,
+    ConvergenceWarning,
+    Hopfield,
+    ModernHopfield,
+    Perceptron,
+    RBFNetwork,
+)
 from .train import History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MLP",
+    "ContinuousHopfield",
+    "Hopfield",
+    "ModernHopfield",
     "ConvergenceWarning",
     "History",
     "Perceptron",

@@ -169,14 +169,28 @@ def reproduce(
     id_: str = typer.Argument(None, metavar="ID", help="result to reproduce (omit to list)"),
     quick: bool = typer.Option(False, "--quick", help="a smaller run that takes minutes"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object on stdout"),
+    out_dir: Path = typer.Option(Path("runs/reproduce"), "--out",
+                                 help="folder for <ID>[-quick].json and its figures"),
 ) -> None:
     """Reproduce a published result and print ours beside the published figure."""
     from . import reproduce as rep
+    from ._io import atomic_write_json
 
     if id_ is None:
         out.print(_table("reproductions", [{"id": k, "what": m.TITLE} for k, m in rep.REGISTRY.items()]))
         return
-    _print_result(rep.run(id_, quick=quick), as_json, "reproduce")
+    if id_ not in rep.REGISTRY:  # before any work
+        raise ValueError(f"unknown reproduction {id_!r}: expected one of {', '.join(sorted(rep.REGISTRY))}")
+    result = rep.run(id_, quick=quick)
+    stem = f"{id_}{'-quick' if quick else ''}"
+    written = [atomic_write_json(out_dir / f"{stem}.json", result)]
+    for i, row in enumerate(r for r in result["rows"] if "curve" in r):
+        from .report import save_figure
+        from .report.model_figures import capacity_figure
+
+        written.append(save_figure(capacity_figure(row["curve"]), out_dir / f"{stem}-{i}.png"))
+    _print_result(result, as_json, "reproduce")
+    err.print("wrote " + ", ".join(map(str, written)))
 
 
 @app.command()

@@ -27,6 +27,8 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "mlp": ({"hidden": [256], "activation": "relu", "dropout": 0.2},
             {"epochs": 40, "batch_size": 32, "lr": 3e-3, "lr_schedule": "cosine"}),
     "rbf": ({"n_centers": 300}, {}),
+    "hopfield": ({"rule": "pseudo-inverse"}, {}),
+    "modern-hopfield": ({"beta": 8.0}, {}),
 }
 
 XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

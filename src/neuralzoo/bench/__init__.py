@@ -12,9 +12,9 @@ import time
 from types import ModuleType
 from typing import Any
 
-from . import mlp
+from . import hopfield, mlp
 
-REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (mlp,)}
+REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (mlp, hopfield)}
 
 
 def run(name: str, quick: bool = False) -> dict[str, Any]:

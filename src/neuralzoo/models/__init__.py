@@ -5,6 +5,8 @@ from __future__ import annotations
 from torch import nn
 
 from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
+from .hopfield import Hopfield
+from .hopfield_continuous import ContinuousHopfield, ModernHopfield
 from .mlp import MLP
 from .perceptron import ConvergenceWarning, Perceptron
 from .rbf import RBFNetwork
@@ -13,6 +15,9 @@ REGISTRY: dict[str, type[nn.Module]] = {
     "perceptron": Perceptron,
     "mlp": MLP,
     "rbf": RBFNetwork,
+    "hopfield": Hopfield,
+    "continuous-hopfield": ContinuousHopfield,
+    "modern-hopfield": ModernHopfield,
 }
 
 
@@ -33,6 +38,9 @@ def build(name: str, hparams: dict) -> nn.Module:
 
 __all__ = [
     "MLP",
+    "ContinuousHopfield",
+    "Hopfield",
+    "ModernHopfield",
     "ConvergenceWarning",
     "Perceptron",
     "RBFNetwork",

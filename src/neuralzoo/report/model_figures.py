@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from ..models.base import Classifier
-from .plots import confusion_figure, image_grid_figure
+from .plots import confusion_figure, image_grid_figure, line_figure
 
 
 def _square(d: int) -> bool:
@@ -57,18 +57,82 @@ def weight_figures(model: nn.Module) -> dict[str, Figure]:
     return figs
 
 
+def _recall_frames(model: nn.Module, probes: torch.Tensor, originals: torch.Tensor,
+                   max_frames: int = 6) -> Figure:
+    """One row per probe: the probe, the states after each sweep, then the stored pattern."""
+    res = model.recall(probes, seed=0, return_trace=True)
+    frames = res.frames  # (S+1, B, N)
+    steps = list(range(frames.shape[0]))
+    if len(steps) > max_frames:  # keep the first, the last and evenly spaced ones between
+        steps = sorted({round(i * (len(steps) - 1) / (max_frames - 1)) for i in range(max_frames)})
+    tiles, titles = [], []
+    for b in range(len(probes)):
+        for j, s in enumerate(steps):
+            tiles.append(frames[s, b])
+            titles.append("probe" if j == 0 else f"sweep {s}")
+        tiles.append(originals[b])
+        titles.append("stored")
+    return image_grid_figure(torch.stack(tiles).cpu().numpy(), titles=titles, ncols=len(steps) + 1)
+
+
+def hopfield_figures(model: nn.Module) -> dict[str, Figure]:
+    """Recall from 30% flipped bits and from a half mask, energy descent, a spurious state."""
+    from ..models.hopfield import find_spurious_state, flip, mask
+
+    figs: dict[str, Figure] = {}
+    if not _square(model.n_units) or model.n_stored == 0:
+        return figs
+    xi = model.patterns[:4]  # (B, N) +-1
+    g = torch.Generator().manual_seed(0)
+    noisy = flip(xi, 0.3, g)
+    figs["Recall from 30% flipped bits (frames of the dynamics)"] = _recall_frames(model, noisy, xi)
+    figs["Recall from the top half (bottom half masked)"] = _recall_frames(model, mask(xi, 0.5), xi)
+    if hasattr(model, "recall") and getattr(model, "registry_name", "") == "hopfield":
+        res = model.recall(flip(model.patterns, 0.3, g), seed=0, return_trace=True)
+        E = res.energies.cpu()  # (B, S+1)
+        figs["Energy E(x) = -1/2 x^T W x + theta^T x after every sweep"] = line_figure(
+            list(range(E.shape[1])), {f"probe {b}": E[b].tolist() for b in range(min(len(E), 8))},
+            xlabel="sweep", ylabel="energy", title="asynchronous updates never raise the energy")
+        if model.n_stored >= 3:
+            sp = find_spurious_state(model, 3, seed=0)
+            tiles = [model.patterns[i] for i in sp.mixture] + [sp.state]
+            titles = [f"stored {i}" for i in sp.mixture] + [
+                "spurious fixed point" if sp.spurious else
+                ("fixed point (a stored one)" if sp.fixed_point else "no fixed point")]
+            figs["A mixture state: sign(xi^a + xi^b + xi^c), relaxed"] = image_grid_figure(
+                torch.stack(tiles).cpu().numpy(), titles=titles, ncols=4)
+    return figs
+
+
+def capacity_figure(curve: dict) -> Figure:
+    """The hopfield-capacity curves against alpha = P/N, alpha_c and N/(2 ln N) marked."""
+    series = {k: curve[k] for k in ("fixed_fraction", "overlap", "bit_error", "bit_error_theory")
+              if k in curve}
+    return line_figure(curve["alpha"], series, xlabel="alpha = P / N", ylabel="fraction",
+                       title=f"Hebbian Hopfield network, N = {curve.get('n')}",
+                       vlines=curve.get("marks"))
+
+
 def model_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
                   class_names: list[str] | None = None) -> dict[str, Figure]:
     """Every figure of a trained model on its test data, chosen by its family."""
     figs = weight_figures(model)
     if isinstance(model, Classifier):
         figs.update(classifier_figures(model, X, y, class_names))
+    if getattr(model, "registry_name", "").endswith("hopfield"):
+        figs.update(hopfield_figures(model))
     return figs
 
 
 def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int,
                   class_names: list[str] | None = None) -> Figure:
-    """What ``neuralzoo sample`` shows: a classifier's predictions on ``n`` test images."""
+    """What ``neuralzoo sample`` shows: a classifier's predictions on ``n`` test images, or a
+    memory's recall of its stored patterns from 30% flipped bits."""
+    if getattr(model, "registry_name", "").endswith("hopfield") and _square(model.n_units):
+        from ..models.hopfield import flip
+
+        xi = model.patterns[:n]
+        return _recall_frames(model, flip(xi, 0.3, torch.Generator().manual_seed(0)), xi)
     if not isinstance(model, Classifier):
         raise ValueError(f"sample: expected a model that predicts or generates, got "
                          f"{type(model).__name__} which has no sample figure yet")

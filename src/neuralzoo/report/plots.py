@@ -340,11 +340,13 @@ def line_figure(
     title: str | None = None,
     logy: bool = False,
     hlines: Mapping[str, float] | None = None,
+    vlines: Mapping[str, float] | None = None,
 ) -> Figure:
-    """Curves against a shared x, with labelled horizontal reference lines.
+    """Curves against a shared x, with labelled horizontal and vertical reference lines.
 
     ``series`` maps a label to one y value per x (None for a gap). ``hlines`` maps a label
-    to a y value drawn dashed across the plot, e.g. a published figure to compare with.
+    to a y value drawn dashed across the plot, e.g. a published figure to compare with;
+    ``vlines`` likewise marks x values (e.g. a critical capacity), dotted.
     """
     xs = list(x)
     fig = Figure(figsize=(5.0, 3.4), dpi=DPI, layout="constrained")
@@ -358,6 +360,10 @@ def line_figure(
     for i, (label, value) in enumerate((hlines or {}).items()):
         ax.axhline(_as_float(value), color=f"C{(len(series) + i) % 10}", linestyle="--",
                    linewidth=1.1, label=str(label))
+    n_lines = len(series) + len(hlines or {})
+    for i, (label, value) in enumerate((vlines or {}).items()):
+        ax.axvline(_as_float(value), color=f"C{(n_lines + i) % 10}", linestyle=":",
+                   linewidth=1.3, label=str(label))
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
