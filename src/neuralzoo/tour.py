@@ -46,12 +46,12 @@ def xor_figures() -> dict[str, Figure]:
             warnings.simplefilter("ignore")  # non-convergence on XOR is the point
             p = models.get("perceptron")(2, 2).fit(X, y, epochs=20, progress=False)
         figs["XOR: the perceptron cannot separate it"] = decision_boundary_figure(
-            lambda Z: p.predict(torch.from_numpy(Z)).numpy(), X.numpy(), y.numpy(),
+            lambda Z: p.predict(torch.from_numpy(Z)).cpu().numpy(), X.numpy(), y.numpy(),
             title=f"perceptron on XOR: accuracy {p.score(X, y):.2f}")
     net = models.get("mlp")([2, 4, 2], activation="tanh").fit(
         X, y, epochs=300, batch_size=4, lr=0.05, progress=False)
     figs["XOR: an MLP with 4 hidden units solves it"] = decision_boundary_figure(
-        lambda Z: net.predict(torch.from_numpy(Z)).numpy(), X.numpy(), y.numpy(),
+        lambda Z: net.predict(torch.from_numpy(Z)).cpu().numpy(), X.numpy(), y.numpy(),
         title=f"MLP 2-4-2 on XOR: accuracy {net.score(X, y):.2f}")
     return figs
 

@@ -232,7 +232,7 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
         else:
             from sklearn.cluster import KMeans
 
-            km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(X.double().numpy())
+            km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(X.detach().cpu().double().numpy())
             mu = torch.from_numpy(km.cluster_centers_)
         with torch.no_grad():
             self.mu.copy_(mu.to(self.mu))
@@ -299,7 +299,8 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
         k = self.n_centers
         with torch.no_grad():
             mu, sigma = self.mu.detach().double().cpu(), self.sigma.detach().double().cpu()
-            A = gaussian_phi(X.double(), mu, sigma)  # (N, K)
+            A = gaussian_phi(X.detach().cpu().double(), mu, sigma)  # (N, K)
+            T = T.cpu()
             if self.bias:
                 A = torch.cat([A, A.new_ones(len(A), 1)], dim=1)  # (N, K+1)
             if self.ridge > 0:
@@ -337,7 +338,9 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
         X, y = self._fit_data(X, y)
         cfg = self.train_config(epochs=max(epochs, 1), batch_size=batch_size, lr=lr, optimizer=optimizer,
                                 seed=seed, device=device, progress=progress, **options)
-        self.to(resolve_device(cfg.device))
+        device = resolve_device(cfg.device)
+        self.to(device)
+        X, y = X.to(device), y.to(device)
         if not (warm_start or resume):
             self.place_centers(X, seed=cfg.seed).choose_widths().fit_output_weights(X, y)
         self._fitted = True
