@@ -3,6 +3,7 @@
 from . import datasets
 from .models import (
     MLP,
+    BoltzmannMachine,
     ContinuousHopfield,
     ConvergenceWarning,
     Hopfield,
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MLP",
+    "BoltzmannMachine",
     "ContinuousHopfield",
     "Hopfield",
     "ModernHopfield",

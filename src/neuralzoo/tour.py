@@ -29,6 +29,7 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "rbf": ({"n_centers": 300}, {}),
     "hopfield": ({"rule": "pseudo-inverse"}, {}),
     "modern-hopfield": ({"beta": 8.0}, {}),
+    "boltzmann": ({"n_hidden": 32}, {"epochs": 30}),
 }
 
 XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -39,6 +39,7 @@ from . import digits as _digits
 from . import mnist as _mnist
 from .idx import DataFileError
 from .mnist import DatasetNotFoundError
+from .patterns import bars_and_stripes, encoder_patterns
 
 __all__ = [
     "BINARIZE",
@@ -47,6 +48,8 @@ __all__ = [
     "DatasetInfo",
     "DatasetNotFoundError",
     "available",
+    "bars_and_stripes",
+    "encoder_patterns",
     "info",
     "load",
     "names",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
+from .boltzmann import BoltzmannMachine
 from .hopfield import Hopfield
 from .hopfield_continuous import ContinuousHopfield, ModernHopfield
 from .mlp import MLP
@@ -18,6 +19,7 @@ REGISTRY: dict[str, type[nn.Module]] = {
     "hopfield": Hopfield,
     "continuous-hopfield": ContinuousHopfield,
     "modern-hopfield": ModernHopfield,
+    "boltzmann": BoltzmannMachine,
 }
 
 
@@ -38,6 +40,7 @@ def build(name: str, hparams: dict) -> nn.Module:
 
 __all__ = [
     "MLP",
+    "BoltzmannMachine",
     "ContinuousHopfield",
     "Hopfield",
     "ModernHopfield",

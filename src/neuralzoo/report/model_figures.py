@@ -104,6 +104,31 @@ def hopfield_figures(model: nn.Module) -> dict[str, Figure]:
     return figs
 
 
+def boltzmann_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
+    """Samples of the free-running machine, completions of half-images, the weights."""
+    figs: dict[str, Figure] = {}
+    D = model.n_visible
+    if not _square(D):
+        return figs
+    g = torch.Generator().manual_seed(0)
+    figs["Samples: 200 Gibbs sweeps from random states"] = image_grid_figure(
+        model.sample(32, steps=200, generator=g).cpu().numpy(), ncols=8)
+    X = X[:8].to(model.b.device)
+    known = torch.arange(D, device=X.device) < D // 2  # the top half is given
+    done = model.complete(X, known)
+    shown = X.clone()
+    shown[:, ~known] = 0.5  # grey: unknown
+    tiles = torch.cat([shown, done, X]).cpu().numpy()
+    titles = ["given"] * len(X) + ["completed"] * len(X) + ["true"] * len(X)
+    figs["Completion: bottom half given the top half (clamped Gibbs)"] = image_grid_figure(
+        tiles, titles=titles, ncols=len(X))
+    W = model.W.detach().cpu()[D:, :D]  # (H, D) visible-to-hidden weights
+    if len(W):
+        figs["Weights from each hidden unit to the visible units"] = image_grid_figure(
+            W[:32].numpy(), ncols=8, symmetric=True)
+    return figs
+
+
 def capacity_figure(curve: dict) -> Figure:
     """The hopfield-capacity curves against alpha = P/N, alpha_c and N/(2 ln N) marked."""
     series = {k: curve[k] for k in ("fixed_fraction", "overlap", "bit_error", "bit_error_theory")
@@ -119,8 +144,11 @@ def model_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     figs = weight_figures(model)
     if isinstance(model, Classifier):
         figs.update(classifier_figures(model, X, y, class_names))
-    if getattr(model, "registry_name", "").endswith("hopfield"):
+    name = getattr(model, "registry_name", "")
+    if name.endswith("hopfield"):
         figs.update(hopfield_figures(model))
+    elif name == "boltzmann":
+        figs.update(boltzmann_figures(model, X))
     return figs
 
 
@@ -133,6 +161,10 @@ def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int,
 
         xi = model.patterns[:n]
         return _recall_frames(model, flip(xi, 0.3, torch.Generator().manual_seed(0)), xi)
+    if getattr(model, "registry_name", "") == "boltzmann" and _square(model.n_visible):
+        g = torch.Generator().manual_seed(0)
+        return image_grid_figure(model.sample(n, steps=200, generator=g).cpu().numpy(), ncols=8,
+                                 title="samples after 200 Gibbs sweeps")
     if not isinstance(model, Classifier):
         raise ValueError(f"sample: expected a model that predicts or generates, got "
                          f"{type(model).__name__} which has no sample figure yet")

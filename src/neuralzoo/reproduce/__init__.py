@@ -13,9 +13,9 @@ import time
 from types import ModuleType
 from typing import Any
 
-from . import fashion_mlp, hopfield_capacity, hopfield_rules, mnist_mlp, mnist_rbf
+from . import bm_encoder, fashion_mlp, hopfield_capacity, hopfield_rules, mnist_mlp, mnist_rbf
 
-REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules)}
+REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules, bm_encoder)}
 
 
 def run(id_: str, quick: bool = False) -> dict[str, Any]:
