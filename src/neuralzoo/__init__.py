@@ -3,9 +3,11 @@
 from . import datasets
 from .models import (
     MLP,
+    RBM,
     BoltzmannMachine,
     ContinuousHopfield,
     ConvergenceWarning,
+    GaussianRBM,
     Hopfield,
     ModernHopfield,
     Perceptron,
@@ -17,6 +19,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MLP",
+    "RBM",
+    "GaussianRBM",
     "BoltzmannMachine",
     "ContinuousHopfield",
     "Hopfield",

@@ -101,15 +101,25 @@ def eval_(
     data: str = typer.Option(None, "--data", help="dataset (default: the run's)"),
     split: str = typer.Option("test", "--split"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object on stdout"),
+    ais: bool = typer.Option(False, "--ais", help="energy models: log-likelihood by AIS"),
+    exact: bool = typer.Option(False, "--exact", help="energy models: exact log-likelihood"),
+    betas: int = typer.Option(None, "--betas", help="AIS: this many betas on the published "
+                              "schedule's shape (default: the published 14,501)"),
+    runs_: int = typer.Option(100, "--runs", help="AIS: parallel annealing runs"),
 ) -> None:
-    """Evaluate a trained run: accuracy, error and cross-entropy on a split."""
+    """Evaluate a trained run: its metrics on a split (accuracy, recall, completion ...);
+    energy models also report log-likelihoods in nats (--exact, or --ais with an error bar)."""
     model = runs.load_run(run)
     data_cfg = runs.run_data_config(run)
     if data is not None:
         data_cfg.name = data
     X, y = runs.load_data(data_cfg, split)
+    X = X.reshape(len(X), -1)
     result = {"run": str(run), "model": runs.read_config(run)["model"], "data": data_cfg.name,
-              "split": split, "n": len(y), **runs.evaluate(model, X.reshape(len(X), -1), y, prefix=f"{split}_")}
+              "split": split, "n": len(y), **runs.evaluate(model, X, y, prefix=f"{split}_")}
+    if ais or exact:
+        result.update(runs.log_likelihoods(model, X, exact=exact, ais=ais, n_betas=betas,
+                                           n_runs=runs_, prefix=f"{split}_"))
     if as_json:
         print(json.dumps(result))
     else:

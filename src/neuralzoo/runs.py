@@ -49,6 +49,32 @@ def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, prefix: str = "
     return {f"{prefix}{k}": float(v) for k, v in model.evaluate(X, y).items()}
 
 
+def log_likelihoods(model: nn.Module, X: torch.Tensor, *, exact: bool, ais: bool,
+                    n_betas: int | None = None, n_runs: int = 100, prefix: str = "test_") -> dict[str, Any]:
+    """Mean log p(v) in nats of an energy model: exact by enumeration and/or by AIS, the
+    latter with the +-3 std interval of its log Z (lower log Z means higher log p)."""
+    if not callable(getattr(model, "log_likelihood", None)):
+        raise ValueError(f"--ais/--exact: expected an energy model with a log-likelihood, got "
+                         f"{type(model).__name__}")
+    out: dict[str, Any] = {}
+    if exact:
+        out[f"{prefix}log_likelihood_exact"] = float(model.log_likelihood(X, method="exact").mean())
+    if ais:
+        if not callable(getattr(model, "ais", None)):
+            raise ValueError(f"--ais: expected a model with AIS, got {type(model).__name__}")
+        from .energy.ais import scaled_schedule
+
+        betas = None if n_betas is None else scaled_schedule(n_betas)
+        res = model.ais(betas=betas, n_runs=n_runs, generator=torch.Generator().manual_seed(0))
+        ll = model.log_likelihood(X, log_z=res.log_z)
+        mean = float(ll.mean())
+        out.update({f"{prefix}log_likelihood_ais": mean,
+                    f"{prefix}log_likelihood_ais_low": mean - (res.log_z_high - res.log_z),
+                    f"{prefix}log_likelihood_ais_high": mean + (res.log_z - res.log_z_low),
+                    "ais_log_z": res.log_z, "ais_betas": res.n_betas, "ais_runs": n_runs})
+    return out
+
+
 def prepare_out(out: Path, *, resume: bool, force: bool) -> None:
     """Refuse to write into an existing run unless resuming or forced."""
     if resume:

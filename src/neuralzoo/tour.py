@@ -30,6 +30,7 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "hopfield": ({"rule": "pseudo-inverse"}, {}),
     "modern-hopfield": ({"beta": 8.0}, {}),
     "boltzmann": ({"n_hidden": 32}, {"epochs": 30}),
+    "rbm": ({"n_hidden": 16, "method": "pcd"}, {"epochs": 20, "batch_size": 20}),
 }
 
 XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

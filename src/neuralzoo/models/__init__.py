@@ -11,6 +11,8 @@ from .hopfield_continuous import ContinuousHopfield, ModernHopfield
 from .mlp import MLP
 from .perceptron import ConvergenceWarning, Perceptron
 from .rbf import RBFNetwork
+from .rbm import RBM
+from .rbm_gaussian import GaussianRBM
 
 REGISTRY: dict[str, type[nn.Module]] = {
     "perceptron": Perceptron,
@@ -20,6 +22,8 @@ REGISTRY: dict[str, type[nn.Module]] = {
     "continuous-hopfield": ContinuousHopfield,
     "modern-hopfield": ModernHopfield,
     "boltzmann": BoltzmannMachine,
+    "rbm": RBM,
+    "gaussian-rbm": GaussianRBM,
 }
 
 
@@ -40,6 +44,8 @@ def build(name: str, hparams: dict) -> nn.Module:
 
 __all__ = [
     "MLP",
+    "RBM",
+    "GaussianRBM",
     "BoltzmannMachine",
     "ContinuousHopfield",
     "Hopfield",

@@ -129,6 +129,30 @@ def boltzmann_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
     return figs
 
 
+def rbm_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
+    """Filters, samples from long chains, reconstructions, hidden activations of an RBM."""
+    from .plots import line_figure as _line
+
+    figs: dict[str, Figure] = {}
+    D = model.n_visible
+    if _square(D):
+        W = model.W.detach().cpu().T  # (H, D): one filter per hidden unit
+        figs["Filters: the weights of each hidden unit (W^T as tiles)"] = image_grid_figure(
+            W[:64].numpy(), ncols=8, symmetric=True)
+        g = torch.Generator().manual_seed(0)
+        figs["Samples: 1000 Gibbs steps from random states"] = image_grid_figure(
+            model.sample(32, steps=1000, generator=g).cpu().numpy(), ncols=8)
+        v = X[:8].to(model.W.device)
+        figs["Reconstructions p(v | h ~ p(h | v)): data above, reconstruction below"] = image_grid_figure(
+            torch.cat([v, model.reconstruct(v)]).detach().cpu().numpy(), ncols=8)
+    h = model.transform(X.to(model.W.device)).detach().cpu().flatten()
+    counts = torch.histc(h, bins=20, min=0.0, max=1.0)
+    figs["Hidden activations p(h_j = 1 | v) on test data"] = _line(
+        [round(0.025 + 0.05 * i, 3) for i in range(20)], {"fraction": (counts / counts.sum()).tolist()},
+        xlabel="p(h_j = 1 | v)", ylabel="fraction of (example, unit) pairs")
+    return figs
+
+
 def capacity_figure(curve: dict) -> Figure:
     """The hopfield-capacity curves against alpha = P/N, alpha_c and N/(2 ln N) marked."""
     series = {k: curve[k] for k in ("fixed_fraction", "overlap", "bit_error", "bit_error_theory")
@@ -149,6 +173,8 @@ def model_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
         figs.update(hopfield_figures(model))
     elif name == "boltzmann":
         figs.update(boltzmann_figures(model, X))
+    elif name == "rbm":
+        figs.update(rbm_figures(model, X))
     return figs
 
 
@@ -161,7 +187,7 @@ def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int,
 
         xi = model.patterns[:n]
         return _recall_frames(model, flip(xi, 0.3, torch.Generator().manual_seed(0)), xi)
-    if getattr(model, "registry_name", "") == "boltzmann" and _square(model.n_visible):
+    if getattr(model, "registry_name", "") in ("boltzmann", "rbm") and _square(model.n_visible):
         g = torch.Generator().manual_seed(0)
         return image_grid_figure(model.sample(n, steps=200, generator=g).cpu().numpy(), ncols=8,
                                  title="samples after 200 Gibbs sweeps")

@@ -13,9 +13,18 @@ import time
 from types import ModuleType
 from typing import Any
 
-from . import bm_encoder, fashion_mlp, hopfield_capacity, hopfield_rules, mnist_mlp, mnist_rbf
+from . import (
+    bm_encoder,
+    fashion_mlp,
+    hopfield_capacity,
+    hopfield_rules,
+    mnist_mlp,
+    mnist_rbf,
+    rbm_ais,
+    rbm_exact,
+)
 
-REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules, bm_encoder)}
+REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules, bm_encoder, rbm_exact, rbm_ais)}
 
 
 def run(id_: str, quick: bool = False) -> dict[str, Any]:

@@ -1,0 +1,235 @@
+"""RBM and GaussianRBM against oracles: brute-force sums, the analytic CD rule, scikit-learn."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+
+from neuralzoo import datasets
+from neuralzoo.models.rbm import RBM
+from neuralzoo.models.rbm_gaussian import GaussianRBM
+
+
+def states(n: int, dtype=torch.float32) -> torch.Tensor:
+    return torch.tensor(list(itertools.product([0.0, 1.0], repeat=n)), dtype=dtype)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, _ = datasets.load("digits", binarize="threshold")
+    X_test, _ = datasets.load("digits", "test", binarize="threshold")
+    return X, X_test
+
+
+def random_model(D=6, H=4, seed=0, **kw) -> RBM:
+    torch.manual_seed(seed)
+    rbm = RBM(D, H, **kw)
+    with torch.no_grad():
+        rbm.W.normal_(0, 1.0)
+        rbm.b.normal_()
+        rbm.a.normal_()
+        if rbm.centering:
+            rbm.mu.uniform_(0.2, 0.8)
+            rbm.lam.uniform_(0.2, 0.8)
+    return rbm.double()
+
+
+def test_conditionals_and_free_energy_follow_from_the_energy():
+    rbm = random_model()
+    V, Hs = states(6, torch.float64), states(4, torch.float64)
+    E = torch.stack([rbm.energy(V, h.expand(64, 4)) for h in Hs], 1)  # (64, 16)
+    assert torch.allclose(rbm.free_energy(V), -torch.logsumexp(-E, 1), atol=1e-10)
+    post = torch.softmax(-E, 1)  # p(h | v)
+    assert torch.allclose(rbm.p_h_given_v(V), post @ Hs, atol=1e-10)
+    cond_v = torch.softmax(-E.T, 1)  # p(v | h)
+    assert torch.allclose(rbm.p_v_given_h(Hs), cond_v @ V, atol=1e-10)
+    # log p(v) normalises; log Z from enumeration matches brute force
+    assert float(torch.logsumexp(rbm.log_likelihood(V), 0)) == pytest.approx(0.0, abs=1e-10)
+    assert float(rbm.log_partition()) == pytest.approx(float(torch.logsumexp(-E.detach().flatten(), 0)), abs=1e-10)
+
+
+def test_centered_energy_is_the_ordinary_one_plus_a_constant():
+    rbm = random_model(centering=True)
+    W, b2, a2 = rbm.ordinary_parameters()
+    V, Hs = states(6, torch.float64), states(4, torch.float64)
+    Vv, Hh = V.repeat_interleave(16, 0), Hs.repeat(64, 1)
+    diff = (rbm.energy(Vv, Hh) - (-((Vv @ W) * Hh).sum(1) - Vv @ b2 - Hh @ a2)).detach()
+    assert float(diff.max() - diff.min()) < 1e-10
+    const = float((rbm.b @ rbm.mu + rbm.a @ rbm.lam - rbm.mu @ rbm.W @ rbm.lam).detach())
+    assert float(diff[0]) == pytest.approx(const, abs=1e-10)
+    # moving the offsets re-sets b, a: the distribution (the ordinary parameters) is unchanged
+    before = [t.detach().clone() for t in rbm.ordinary_parameters()]
+    rbm._update_offsets(V[:10])
+    assert all(torch.allclose(x, y, atol=1e-12) for x, y in zip(before, rbm.ordinary_parameters()))
+    assert float(torch.logsumexp(rbm.log_likelihood(V), 0)) == pytest.approx(0.0, abs=1e-10)
+
+
+@pytest.mark.parametrize("centering", [False, True])
+def test_surrogate_gradient_is_the_cd_rule(monkeypatch, centering):
+    rbm = random_model(centering=centering, method="pcd")
+    rbm.offset_rate = 0.0  # keep the offsets fixed for the comparison
+    g = torch.Generator().manual_seed(1)
+    v0 = (torch.rand(8, 6, generator=g) < 0.5).double()
+    vm = (torch.rand(5, 6, generator=g) < 0.5).double()
+    monkeypatch.setattr(rbm, "_negative_samples", lambda *args: vm)
+    rbm.loss((v0,)).backward()
+    mu, lam = rbm.mu, rbm.lam
+    p0, pm = rbm.p_h_given_v(v0).detach(), rbm.p_h_given_v(vm).detach()
+    dW = (v0 - mu).T @ (p0 - lam) / 8 - (vm - mu).T @ (pm - lam) / 5  # Melchior et al.; mu = lam = 0: plain CD
+    assert torch.allclose(-rbm.W.grad, dW, atol=1e-10)
+    assert torch.allclose(-rbm.b.grad, v0.mean(0) - vm.mean(0), atol=1e-10)
+    assert torch.allclose(-rbm.a.grad, p0.mean(0) - pm.mean(0), atol=1e-10)
+
+
+def test_trained_rbm_beats_the_base_rate_model(digits):
+    X, X_test = digits
+    rbm = RBM(64, 16, method="pcd").fit(X, epochs=10, batch_size=20, lr=0.1, seed=0, progress=False)
+    p = X.mean(0).clamp(1e-3, 1 - 1e-3)
+    base = float((X_test * p.log() + (1 - X_test) * (1 - p).log()).sum(1).mean())
+    ll = float(rbm.log_likelihood(X_test).mean())
+    assert ll > base + 3.0
+    h = rbm.history_
+    assert {"reconstruction_error", "nll"} <= set(h.last)
+    assert h.column("nll")[-1] < h.column("nll")[0]
+    ev = rbm.evaluate(X_test)
+    assert set(ev) == {"pseudo_log_likelihood", "reconstruction_error", "log_likelihood"}
+    assert ev["log_likelihood"] == pytest.approx(ll, abs=1e-6)
+    assert -math.log(2) < ev["pseudo_log_likelihood"] < 0  # per feature: better than a coin
+
+
+def test_pseudo_likelihood_is_per_feature_and_matches_its_definition():
+    rbm = random_model(D=5, H=3)
+    V = states(5, torch.float64)
+    logp = rbm.log_likelihood(V)
+    full = rbm.pseudo_likelihood(V, full=True)
+    for n in (0, 7, 19):  # log p(v_i | v_-i) from the exact joint, averaged over i
+        terms = []
+        for i in range(5):
+            w = V[n].clone()
+            w[i] = 1 - w[i]
+            j = int((w * 2 ** torch.arange(4, -1, -1)).sum())
+            terms.append(float(logp[n] - torch.logaddexp(logp[n], logp[j])))
+        assert float(full[n]) == pytest.approx(sum(terms) / 5, abs=1e-10)
+    one = rbm.pseudo_likelihood(V.repeat(200, 1), generator=torch.Generator().manual_seed(0))
+    assert float(one.mean()) == pytest.approx(float(full.mean()), abs=0.02)
+
+
+def test_pcd_chains_persist_and_survive_checkpoint_resume(tmp_path, digits):
+    X, _ = digits
+    X = X[:400]
+    rbm = RBM(64, 8, method="pcd", n_chains=20)
+    rbm.fit(X, epochs=1, batch_size=100, seed=0, progress=False)
+    after_one = rbm.chains.clone()
+    rbm.fit(X, epochs=1, batch_size=100, seed=0, progress=False, warm_start=True)
+    assert not torch.equal(rbm.chains, after_one)  # the chains continue across batches and fits
+    # stop after 1 epoch, resume to 3, compare with 3 epochs straight
+    straight = RBM(64, 8, method="pcd", n_chains=20).fit(X, epochs=3, seed=0, progress=False)
+    part = RBM(64, 8, method="pcd", n_chains=20).fit(X, epochs=1, seed=0, progress=False, out=tmp_path)
+    from neuralzoo.train import checkpoint
+
+    back = RBM(64, 8, method="pcd", n_chains=20)
+    checkpoint.load_weights(back, tmp_path / checkpoint.WEIGHTS)
+    assert torch.equal(back.chains, part.chains) and torch.equal(back.mu, part.mu)
+    resumed = RBM(64, 8, method="pcd", n_chains=20).fit(X, epochs=3, seed=0, progress=False,
+                                                        out=tmp_path, resume=True)
+    assert torch.equal(resumed.chains, straight.chains)
+    assert torch.allclose(resumed.W, straight.W)
+
+
+def test_parallel_tempering_trains(digits):
+    X, X_test = digits
+    rbm = RBM(64, 12, method="pt", n_temperatures=4, n_chains=20).fit(X, epochs=8, batch_size=20, lr=0.1,
+                                                                          seed=0, progress=False)
+    assert rbm.chains.shape == (4, 20, 64)
+    assert torch.allclose(rbm.betas, torch.tensor([1.0, 2 / 3, 1 / 3, 0.0]))
+    base = RBM(64, 12).fit(X, epochs=1, lr=1e-9, seed=0, progress=False)  # ~ the base-rate model
+    assert float(rbm.log_likelihood(X_test).mean()) > float(base.log_likelihood(X_test).mean()) + 3.0
+
+
+def test_at_least_as_good_as_sklearn_bernoulli_rbm(digits):
+    from sklearn.neural_network import BernoulliRBM
+
+    X, X_test = digits
+    epochs, lr, bs, H = 10, 0.05, 10, 32
+    sk = BernoulliRBM(n_components=H, learning_rate=lr, batch_size=bs, n_iter=epochs, random_state=0)
+    sk.fit(X.numpy())
+    ours = RBM(64, H, method="pcd").fit(X, epochs=epochs, lr=lr, batch_size=bs, momentum=0.0, seed=0,
+                                        progress=False)
+    twin = RBM(64, H)  # sklearn's weights in our model: the same (full) pseudo-likelihood for both
+    with torch.no_grad():
+        twin.W.copy_(torch.as_tensor(sk.components_.T))
+        twin.b.copy_(torch.as_tensor(sk.intercept_visible_))
+        twin.a.copy_(torch.as_tensor(sk.intercept_hidden_))
+    ours_pl = float(ours.pseudo_likelihood(X_test, full=True).mean())
+    sk_pl = float(twin.pseudo_likelihood(X_test, full=True).mean())
+    assert ours_pl >= sk_pl - 0.002, (ours_pl, sk_pl)
+    # sklearn's score_samples is the one-bit estimate times n_features: ours is per feature
+    assert float(sk.score_samples(X_test.numpy()).mean()) / 64 == pytest.approx(sk_pl, abs=0.05)
+
+
+def test_sampling_is_seeded_and_transform_shapes(digits):
+    X, _ = digits
+    rbm = RBM(64, 10).fit(X[:200], epochs=1, seed=0, progress=False)
+    s1 = rbm.sample(5, steps=20, generator=torch.Generator().manual_seed(3))
+    s2 = rbm.sample(5, steps=20, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(s1, s2) and s1.shape == (5, 64)
+    assert rbm.sample(3, steps=2, from_data=X[:2]).shape == (3, 64)
+    assert rbm.transform(X[:4]).shape == (4, 10) and rbm.reconstruct(X[:4]).shape == (4, 64)
+    assert isinstance(rbm.free_energy_gap(X[:100], X[100:200]), float)
+    rebuilt = RBM(**rbm.hparams)
+    rebuilt.load_state_dict(rbm.state_dict())
+    assert torch.equal(rebuilt.transform(X[:4]), rbm.transform(X[:4]))
+    cfg = RBM.Config(n_hidden=7, method="pcd")
+    assert RBM.from_config(cfg, 64, 10).hparams["n_hidden"] == 7
+
+
+def test_sparsity_lowers_the_mean_activation(digits):
+    X, _ = digits
+    plain = RBM(64, 16).fit(X, epochs=5, seed=0, progress=False)
+    sparse = RBM(64, 16, sparsity_target=0.05, sparsity_cost=1.0).fit(X, epochs=5, seed=0, progress=False)
+    assert float(sparse.transform(X).mean()) < float(plain.transform(X).mean()) - 0.05
+
+
+def test_validation_history_has_free_energy_gap(digits):
+    X, X_test = digits
+    rbm = RBM(64, 30).fit(X, epochs=2, seed=0, progress=False, val_data=(X_test, None))
+    assert {"val_free_energy", "free_energy_gap", "reconstruction_error"} <= set(rbm.history_.last)
+
+
+def test_bad_input_is_refused():
+    rbm = RBM(20, 5)
+    X = torch.rand(6, 20)
+    X[3, 17] = 12.0
+    X[4, 2] = -1.0
+    with pytest.raises(ValueError, match=r"X must lie in \[0, 1\] for Bernoulli visible units: got 2 values "
+                                         r"outside, first at row 3, column 17"):
+        rbm.fit(X, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="expected 20, got 21"):
+        rbm.transform(torch.rand(3, 21))
+    X = torch.rand(3, 20)
+    X[1, 1] = float("nan")
+    with pytest.raises(ValueError, match="finite"):
+        rbm.log_likelihood(X)
+    with pytest.raises(ValueError, match="method"):
+        RBM(20, 5, method="bogus")
+    with pytest.raises(ValueError, match=r"2\^40 states"):
+        RBM(40, 50).log_partition("exact")
+
+
+def test_gaussian_rbm_recovers_the_data_variance():
+    g = torch.Generator().manual_seed(0)
+    s = torch.tensor([0.5, 1.0, 2.0, 0.7])
+    X = torch.randn(3000, 4, generator=g) * s + torch.tensor([1.0, -1.0, 0.0, 3.0])
+    rbm = GaussianRBM(4, 2, learn_sigma=True, standardize=False).fit(X, epochs=20, lr=0.05, seed=0, progress=False)
+    assert torch.allclose(rbm.sigma2.detach(), s**2, rtol=0.12)
+    # exact log-likelihood of independent Gaussians: -sum(log(2 pi e s^2)) / 2
+    true_ll = -0.5 * float(torch.log(2 * math.pi * math.e * s**2).sum())
+    assert float(rbm.log_likelihood(X).mean()) == pytest.approx(true_ll, abs=0.05)
+    std = GaussianRBM(4, 2, learn_sigma=True).fit(X, epochs=5, lr=0.05, seed=0, progress=False)
+    samples = std.sample(2000, steps=50, generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(samples.var(0), s**2, rtol=0.15)
+    with pytest.raises(ValueError, match="binary visible"):
+        std.pseudo_likelihood(X)
