@@ -177,6 +177,21 @@ def test_nan_guard_stops_and_keeps_last_good_checkpoint(tmp_path):
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_deferred_nan_guard_names_the_first_bad_batch_and_keeps_the_mean(monkeypatch):
+    """With losses read back every 3 batches (as on a GPU), the NaN at batch 2 is still
+    named, and on clean data the epoch's mean loss equals the one read batch by batch."""
+    from neuralzoo.train import trainer
+
+    x, t = _linear_data(n=45)  # 5 batches of 10 (the last one 5): uneven on purpose
+    cfg = {"epochs": 2, "batch_size": 10, "optimizer": "sgd", "lr": 0.01, **QUIET}
+    every_batch = neuralzoo.fit(Linear(), (x, t), cfg)
+    monkeypatch.setattr(trainer, "SYNC_EVERY_CPU", 3)
+    deferred = neuralzoo.fit(Linear(), (x, t), cfg)
+    assert deferred.column("loss") == pytest.approx(every_batch.column("loss"), rel=1e-12)
+    with pytest.raises(TrainingDiverged, match=r"epoch 1, batch 2"):
+        neuralzoo.fit(NaNAt(4, epoch=1, batch=2), (x, t), cfg)
+
+
 def test_nan_in_first_epoch_says_no_checkpoint():
     x, t = _linear_data(n=40)
     with pytest.raises(TrainingDiverged, match=r"epoch 1, batch 2.*no checkpoint written"):

@@ -65,11 +65,11 @@ class Progress:
             self._bar.update(self._task, advance=self._done - self._shown, info=self._info())
             self._shown = self._done
 
-    def advance(self, **fields: Any) -> None:
-        """One batch done; ``fields`` (epoch, epochs, loss, ...) shown beside the bar."""
+    def advance(self, steps: int = 1, **fields: Any) -> None:
+        """``steps`` batches done; ``fields`` (epoch, epochs, loss, ...) shown beside the bar."""
         if self._bar is None:
             return
-        self._done += 1
+        self._done += steps
         now = time.monotonic()
         if now - self._last >= 0.1:
             self._fields.update(fields)

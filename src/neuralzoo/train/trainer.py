@@ -37,6 +37,9 @@ from . import checkpoint as ckpt
 from .callbacks import TrainState, call
 from .progress import Progress
 
+SYNC_EVERY_CPU = 1  # batches between two reads of the loss (NaN guard) on the CPU: every one
+SYNC_EVERY_GPU = 50  # ... and on an accelerator, where a read waits for the device
+
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
@@ -289,6 +292,7 @@ def fit(
         n = len(tensors[0])
         bs = min(cfg.batch_size, n)
         n_batches = math.ceil(n / bs)
+        sync_every = SYNC_EVERY_CPU if device.type == "cpu" else SYNC_EVERY_GPU
         label = f"{stage} " if stage else ""
         stopped_early = False
         with Progress(enabled=cfg.progress, total=(cfg.epochs - start_epoch) * n_batches,
@@ -298,18 +302,30 @@ def fit(
                 t0 = time.perf_counter()
                 perm = torch.randperm(n, generator=shuffle).to(device)
                 loss_sum = 0.0
+                losses = torch.empty(n_batches, dtype=torch.float64, device=device)
+                checked = 0  # batches whose loss has been read back and checked
                 for b in range(n_batches):
                     idx = perm[b * bs:(b + 1) * bs]
                     batch = tuple(t[idx] for t in tensors)
                     loss = model.loss(batch)
-                    value = loss.item()
-                    if not math.isfinite(value):
-                        raise TrainingDiverged(
-                            f"loss became {value} at epoch {epoch + 1}, batch {b + 1}: stopped; "
-                            + (f"the last good checkpoint (epoch {ts.epoch}) stays in {out_path}"
-                               if out_path is not None and ts.epoch > 0 else "no checkpoint written")
-                            + " (try a smaller lr or gradient clipping)"
-                        )
+                    losses[b] = loss.detach()
+                    # The NaN guard reads the loss back. On the CPU that is free, so every
+                    # batch is checked before its step. On a GPU a read waits for the device,
+                    # so losses are read every `sync_every` batches: a NaN is then caught up to
+                    # that many steps late (the model in memory is lost, the checkpoint stays).
+                    if b + 1 - checked >= sync_every or b + 1 == n_batches:
+                        for j, value in enumerate(losses[checked:b + 1].tolist(), start=checked):
+                            if not math.isfinite(value):
+                                raise TrainingDiverged(
+                                    f"loss became {value} at epoch {epoch + 1}, batch {j + 1}: stopped; "
+                                    + (f"the last good checkpoint (epoch {ts.epoch}) stays in {out_path}"
+                                       if out_path is not None and ts.epoch > 0 else "no checkpoint written")
+                                    + " (try a smaller lr or gradient clipping)"
+                                )
+                            loss_sum += value * min(bs, n - j * bs)
+                        bar.advance(b + 1 - checked, epoch=epoch + 1, epochs=cfg.epochs,
+                                    loss=loss_sum / min(n, (b + 1) * bs))
+                        checked = b + 1
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     if cfg.clip_value is not None:
@@ -317,8 +333,6 @@ def fit(
                     if cfg.clip_norm is not None:
                         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
                     optimizer.step()
-                    loss_sum += value * len(idx)
-                    bar.advance(epoch=epoch + 1, epochs=cfg.epochs, loss=loss_sum / ((b * bs) + len(idx)))
                 seconds = time.perf_counter() - t0
                 metrics: dict[str, Any] = {
                     "epoch": epoch + 1,
