@@ -2,6 +2,7 @@
 
 from . import datasets
 from .models import (
+    CNN,
     MLP,
     RBM,
     BoltzmannMachine,
@@ -9,6 +10,8 @@ from .models import (
     ConvergenceWarning,
     GaussianRBM,
     Hopfield,
+    LectureCNN,
+    LeNet5,
     ModernHopfield,
     Perceptron,
     RBFNetwork,
@@ -18,7 +21,10 @@ from .train import History, fit
 __version__ = "0.1.0"
 
 __all__ = [
+    "CNN",
     "MLP",
+    "LeNet5",
+    "LectureCNN",
     "RBM",
     "GaussianRBM",
     "BoltzmannMachine",

@@ -31,6 +31,9 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "modern-hopfield": ({"beta": 8.0}, {}),
     "boltzmann": ({"n_hidden": 32}, {"epochs": 30}),
     "rbm": ({"n_hidden": 16, "method": "pcd"}, {"epochs": 20, "batch_size": 20}),
+    "cnn": ({}, {"epochs": 8, "batch_size": 32, "lr": 2e-3, "lr_schedule": "cosine"}),
+    "lenet5": ({}, {"epochs": 8, "batch_size": 32, "lr": 2e-3, "lr_schedule": "cosine"}),
+    "lecture-cnn": ({}, {"epochs": 10, "batch_size": 32, "lr": 3e-3, "lr_schedule": "cosine"}),
 }
 
 XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -12,9 +12,9 @@ import time
 from types import ModuleType
 from typing import Any
 
-from . import hopfield, mlp, rbm
+from . import cnn, hopfield, mlp, rbm
 
-REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (mlp, hopfield, rbm)}
+REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (mlp, hopfield, rbm, cnn)}
 
 
 def run(name: str, quick: bool = False) -> dict[str, Any]:

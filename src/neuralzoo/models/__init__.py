@@ -6,6 +6,8 @@ from torch import nn
 
 from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
 from .boltzmann import BoltzmannMachine
+from .cnn import CNN, LectureCNN
+from .cnn_lenet import LeNet5
 from .hopfield import Hopfield
 from .hopfield_continuous import ContinuousHopfield, ModernHopfield
 from .mlp import MLP
@@ -24,6 +26,9 @@ REGISTRY: dict[str, type[nn.Module]] = {
     "boltzmann": BoltzmannMachine,
     "rbm": RBM,
     "gaussian-rbm": GaussianRBM,
+    "lecture-cnn": LectureCNN,
+    "lenet5": LeNet5,
+    "cnn": CNN,
 }
 
 
@@ -43,7 +48,10 @@ def build(name: str, hparams: dict) -> nn.Module:
 
 
 __all__ = [
+    "CNN",
     "MLP",
+    "LeNet5",
+    "LectureCNN",
     "RBM",
     "GaussianRBM",
     "BoltzmannMachine",

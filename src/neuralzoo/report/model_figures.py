@@ -153,6 +153,30 @@ def rbm_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
     return figs
 
 
+def cnn_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
+    """First-layer kernels, the feature maps of one input through every layer, and (for the
+    lecture's network) the classical filters of the lecture applied to the same image."""
+    from ..models.cnn_ops import CLASSICAL_FILTERS, apply_filter
+
+    figs: dict[str, Figure] = {}
+    K = model.first_layer_filters  # (C_out, C_in, k, k)
+    figs["First-layer kernels (input channel 0)"] = image_grid_figure(
+        K[:, 0].numpy(), titles=[f"K{j}" for j in range(len(K))][:64], ncols=8, symmetric=True)
+    for name, maps in model.feature_maps(X[:1]):  # (C, H, W) per layer
+        if maps.dim() == 3 and min(maps.shape[1:]) > 1:
+            figs[f"Feature maps of one test image: {name}"] = image_grid_figure(
+                maps[:8].numpy(), titles=[f"{name}[{c}]" for c in range(min(8, len(maps)))], ncols=8)
+    if getattr(model, "registry_name", "") == "lecture-cnn":
+        side = int(math.isqrt(X.shape[1])) if X.dim() == 2 else X.shape[-1]
+        img = X[0].reshape(side, side).cpu()
+        names = list(CLASSICAL_FILTERS)
+        tiles = [img] + [apply_filter(img, n) for n in names]
+        tiles = [(t - t.min()) / (t.max() - t.min()).clamp_min(1e-12) for t in tiles]  # own scale each
+        figs["The lecture's classical filters on one image (zero padding 1)"] = image_grid_figure(
+            torch.stack(tiles).numpy(), titles=["image", *names], ncols=len(tiles))
+    return figs
+
+
 def capacity_figure(curve: dict) -> Figure:
     """The hopfield-capacity curves against alpha = P/N, alpha_c and N/(2 ln N) marked."""
     series = {k: curve[k] for k in ("fixed_fraction", "overlap", "bit_error", "bit_error_theory")
@@ -175,6 +199,8 @@ def model_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
         figs.update(boltzmann_figures(model, X))
     elif name == "rbm":
         figs.update(rbm_figures(model, X))
+    elif name in ("cnn", "lenet5", "lecture-cnn"):
+        figs.update(cnn_figures(model, X))
     return figs
 
 

@@ -15,16 +15,18 @@ from typing import Any
 
 from . import (
     bm_encoder,
+    fashion_cnn,
     fashion_mlp,
     hopfield_capacity,
     hopfield_rules,
+    lenet5,
     mnist_mlp,
     mnist_rbf,
     rbm_ais,
     rbm_exact,
 )
 
-REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules, bm_encoder, rbm_exact, rbm_ais)}
+REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules, bm_encoder, rbm_exact, rbm_ais, lenet5, fashion_cnn)}
 
 
 def run(id_: str, quick: bool = False) -> dict[str, Any]:
