@@ -95,3 +95,19 @@ def test_swap_rule_satisfies_detailed_balance_on_two_states():
     # starting from (0, 1): P(swapped) -> p0(1) p1(0) / (p0(1) p1(0) + p0(0) p1(1))
     r = math.exp(2.0 * 1.0) / (math.exp(2.0 * 1.0) + math.exp(2.0 * 0.3))
     assert float(x[0, :, 0].mean()) == pytest.approx(r, abs=0.015)
+
+
+def test_noise_streams_do_not_depend_on_the_thread_count():
+    # the uniforms come from fixed streams seeded by the generator: 1 or 2 filling threads, one answer
+    W, b, a = rbm_784_20()
+    threads = torch.get_num_threads()
+    out = []
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            r = ais.ais_log_partition(W[:50], b[:50], a, betas=ais.linear_schedule(40), n_runs=7,
+                                      generator=torch.Generator().manual_seed(5))
+            out.append(r.log_weights)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(out[0], out[1])

@@ -75,6 +75,7 @@ def test_surrogate_gradient_is_the_cd_rule(monkeypatch, centering):
     v0 = (torch.rand(8, 6, generator=g) < 0.5).double()
     vm = (torch.rand(5, 6, generator=g) < 0.5).double()
     monkeypatch.setattr(rbm, "_negative_samples", lambda *args: vm)
+    monkeypatch.setattr(rbm, "_fused", lambda: False)  # the autograd route; the fused one is compared below
     rbm.loss((v0,)).backward()
     mu, lam = rbm.mu, rbm.lam
     p0, pm = rbm.p_h_given_v(v0).detach(), rbm.p_h_given_v(vm).detach()
@@ -82,6 +83,44 @@ def test_surrogate_gradient_is_the_cd_rule(monkeypatch, centering):
     assert torch.allclose(-rbm.W.grad, dW, atol=1e-10)
     assert torch.allclose(-rbm.b.grad, v0.mean(0) - vm.mean(0), atol=1e-10)
     assert torch.allclose(-rbm.a.grad, p0.mean(0) - pm.mean(0), atol=1e-10)
+
+
+@pytest.mark.parametrize("method,k", [("cd", 1), ("cd", 3), ("pcd", 1), ("pcd", 2)])
+def test_fused_route_equals_the_autograd_surrogate(monkeypatch, method, k):
+    # the fused CD/PCD loss against the generic one (autograd through mean F(v) - mean F(v')):
+    # the same random numbers give the same samples, value, gradients and chains
+    fused = random_model(D=7, H=5, method=method, k=k, n_chains=6)
+    generic = random_model(D=7, H=5, method=method, k=k, n_chains=6)
+    assert fused._fused()
+    monkeypatch.setattr(generic, "_fused", lambda: False)
+    v0 = (torch.rand(4, 7, generator=torch.Generator().manual_seed(1)) < 0.5).double()
+    for rbm in (fused, generic):
+        torch.manual_seed(2)
+        rbm.loss((v0,)).backward()
+        rbm.value = float(rbm.loss((v0,)).detach())  # a second update: the PCD chains have moved on
+    assert fused.value == pytest.approx(generic.value, abs=1e-12)
+    for p, q in zip(fused.parameters(), generic.parameters()):
+        assert torch.allclose(p.grad, q.grad, atol=1e-12)
+    assert torch.equal(fused.chains, generic.chains)
+    # the gradient scales with the incoming one (g != 1), and is computed only where asked
+    rbm = random_model(D=7, H=5, method="cd", k=k)
+    rbm.b.requires_grad_(False)
+    grads = []
+    for scale in (1.0, 2.5):
+        rbm.zero_grad(set_to_none=True)
+        torch.manual_seed(3)
+        (scale * rbm.loss((v0,))).backward()
+        assert rbm.b.grad is None
+        grads.append((rbm.W.grad, rbm.a.grad))
+    assert torch.allclose(grads[1][0], 2.5 * grads[0][0], atol=1e-12)
+    assert torch.allclose(grads[1][1], 2.5 * grads[0][1], atol=1e-12)
+
+
+def test_fused_route_is_taken_only_for_plain_cd_and_pcd():
+    assert RBM(6, 4)._fused() and RBM(6, 4, method="pcd")._fused()
+    assert not RBM(6, 4, method="pt")._fused() and not RBM(6, 4, centering=True)._fused()
+    assert not RBM(6, 4, sparsity_target=0.1, sparsity_cost=1.0)._fused()
+    assert not GaussianRBM(6, 4)._fused()
 
 
 def test_trained_rbm_beats_the_base_rate_model(digits):

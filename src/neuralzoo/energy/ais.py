@@ -33,8 +33,9 @@ persistent chains), so the bound is approximate: a large gap between the two mea
 schedule is too short or the chains did not mix.
 
 Work per beta: one GEMM up (``v W``, which gives both log-weight terms and ``p(h|v)``) and
-one GEMM down; the ``M`` runs are a batch. The log weights accumulate in float64 (the
-elementwise softplus terms are computed in the model's dtype and summed in float64).
+one GEMM down, the biases folded into both; the ``M`` runs are a batch. The random numbers
+of 32 betas are drawn at once, in parallel streams. The elementwise softplus terms are
+computed in the model's dtype; the log weights accumulate in float64.
 
 >>> import torch
 >>> W = torch.zeros(5, 3); b = torch.zeros(5); a = torch.zeros(3)
@@ -46,6 +47,7 @@ True
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
@@ -129,46 +131,101 @@ def interval(log_w: torch.Tensor, log_z_base: float) -> tuple[float, float, floa
     return est, low, log_z_base + top + math.log(mean + spread)
 
 
+class _Uniforms:
+    """Uniform [0, 1) noise from ``STREAMS`` generators seeded by ``generator``, filled by up to
+    as many threads (on the CPU one ``torch.rand`` is serial, and AIS needs M (D + H) numbers
+    per beta). The numbers depend on the seed only, not on the thread count."""
+
+    STREAMS = 8
+
+    def __init__(self, generator: torch.Generator | None, device: torch.device) -> None:
+        seeds = torch.randint(0, 2**62, (self.STREAMS,), generator=generator, device=generator.device
+                              if generator is not None else "cpu").tolist()
+        self.device = device
+        self.gens = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+        n = min(self.STREAMS, torch.get_num_threads()) if device.type == "cpu" else 1
+        self.pool = ThreadPoolExecutor(n) if n > 1 else None
+
+    def __call__(self, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+        out = torch.empty(shape, dtype=dtype, device=self.device)
+        parts = out.view(-1).chunk(self.STREAMS)  # contiguous pieces, one per stream
+
+        def fill(i: int) -> None:
+            torch.rand(parts[i].shape, generator=self.gens[i], dtype=dtype, device=self.device, out=parts[i])
+
+        if self.pool is None:
+            for i in range(len(parts)):
+                fill(i)
+        else:
+            list(self.pool.map(fill, range(len(parts))))
+        return out
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
 def anneal_log_weights(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, b_base: torch.Tensor,
-                       v: torch.Tensor, betas: torch.Tensor,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
+                       v: torch.Tensor, betas: torch.Tensor, generator: torch.Generator | None = None,
+                       chunk: int = 32) -> torch.Tensor:
     """Run the AIS chains ``v`` (M, D) along ``betas`` (in the given order); the (M,) float64 log weights.
 
     Increasing betas from 0 with ``v ~ p_A`` is forward AIS; decreasing betas from 1 with
     ``v ~ p_B`` is reverse AIS. The last beta's transition is skipped (it would not change w).
+
+    Per beta: two GEMMs and four elementwise passes. The biases ride in the GEMMs (a column
+    of ones beside ``v`` and ``h``); a state ``s ~ Bernoulli(sigmoid(z))`` is drawn as
+    ``s = [z > logit(u)]``, with the logistic noise ``logit(u)`` of ``chunk`` betas drawn at
+    once, in parallel streams (:class:`_Uniforms`), and for the visibles shifted and scaled by
+    the beta-only terms; sampling runs in the model's dtype, the log weights sum in float64.
     """
     with torch.no_grad():
         D, H = W.shape
         M = len(v)
-        dtype = W.dtype
-        v = v.to(dtype).clone()
-        # one GEMM gives the hidden input v^T W and, in an extra column, v^T (b - b_A)
+        dtype, device = W.dtype, W.device
+        # 0. what does not depend on beta. Up: [v, 1] @ W_up = [a + v^T W, v^T (b - b_A)];
+        #    down: [h, 1] @ W_down = W h + (b - b_A), and p_k(v | h) = sigmoid(b_A + beta_k (W h + b - b_A))
         db = (b - b_base).to(dtype)  # (D,)
-        W_aug = torch.cat([W, db[:, None]], dim=1)  # (D, H + 1)
-        a_aug = torch.cat([a.to(dtype), a.new_zeros(1, dtype=dtype)])  # (H + 1,)
-        Wt = W.T.contiguous()  # (H, D) for the down pass
+        W_up = torch.zeros(D + 1, H + 1, dtype=dtype, device=device)  # (D+1, H+1)
+        W_up[:D, :H], W_up[:D, H], W_up[D, :H] = W, db, a.to(dtype)
+        W_down = torch.cat([W.T, db[None, :]], 0).contiguous()  # (H+1, D)
         b_base = b_base.to(dtype)
-        log_w = torch.zeros(M, dtype=torch.float64, device=W.device)
-        x = torch.empty(M, H + 1, dtype=dtype, device=W.device)
-        u_h = torch.empty(M, H, dtype=dtype, device=W.device)
-        u_v = torch.empty(M, D, dtype=dtype, device=W.device)
-        bl = [float(t) for t in betas.tolist()]
-        for k in range(1, len(bl)):
-            prev, beta = bl[k - 1], bl[k]
-            # 1. log w += log p*_k(v) - log p*_{k-1}(v): the beta-dependent terms only (the
-            #    elementwise softplus in the model's dtype, the sums in float64)
-            torch.addmm(a_aug, v, W_aug, out=x)  # (M, H + 1)
-            bx = x[:, :H] * beta  # (M, H) beta_k (a + v^T W)
-            gap = F.softplus(bx) - F.softplus(x[:, :H] * prev)
-            log_w += (beta - prev) * x[:, H].double() + gap.sum(1, dtype=torch.float64)
-            if k == len(bl) - 1:
-                break
-            # 2. v ~ T_k(. | v): h from p_k(h | v), then v from p_k(v | h)
-            p_h = torch.sigmoid(bx)
-            h = torch.lt(torch.rand(u_h.shape, generator=generator, dtype=dtype, device=W.device, out=u_h), p_h).to(dtype)
-            bias_v = torch.add(b_base, db, alpha=beta) if beta != 0 else b_base  # (1-beta) b_A + beta b
-            p_v = torch.sigmoid(torch.addmm(bias_v, h, Wt, alpha=beta))
-            v = torch.lt(torch.rand(u_v.shape, generator=generator, dtype=dtype, device=W.device, out=u_v), p_v).to(dtype)
+        betas = betas.to(torch.float64)
+        K = len(betas) - 1
+        pairs = torch.stack([betas[1:], betas[:-1]], 1).to(device=device, dtype=dtype)[:, :, None, None]  # (K, 2, 1, 1)
+        steps = (betas[1:] - betas[:-1]).to(device)  # (K,) float64
+        vv = torch.ones(M, D + 1, dtype=dtype, device=device)  # (M, D+1) [v, 1]
+        vv[:, :D] = v
+        hh = torch.ones(M, H + 1, dtype=dtype, device=device)  # (M, H+1) [h, 1]
+        x = torch.empty(M, H + 1, dtype=dtype, device=device)  # [a + v^T W, v^T (b - b_A)]
+        z = torch.empty(M, D, dtype=dtype, device=device)  # W h + b - b_A
+        log_w = torch.zeros(M, dtype=torch.float64, device=device)
+        uniforms = _Uniforms(generator, device)
+        for k0 in range(1, K + 1, chunk):
+            k1 = min(k0 + chunk, K + 1)  # this chunk: betas k0 .. k1 - 1
+            c = k1 - k0
+            # 1. the noise of the chunk: h_j = [beta x_j > logit(u)], v_i = [W h + b - b_A > (logit(u) - b_A) / beta]
+            L_h = uniforms((c, M, H), dtype).logit_()
+            L_v = uniforms((c, M, D), dtype).logit_()
+            L_v.sub_(b_base).div_(pairs[k0 - 1:k1 - 1, 0])
+            S = torch.empty(c, M, dtype=dtype, device=device)  # sum_j softplus(beta_k x_j) - softplus(beta_{k-1} x_j)
+            XB = torch.empty(c, M, dtype=dtype, device=device)  # v^T (b - b_A)
+            for j in range(c):
+                k = k0 + j
+                # 2. log w += log p*_k(v) - log p*_{k-1}(v): the beta-dependent terms, per beta in the
+                #    model's dtype (a sum of small gaps), accumulated over the betas in float64
+                torch.mm(vv, W_up, out=x)
+                y = x[:, :H] * pairs[k - 1]  # (2, M, H): beta_k x, beta_{k-1} x
+                sp = F.softplus(y)
+                torch.sum(sp[0].sub_(sp[1]), 1, out=S[j])
+                XB[j] = x[:, H]
+                if k == K:
+                    break
+                # 3. v ~ T_k(. | v): h from p_k(h | v), then v from p_k(v | h)
+                torch.gt(y[0], L_h[j], out=hh[:, :H])
+                torch.gt(torch.mm(hh, W_down, out=z), L_v[j], out=vv[:, :D])
+            log_w += S.double().sum(0) + (steps[k0 - 1:k1 - 1, None] * XB.double()).sum(0)
+        uniforms.close()
         return log_w
 
 

@@ -26,10 +26,12 @@ EXACT_EVAL_UNITS = 20  # evaluate() reports the exact log-likelihood up to 2^20 
 EXACT_EPOCH_UNITS = 16  # ... and the per-epoch metric up to 2^16
 
 
-def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """0/1 states with ``P(1) = p``, same shape, dtype and device (uniforms below ``p``)."""
+def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None, *,
+              out: torch.Tensor | None = None) -> torch.Tensor:
+    """0/1 states with ``P(1) = p``, same shape, dtype and device (uniforms below ``p``),
+    written into ``out`` when given (else over the uniforms: one buffer, no cast)."""
     u = torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype)
-    return (u < p).to(p.dtype)
+    return torch.lt(u, p, out=u if out is None else out)
 
 
 def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
@@ -40,6 +42,44 @@ def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
         raise ValueError(f"{name} must lie in [0, 1] for Bernoulli visible units: got {int(bad.sum())} "
                          f"values outside, first at row {r}, column {c}")
     return X
+
+
+class _CDSurrogate(torch.autograd.Function):
+    r"""The CD surrogate and its gradient from the products the sampling pass already computed.
+
+    Rows ``n`` of ``V`` are the data ``v_0`` (N of them) then the model samples ``v'`` (M),
+    with weights ``c_n = -1/N`` (data) and ``+1/M`` (model). With ``x_n = a + v_n^T W`` and
+    ``p_n = sigmoid(x_n)`` given, the surrogate of :meth:`RBM.loss` and its gradient are::
+
+        loss = mean_n F(v_0n) - mean_m F(v'_m) = sum_n c_n (b^T v_n + sum_j softplus(x_nj))
+        dW = sum_n c_n v_n p_n^T = V^T (c * P),   da = sum_n c_n p_n,   db = sum_n c_n v_n
+
+    ``V`` (N+M, D+1) carries a column of ones, so the one GEMM ``V^T (c * P)`` gives ``dW``
+    in its first D rows and ``da`` in its last: no autograd graph, no product recomputed.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, V: torch.Tensor,
+                X: torch.Tensor, P: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        D = W.shape[0]
+        dv = torch.mv(V[:, :D].T, c)  # (D,) sum_n c_n v_n = mean v' - mean v_0: db, and the visible term
+        ctx.save_for_backward(V, P, c, dv)
+        return c @ F.softplus(X).sum(1) + dv @ b
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        V, P, c, dv = ctx.saved_tensors
+        D = V.shape[1] - 1
+        dW = db = da = None
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[2]:
+            G = torch.mm(V.T, P * c[:, None])  # (D+1, H): [dW; da], one GEMM of depth N+M
+            if g.device.type != "cpu" or float(g) != 1.0:  # the trainer's g is 1 (free to read on the CPU)
+                G.mul_(g)
+            dW, da = G[:D], G[D]
+        if ctx.needs_input_grad[1]:
+            db = dv * g
+        return dW, db, da, None, None, None, None
 
 
 class _EpochMetrics:
@@ -407,7 +447,7 @@ class RBM(Trainable, nn.Module):
 
     def _down(self, h: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """A visible sample given ``h`` (N, H) -> (N, D), from the given parameters."""
-        return bernoulli(torch.sigmoid(torch.addmm(b, h, W.T)))
+        return bernoulli(torch.addmm(b, h, W.T).sigmoid_())
 
     def _negative_samples(self, h0: torch.Tensor, W: torch.Tensor, b: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """The model samples ``v'`` (M, D) of this update (no gradient)."""
@@ -417,12 +457,12 @@ class RBM(Trainable, nn.Module):
             for step in range(k):
                 v = self._down(h, W, b)
                 if step < k - 1:
-                    h = bernoulli(torch.sigmoid(self._hidden_input(v, W, a)))
+                    h = bernoulli(self._hidden_input(v, W, a).sigmoid_())
             return v
         if self.method == "pcd":
             v = self.chains
             for _ in range(k):
-                v = self._down(bernoulli(torch.sigmoid(self._hidden_input(v, W, a))), W, b)
+                v = self._down(bernoulli(self._hidden_input(v, W, a).sigmoid_()), W, b)
             self.chains.copy_(v)
             return v
         # parallel tempering: k tempered Gibbs steps at every rung, then swaps of both parities
@@ -453,9 +493,56 @@ class RBM(Trainable, nn.Module):
             self.mu.copy_(mu)
             self.lam.copy_(lam)
 
+    def _fused(self) -> bool:
+        """Whether :meth:`loss` takes the fused CD/PCD route (plain binary RBM, no extra terms)."""
+        hooks = ("_hidden_input", "_mean_visible_energy", "_down", "_negative_samples", "_model_space")
+        return (self.method != "pt" and not self.centering
+                and not (self.sparsity_target is not None and self.sparsity_cost > 0)
+                and all(getattr(type(self), f) is getattr(RBM, f) for f in hooks))
+
+    def _fused_loss(self, v0: torch.Tensor) -> torch.Tensor:
+        """:meth:`loss` for CD-k/PCD-k of the plain RBM: the same samples (the same random
+        numbers), value and gradient, from the sampling's own products: CD-1 costs five GEMMs
+        (up, down, up, and one of twice the depth for ``dW`` and ``da``)."""
+        W, b, a = self.W, self.b, self.a
+        N, D = v0.shape
+        cd = self.method == "cd"
+        M = N if cd else self.n_chains
+        with torch.no_grad():
+            Wd, bd, ad = W.detach(), b.detach(), a.detach()
+            V = v0.new_empty(N + M, D + 1)  # (N+M, D+1): data rows, model rows, a column of ones
+            X = v0.new_empty(N + M, self.n_hidden)  # (N+M, H): a + v^T W
+            P = torch.empty_like(X)  # (N+M, H): p(h = 1 | v)
+            V[:, D] = 1.0
+            V[:N, :D] = v0
+            vm, xm, pm = V[N:, :D], X[N:], P[N:]  # (M, D), (M, H), (M, H)
+            # 1. data phase: x_0 = a + v_0^T W, p(h | v_0)
+            torch.sigmoid(torch.addmm(ad, v0, Wd, out=X[:N]), out=P[:N])
+            # 2. model phase, as _negative_samples: k Gibbs steps from h_0 ~ p(h | v_0) (CD) or
+            #    from the chains (PCD); the last visible sample lands in V
+            h, v = (bernoulli(P[:N]), v0) if cd else (None, self.chains)
+            for step in range(self.k):
+                if h is None:
+                    h = bernoulli(torch.addmm(ad, v, Wd, out=xm).sigmoid_())
+                v = bernoulli(torch.addmm(bd, h, Wd.T).sigmoid_(), out=vm if step == self.k - 1 else None)
+                h = None
+            if not cd:
+                self.chains.copy_(vm)
+            # 3. x' = a + v'^T W, p(h | v')
+            torch.sigmoid(torch.addmm(ad, vm, Wd, out=xm), out=pm)
+            c = torch.cat([v0.new_full((N,), -1.0 / N), v0.new_full((M,), 1.0 / M)])  # (N+M,) row weights
+        # 4. the surrogate's value and analytic gradient (see _CDSurrogate)
+        return _CDSurrogate.apply(W, b, a, V, X, P, c)
+
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """The surrogate ``mean F(v_data) - mean F(v_model)`` (+ sparsity); see the class docstring."""
+        """The surrogate ``mean F(v_data) - mean F(v_model)`` (+ sparsity); see the class docstring.
+
+        CD and PCD of the plain RBM take a fused route with the same value and gradient
+        (:class:`_CDSurrogate`); centering, sparsity, PT and subclasses the autograd one.
+        """
         v0 = self._model_space(batch[0])
+        if self._fused():
+            return self._fused_loss(v0)
         if self.centering:
             self._update_offsets(v0)
         W, b, a = self.ordinary_parameters()
