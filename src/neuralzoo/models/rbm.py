@@ -20,18 +20,11 @@ from torch import nn
 from ..config import check_choice
 from ..energy import ais, exact, tempering
 from .base import Trainable, check_X, count_parameters, model_device
+from .rbm_fast import bernoulli, fused_loss
 
 METHODS = ("cd", "pcd", "pt")
 EXACT_EVAL_UNITS = 20  # evaluate() reports the exact log-likelihood up to 2^20 enumerated states
 EXACT_EPOCH_UNITS = 16  # ... and the per-epoch metric up to 2^16
-
-
-def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None, *,
-              out: torch.Tensor | None = None) -> torch.Tensor:
-    """0/1 states with ``P(1) = p``, same shape, dtype and device (uniforms below ``p``),
-    written into ``out`` when given (else over the uniforms: one buffer, no cast)."""
-    u = torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype)
-    return torch.lt(u, p, out=u if out is None else out)
 
 
 def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
@@ -43,43 +36,6 @@ def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
                          f"values outside, first at row {r}, column {c}")
     return X
 
-
-class _CDSurrogate(torch.autograd.Function):
-    r"""The CD surrogate and its gradient from the products the sampling pass already computed.
-
-    Rows ``n`` of ``V`` are the data ``v_0`` (N of them) then the model samples ``v'`` (M),
-    with weights ``c_n = -1/N`` (data) and ``+1/M`` (model). With ``x_n = a + v_n^T W`` and
-    ``p_n = sigmoid(x_n)`` given, the surrogate of :meth:`RBM.loss` and its gradient are::
-
-        loss = mean_n F(v_0n) - mean_m F(v'_m) = sum_n c_n (b^T v_n + sum_j softplus(x_nj))
-        dW = sum_n c_n v_n p_n^T = V^T (c * P),   da = sum_n c_n p_n,   db = sum_n c_n v_n
-
-    ``V`` (N+M, D+1) carries a column of ones, so the one GEMM ``V^T (c * P)`` gives ``dW``
-    in its first D rows and ``da`` in its last: no autograd graph, no product recomputed.
-    """
-
-    @staticmethod
-    def forward(ctx: Any, W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, V: torch.Tensor,
-                X: torch.Tensor, P: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        D = W.shape[0]
-        dv = torch.mv(V[:, :D].T, c)  # (D,) sum_n c_n v_n = mean v' - mean v_0: db, and the visible term
-        ctx.save_for_backward(V, P, c, dv)
-        return c @ F.softplus(X).sum(1) + dv @ b
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        V, P, c, dv = ctx.saved_tensors
-        D = V.shape[1] - 1
-        dW = db = da = None
-        if ctx.needs_input_grad[0] or ctx.needs_input_grad[2]:
-            G = torch.mm(V.T, P * c[:, None])  # (D+1, H): [dW; da], one GEMM of depth N+M
-            if g.device.type != "cpu" or float(g) != 1.0:  # the trainer's g is 1 (free to read on the CPU)
-                G.mul_(g)
-            dW, da = G[:D], G[D]
-        if ctx.needs_input_grad[1]:
-            db = dv * g
-        return dW, db, da, None, None, None, None
 
 
 class _EpochMetrics:
@@ -500,49 +456,16 @@ class RBM(Trainable, nn.Module):
                 and not (self.sparsity_target is not None and self.sparsity_cost > 0)
                 and all(getattr(type(self), f) is getattr(RBM, f) for f in hooks))
 
-    def _fused_loss(self, v0: torch.Tensor) -> torch.Tensor:
-        """:meth:`loss` for CD-k/PCD-k of the plain RBM: the same samples (the same random
-        numbers), value and gradient, from the sampling's own products: CD-1 costs five GEMMs
-        (up, down, up, and one of twice the depth for ``dW`` and ``da``)."""
-        W, b, a = self.W, self.b, self.a
-        N, D = v0.shape
-        cd = self.method == "cd"
-        M = N if cd else self.n_chains
-        with torch.no_grad():
-            Wd, bd, ad = W.detach(), b.detach(), a.detach()
-            V = v0.new_empty(N + M, D + 1)  # (N+M, D+1): data rows, model rows, a column of ones
-            X = v0.new_empty(N + M, self.n_hidden)  # (N+M, H): a + v^T W
-            P = torch.empty_like(X)  # (N+M, H): p(h = 1 | v)
-            V[:, D] = 1.0
-            V[:N, :D] = v0
-            vm, xm, pm = V[N:, :D], X[N:], P[N:]  # (M, D), (M, H), (M, H)
-            # 1. data phase: x_0 = a + v_0^T W, p(h | v_0)
-            torch.sigmoid(torch.addmm(ad, v0, Wd, out=X[:N]), out=P[:N])
-            # 2. model phase, as _negative_samples: k Gibbs steps from h_0 ~ p(h | v_0) (CD) or
-            #    from the chains (PCD); the last visible sample lands in V
-            h, v = (bernoulli(P[:N]), v0) if cd else (None, self.chains)
-            for step in range(self.k):
-                if h is None:
-                    h = bernoulli(torch.addmm(ad, v, Wd, out=xm).sigmoid_())
-                v = bernoulli(torch.addmm(bd, h, Wd.T).sigmoid_(), out=vm if step == self.k - 1 else None)
-                h = None
-            if not cd:
-                self.chains.copy_(vm)
-            # 3. x' = a + v'^T W, p(h | v')
-            torch.sigmoid(torch.addmm(ad, vm, Wd, out=xm), out=pm)
-            c = torch.cat([v0.new_full((N,), -1.0 / N), v0.new_full((M,), 1.0 / M)])  # (N+M,) row weights
-        # 4. the surrogate's value and analytic gradient (see _CDSurrogate)
-        return _CDSurrogate.apply(W, b, a, V, X, P, c)
-
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         """The surrogate ``mean F(v_data) - mean F(v_model)`` (+ sparsity); see the class docstring.
 
         CD and PCD of the plain RBM take a fused route with the same value and gradient
-        (:class:`_CDSurrogate`); centering, sparsity, PT and subclasses the autograd one.
+        (:func:`~neuralzoo.models.rbm_fast.fused_loss`); centering, sparsity, PT and
+        subclasses the autograd one.
         """
         v0 = self._model_space(batch[0])
         if self._fused():
-            return self._fused_loss(v0)
+            return fused_loss(self, v0)
         if self.centering:
             self._update_offsets(v0)
         W, b, a = self.ordinary_parameters()
