@@ -158,7 +158,11 @@ def tour(
     from .tour import run_tour
 
     rows, report = run_tour(data=data, out=out_dir, force=force, only=only or None)
-    out.print(_table(f"neuralzoo tour on {data}", rows))
+    compact = [{"model": r["model"],
+                "test metrics": ", ".join(f"{k[5:]} {_fmt(v)}" for k, v in r.items()
+                                          if k.startswith("test_")),
+                "train s": r["train_seconds"], "params": r["params"]} for r in rows]
+    out.print(_table(f"neuralzoo tour on {data}", compact))
     out.print(f"report: {report}")
 
 
