@@ -160,9 +160,13 @@ class Classifier:
     n_classes: int
     eval_batch_size: int = 4096
 
+    def _check_input(self, X: Any) -> torch.Tensor:
+        """The checked input of ``forward``: (N, D) features here; image models override it."""
+        return check_X(X, self.n_features)
+
     def _logits(self, X: Any) -> torch.Tensor:
         self._check_fitted()
-        X = check_X(X, self.n_features, device=model_device(self))
+        X = self._check_input(X).to(model_device(self))
         was_training = self.training
         self.eval()
         try:

@@ -222,17 +222,9 @@ class ConvNet(Trainable, Classifier, nn.Module):
         X = self.check_images(X)
         return X, check_y(y, self.n_classes, len(X))
 
-    def _logits(self, X: Any) -> torch.Tensor:
-        self._check_fitted()
-        X = self.check_images(X).to(model_device(self))
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                return torch.cat([self(X[i:i + self.eval_batch_size])
-                                  for i in range(0, len(X), self.eval_batch_size)])
-        finally:
-            self.train(was_training)
+    def _check_input(self, X: Any) -> torch.Tensor:
+        """Images (N, C, H, W), (N, H, W) or flat (N, C*H*W), checked (for predict & co.)."""
+        return self.check_images(X)
 
     def extra_repr(self) -> str:
         shapes = " -> ".join("x".join(map(str, s)) for _, s in self.map_shapes())
