@@ -50,6 +50,16 @@ def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | 
     return X if device is None else X.to(device)
 
 
+def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
+    """Refuse values outside [0, 1] (Bernoulli visible units), naming how many and the first."""
+    bad = (X < 0) | (X > 1)
+    if bool(bad.any()):
+        r, c = (int(i) for i in bad.nonzero()[0])
+        raise ValueError(f"{name} must lie in [0, 1] for Bernoulli visible units: got {int(bad.sum())} "
+                         f"values outside, first at row {r}, column {c}")
+    return X
+
+
 def check_y(y: Any, n_classes: int, n: int, *, device: torch.device | None = None) -> torch.Tensor:
     """``y`` as an int64 (N,) tensor of labels in [0, n_classes)."""
     y = as_tensor(y)

@@ -19,45 +19,12 @@ from torch import nn
 
 from ..config import check_choice
 from ..energy import ais, exact, tempering
-from .base import Trainable, check_X, count_parameters, model_device
+from .base import Trainable, check_unit_interval, check_X, count_parameters, model_device
 from .rbm_fast import bernoulli, fused_loss
+from .rbm_monitor import EpochMetrics
 
 METHODS = ("cd", "pcd", "pt")
 EXACT_EVAL_UNITS = 20  # evaluate() reports the exact log-likelihood up to 2^20 enumerated states
-EXACT_EPOCH_UNITS = 16  # ... and the per-epoch metric up to 2^16
-
-
-def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
-    """Refuse values outside [0, 1] (Bernoulli visible units), naming how many and the first."""
-    bad = (X < 0) | (X > 1)
-    if bool(bad.any()):
-        r, c = (int(i) for i in bad.nonzero()[0])
-        raise ValueError(f"{name} must lie in [0, 1] for Bernoulli visible units: got {int(bad.sum())} "
-                         f"values outside, first at row {r}, column {c}")
-    return X
-
-
-
-class _EpochMetrics:
-    """Callback: honest per-epoch measures beside the surrogate loss (which is no likelihood).
-
-    ``reconstruction_error`` on up to 1000 training rows; ``free_energy_gap`` =
-    ``val_free_energy - mean F(train rows)`` when there is validation data (it grows when the
-    model overfits, Hinton's guide §6); ``nll`` (exact, nats) when ``min(D, H) <= 16``.
-    """
-
-    def __init__(self, model: RBM, X: torch.Tensor) -> None:
-        self.model, self.X = model, X[:1000]
-
-    def on_epoch_end(self, state: Any, metrics: dict[str, Any]) -> None:
-        m = self.model
-        X = self.X.to(model_device(m))
-        with torch.no_grad():
-            metrics["reconstruction_error"] = m.reconstruction_error(X)
-            if "val_free_energy" in metrics:
-                metrics["free_energy_gap"] = metrics["val_free_energy"] - float(m.free_energy(m._check(X)).mean())
-            if min(m.n_visible, m.n_hidden) <= EXACT_EPOCH_UNITS and m._exact_ok():
-                metrics["nll"] = -float(m.log_likelihood(X, method="exact").mean())
 
 
 class RBM(Trainable, nn.Module):
@@ -512,7 +479,7 @@ class RBM(Trainable, nn.Module):
                 self.reset_parameters()
             self._init_visible_biases()
         return super().fit(X, seed=seed, warm_start=True, resume=resume,
-                           callbacks=[_EpochMetrics(self, X), *callbacks], **options)
+                           callbacks=[EpochMetrics(self, X), *callbacks], **options)
 
     def _init_visible_biases(self) -> None:
         with torch.no_grad():
