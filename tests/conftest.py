@@ -33,3 +33,19 @@ def xor() -> tuple[torch.Tensor, torch.Tensor]:
     X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = torch.tensor([0, 1, 1, 0])
     return X, y
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """``run_cli(*args) -> (exit code, stdout, stderr)`` of ``neuralzoo ARGS``, in-process."""
+    from neuralzoo import cli
+
+    def run(*args) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exc:
+            cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return exc.value.code, out, err
+
+    return run
+

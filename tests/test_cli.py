@@ -21,15 +21,6 @@ RUN_FILES = ("config.json", "model.safetensors", "state.pt", "metrics.jsonl", "s
              "report.html")
 
 
-def run_cli(capsys, *args) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr of ``neuralzoo ARGS``."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
-
-
 def assert_user_error(code: int, err: str, *fragments: str) -> str:
     lines = err.strip().splitlines()
     assert code == 2, err
@@ -88,16 +79,16 @@ def test_train_writes_a_complete_run(trained):
     assert ckpt.load_state(trained / ckpt.STATE)["epoch"] == 2
 
 
-def test_train_into_an_existing_run_is_refused_and_changes_nothing(capsys, run_copy):
+def test_train_into_an_existing_run_is_refused_and_changes_nothing(run_cli, run_copy):
     before = snapshot(run_copy)
-    code, _, err = run_cli(capsys, "train", "mlp", "--data", "digits", "--epochs", "2",
+    code, _, err = run_cli("train", "mlp", "--data", "digits", "--epochs", "2",
                            "--out", run_copy)
     assert_user_error(code, err, "already exists", str(run_copy))
     assert snapshot(run_copy) == before
 
 
-def test_train_force_overwrites(capsys, run_copy):
-    code, _, err = run_cli(capsys, "train", "mlp", "--epochs", "1", "--out", run_copy, "--force",
+def test_train_force_overwrites(run_cli, run_copy):
+    code, _, err = run_cli("train", "mlp", "--epochs", "1", "--out", run_copy, "--force",
                            "--set", "hidden=[8]")
     assert code == 0, err
     assert [r["epoch"] for r in metric_rows(run_copy)] == [1]
@@ -105,8 +96,8 @@ def test_train_force_overwrites(capsys, run_copy):
     assert json.loads((run_copy / "summary.json").read_text())["epochs"] == 1
 
 
-def test_train_resume_continues_the_run(capsys, trained, run_copy):
-    code, _, err = run_cli(capsys, "train", "mlp", "--out", run_copy, "--resume", "--epochs", "3")
+def test_train_resume_continues_the_run(run_cli, trained, run_copy):
+    code, _, err = run_cli("train", "mlp", "--out", run_copy, "--resume", "--epochs", "3")
     assert code == 0, err
     rows = metric_rows(run_copy)
     assert [r["epoch"] for r in rows] == [1, 2, 3]
@@ -116,10 +107,10 @@ def test_train_resume_continues_the_run(capsys, trained, run_copy):
     assert json.loads((run_copy / "config.json").read_text())["train"]["epochs"] == 3
 
 
-def test_train_with_a_toml_config(capsys, tmp_path):
+def test_train_with_a_toml_config(run_cli, tmp_path):
     config = tmp_path / "run.toml"
     config.write_text("[model]\nhidden = [12]\n[train]\nepochs = 1\nprogress = false\n")
-    code, _, err = run_cli(capsys, "train", "mlp", "--config", config, "--out", tmp_path / "T",
+    code, _, err = run_cli("train", "mlp", "--config", config, "--out", tmp_path / "T",
                            "--set", "train.batch_size=500")
     assert code == 0, err
     stored = json.loads((tmp_path / "T" / "config.json").read_text())
@@ -130,8 +121,8 @@ def test_train_with_a_toml_config(capsys, tmp_path):
 # --- eval, sample, report --------------------------------------------------------------------
 
 
-def test_eval_json_prints_one_object_with_the_models_accuracy(capsys, trained):
-    code, out, err = run_cli(capsys, "eval", trained, "--json")
+def test_eval_json_prints_one_object_with_the_models_accuracy(run_cli, trained):
+    code, out, err = run_cli("eval", trained, "--json")
     assert code == 0, err
     assert len(out.strip().splitlines()) == 1
     result = json.loads(out)
@@ -141,15 +132,15 @@ def test_eval_json_prints_one_object_with_the_models_accuracy(capsys, trained):
     assert result["test_error"] == pytest.approx(1 - result["test_acc"])
 
 
-def test_sample_writes_a_png(capsys, trained, tmp_path):
-    code, _, err = run_cli(capsys, "sample", trained, "--n", "8", "--out", tmp_path / "F.png")
+def test_sample_writes_a_png(run_cli, trained, tmp_path):
+    code, _, err = run_cli("sample", trained, "--n", "8", "--out", tmp_path / "F.png")
     assert code == 0, err
     assert (tmp_path / "F.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_report_rewrites_report_html(capsys, run_copy):
+def test_report_rewrites_report_html(run_cli, run_copy):
     (run_copy / "report.html").unlink()
-    code, _, err = run_cli(capsys, "report", run_copy)
+    code, _, err = run_cli("report", run_copy)
     assert code == 0, err
     html = (run_copy / "report.html").read_text()
     assert "mlp" in html and "digits" in html
@@ -170,27 +161,27 @@ def test_report_rewrites_report_html(capsys, run_copy):
     (["train", "mlp", "--epochs", "0"], ["train.epochs: expected an integer >= 1, got 0"]),
     (["train", "mlp", "--resume"], ["nothing to resume"]),
 ])
-def test_train_user_errors(capsys, tmp_path, args, fragments):
-    code, _, err = run_cli(capsys, *args, "--out", tmp_path / "R")
+def test_train_user_errors(run_cli, tmp_path, args, fragments):
+    code, _, err = run_cli(*args, "--out", tmp_path / "R")
     assert_user_error(code, err, *fragments)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_config_file_with_unknown_section(capsys, tmp_path):
+def test_config_file_with_unknown_section(run_cli, tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text("[trainer]\nepochs = 1\n")
-    code, _, err = run_cli(capsys, "train", "mlp", "--config", config, "--out", tmp_path / "R")
+    code, _, err = run_cli("train", "mlp", "--config", config, "--out", tmp_path / "R")
     assert_user_error(code, err, str(config), "unknown section(s) trainer")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
 
 
-def test_corrupt_idx_file_is_named(capsys, tmp_path):
+def test_corrupt_idx_file_is_named(run_cli, tmp_path):
     root = tmp_path / "idx"
     root.mkdir()
     for stem in (*mnist.FILES["train"], *mnist.FILES["test"]):
         (root / stem).write_bytes(b"\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00")  # truncated header
     before = snapshot(root)
-    code, _, err = run_cli(capsys, "train", "mlp", "--data", "mnist", "--set",
+    code, _, err = run_cli("train", "mlp", "--data", "mnist", "--set",
                            f"data.root={root}", "--out", tmp_path / "R")
     line = assert_user_error(code, err, "train-images-idx3-ubyte", "truncated")
     assert str(root.resolve()) in line or str(root) in line
@@ -198,57 +189,57 @@ def test_corrupt_idx_file_is_named(capsys, tmp_path):
     assert snapshot(root) == before
 
 
-def test_eval_of_a_folder_that_is_not_a_run(capsys, tmp_path):
+def test_eval_of_a_folder_that_is_not_a_run(run_cli, tmp_path):
     (tmp_path / "empty").mkdir()
-    code, _, err = run_cli(capsys, "eval", tmp_path / "empty")
+    code, _, err = run_cli("eval", tmp_path / "empty")
     assert_user_error(code, err, "not a run folder")
     assert list((tmp_path / "empty").iterdir()) == []
 
 
-def test_eval_of_a_run_with_another_models_weights(capsys, run_copy):
+def test_eval_of_a_run_with_another_models_weights(run_cli, run_copy):
     from neuralzoo import MLP
 
     ckpt.save_weights(MLP([64, 7, 10]), run_copy / ckpt.WEIGHTS)
     before = snapshot(run_copy)
-    code, out, err = run_cli(capsys, "eval", run_copy, "--json")
+    code, out, err = run_cli("eval", run_copy, "--json")
     assert_user_error(code, err, "checkpoint of another model")
     assert out == ""
     assert snapshot(run_copy) == before
 
 
-def test_sample_with_a_bad_n(capsys, trained):
-    code, _, err = run_cli(capsys, "sample", trained, "--n", "0")
+def test_sample_with_a_bad_n(run_cli, trained):
+    code, _, err = run_cli("sample", trained, "--n", "0")
     assert_user_error(code, err, "--n must be at least 1, got 0")
 
 
-def test_unknown_option_is_a_usage_error(capsys):
-    code, _, err = run_cli(capsys, "train", "mlp", "--epoch", "3")
+def test_unknown_option_is_a_usage_error(run_cli):
+    code, _, err = run_cli("train", "mlp", "--epoch", "3")
     assert_user_error(code, err, "--epoch")
 
 
 # --- datasets, reproduce, tour ---------------------------------------------------------------
 
 
-def test_datasets_lists_every_dataset(capsys):
-    code, out, err = run_cli(capsys, "datasets")
+def test_datasets_lists_every_dataset(run_cli):
+    code, out, err = run_cli("datasets")
     assert code == 0, err
     for name in ("digits", "mnist", "fashion-mnist"):
         assert name in out
 
 
-def test_reproduce_lists_the_reproductions(capsys):
+def test_reproduce_lists_the_reproductions(run_cli):
     from neuralzoo import reproduce
 
     if not hasattr(reproduce, "REGISTRY"):
         pytest.skip("neuralzoo.reproduce has no REGISTRY yet")
-    code, out, err = run_cli(capsys, "reproduce")
+    code, out, err = run_cli("reproduce")
     assert code == 0, err
     for key in reproduce.REGISTRY:
         assert key in out
 
 
-def test_tour_of_the_mlp(capsys, tmp_path):
-    code, out, err = run_cli(capsys, "tour", "--only", "mlp", "--out", tmp_path / "T")
+def test_tour_of_the_mlp(run_cli, tmp_path):
+    code, out, err = run_cli("tour", "--only", "mlp", "--out", tmp_path / "T")
     assert code == 0, err
     html = (tmp_path / "T" / "report.html").read_text()
     assert "mlp" in html.lower()
@@ -259,8 +250,8 @@ def test_tour_of_the_mlp(capsys, tmp_path):
 # --- one line per error, ordinary file permissions ------------------------------------------
 
 
-def test_long_usage_error_stays_on_one_line(capsys):
-    code, _, err = run_cli(capsys, "train", "mlp", "--epochs", "x" * 60)
+def test_long_usage_error_stays_on_one_line(run_cli):
+    code, _, err = run_cli("train", "mlp", "--epochs", "x" * 60)
     assert_user_error(code, err, "--epochs")
 
 

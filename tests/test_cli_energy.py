@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
-from neuralzoo import cli
-
-
-def run_cli(capsys, *args) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
-
-
-def test_rbm_eval_exact_and_ais(tmp_path, capsys):
+def test_rbm_eval_exact_and_ais(tmp_path, run_cli):
     run = tmp_path / "rbm"
-    code, _, err = run_cli(capsys, "train", "rbm", "--epochs", "3", "--set", "n_hidden=16",
+    code, _, err = run_cli("train", "rbm", "--epochs", "3", "--set", "n_hidden=16",
                            "--set", "method=pcd", "--out", run)
     assert code == 0, err
-    code, out, err = run_cli(capsys, "eval", run, "--exact", "--ais", "--betas", "1500", "--json")
+    code, out, err = run_cli("eval", run, "--exact", "--ais", "--betas", "1500", "--json")
     assert code == 0, err
     r = json.loads(out)
     exact = r["test_log_likelihood_exact"]
@@ -32,9 +20,9 @@ def test_rbm_eval_exact_and_ais(tmp_path, capsys):
     assert abs(r["test_log_likelihood_ais"] - exact) < 0.2
 
 
-def test_eval_ais_of_a_classifier_is_refused(tmp_path, capsys):
+def test_eval_ais_of_a_classifier_is_refused(tmp_path, run_cli):
     run = tmp_path / "mlp"
-    code, _, err = run_cli(capsys, "train", "mlp", "--epochs", "1", "--out", run)
+    code, _, err = run_cli("train", "mlp", "--epochs", "1", "--out", run)
     assert code == 0, err
-    code, _, err = run_cli(capsys, "eval", run, "--ais")
+    code, _, err = run_cli("eval", run, "--ais")
     assert code == 2 and err.startswith("error: ") and "energy model" in err
