@@ -1,0 +1,75 @@
+"""Greedy stages: each stage its own checkpoint; resume skips finished stages."""
+
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from neuralzoo.train import RunExistsError
+from neuralzoo.train.stages import fit_stage, stage_dir, write_stages_run
+
+
+class Lin(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Linear(3, 1)
+        self.calls = 0
+
+    def loss(self, batch):
+        self.calls += 1
+        x, y = batch
+        return ((self.w(x).squeeze(1) - y) ** 2).mean()
+
+
+@pytest.fixture
+def data():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(40, 3, generator=g)
+    return X, X @ torch.tensor([1.0, -2.0, 0.5])
+
+
+CFG = {"epochs": 3, "batch_size": 10, "lr": 0.05, "progress": False, "val_fraction": 0.0}
+
+
+def test_stage_rows_carry_the_stage_name(data):
+    h = fit_stage(Lin(), data, CFG, stage="layer-1")
+    assert [r["stage"] for r in h] == ["layer-1"] * 3
+
+
+def test_resume_loads_a_finished_stage_instead_of_training_it(tmp_path, data):
+    torch.manual_seed(0)
+    first = Lin()
+    h1 = fit_stage(first, data, CFG, stage="s1", out=tmp_path)
+    assert (stage_dir(tmp_path, "s1") / "state.pt").exists()
+    again = Lin()
+    h2 = fit_stage(again, data, CFG, stage="s1", out=tmp_path, resume=True)
+    assert again.calls == 0, "a finished stage must not be retrained"
+    assert h2 == h1
+    torch.testing.assert_close(again.w.weight, first.w.weight)
+
+
+def test_resume_continues_an_unfinished_stage(tmp_path, data):
+    fit_stage(Lin(), data, {**CFG, "epochs": 2}, stage="s1", out=tmp_path)
+    m = Lin()
+    h = fit_stage(m, data, CFG, stage="s1", out=tmp_path, resume=True)
+    assert len(h) == 3 and m.calls == 4  # one more epoch of 4 batches
+
+
+def test_a_stage_folder_is_not_overwritten_silently(tmp_path, data):
+    fit_stage(Lin(), data, CFG, stage="s1", out=tmp_path)
+    with pytest.raises(RunExistsError):
+        fit_stage(Lin(), data, CFG, stage="s1", out=tmp_path)
+
+
+def test_joined_history_numbers_steps_across_stages(tmp_path, data):
+    m = Lin()
+    h1 = fit_stage(m, data, CFG, stage="a")
+    h2 = fit_stage(m, data, CFG, stage="b")
+    from neuralzoo.config import TrainConfig
+
+    joined = write_stages_run(m, tmp_path, TrainConfig(), [h1, h2])
+    assert [r["step"] for r in joined] == list(range(1, 7))
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["stage"] for r in rows] == ["a"] * 3 + ["b"] * 3
+    assert (tmp_path / "model.safetensors").exists()
