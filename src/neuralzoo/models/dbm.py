@@ -1,0 +1,488 @@
+"""Deep Boltzmann machine (深度玻尔兹曼机): every layer connected to the next by undirected weights.
+
+Unlike the DBN, the whole network is one Markov random field: a hidden layer hears the
+layer below and the layer above, the posterior over the hidden units is intractable, and
+learning (Salakhutdinov & Hinton 2009) pairs a mean-field approximation of the
+data-dependent statistics with persistent Gibbs chains for the model's statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import to_dict
+from ..energy import dbm_ais, dbm_exact
+from ..energy.ais import AISResult, base_rate_biases
+from ..train.stages import fit_stage, write_stages_run
+from .base import (
+    Classifier,
+    NotFittedError,
+    Trainable,
+    check_unit_interval,
+    check_X,
+    check_y,
+    count_parameters,
+    model_device,
+)
+from .dbm_pretrain import ScaledRBM, doubling
+from .dbn import check_chain, check_sizes
+from .rbm import RBM
+from .rbm_fast import bernoulli
+from .rbm_monitor import EpochMetrics
+
+PRETRAINED, TRAINED, FINETUNED = 1, 2, 3  # values of the buffer ``phase``
+EXACT_EVAL_UNITS = 20  # evaluate() adds the exact log-likelihood when log Z needs <= 2^20 states
+
+
+class MeanFieldClassifier(nn.Module):
+    """The DBM turned discriminative (SH09 §4): input ``[v, q(h_2 | v)]``, sigmoid layers initialised
+    from the DBM (``h_1 = sigm(W_1^T v + W_2 q_2 + a_1)``, ``h_l = sigm(W_l^T h_{l-1} + a_l)``), softmax."""
+
+    def __init__(self, sizes: list[int], n_classes: int) -> None:
+        super().__init__()
+        D, L = sizes[0], len(sizes) - 1
+        extra = sizes[2] if L >= 2 else 0
+        ins = [D + extra, *sizes[1:]]
+        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(ins, [*sizes[1:], n_classes]))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        *hidden, out = self.layers
+        for layer in hidden:
+            z = torch.sigmoid(layer(z))  # (N, H_l)
+        return out(z)  # (N, C)
+
+    def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        z, y = batch
+        return F.cross_entropy(self(z), y)
+
+
+class DBM(Trainable, Classifier, nn.Module):
+    r"""Deep Boltzmann machine ``[D, H_1, ..., H_L]`` with binary units (L = 2 or 3 in the papers).
+
+    The lecture's joint probability (three hidden layers; ``b``, ``a_l`` the biases we add)::
+
+        p(v, h1, h2, h3 | theta) = exp(sum_ij v_i h1_j w_1ij) exp(sum_jk h1_j h2_k w_2jk)
+                                   exp(sum_kl h2_k h3_l w_3kl) exp(b^T v + sum_l a_l^T h_l) / z(theta)
+        E(v, h) = -v^T W_1 h1 - h1^T W_2 h2 - h2^T W_3 h3 - b^T v - sum_l a_l^T h_l
+
+    Conditionals: ``p(h_l = 1 | rest) = sigm(a_l + W_l^T h_{l-1} + W_{l+1} h_{l+1})`` (``h_0 = v``).
+
+    **Mean-field** (data-dependent statistics): ``q(h | v) = prod Ber(mu)``, iterate the fixed-point
+    equations ``mu_l = sigm(a_l + W_l^T mu_{l-1} + W_{l+1} mu_{l+1})`` (odd layers, then even ones)
+    from a bottom-up pass with doubled weights until the largest change is below ``mf_tol`` or
+    ``mf_steps`` sweeps. It maximises the variational lower bound
+    ``log p(v) >= sum_h q(h|v) (-E(v, h)) + H(q) - log Z``.
+
+    **Learning** (SH09): the surrogate ``loss = mean_n E(v_n, mu_n) - mean_m E(x_m)`` with the
+    ``M`` persistent fantasy particles ``x_m`` advanced ``k`` block-Gibbs sweeps per update
+    (odd layers given even, then even given odd), everything detached: ``-d loss/d W_l =
+    <h_{l-1} h_l^T>_q - <h_{l-1} h_l^T>_model``. Sparsity ``cost * sum_j (q - mean_n mu_lj)^2`` per
+    hidden layer; momentum, weight decay and LR decay are the trainer's.
+
+    **Pretraining** (stages ``rbm1..rbmL``): RBMs with doubled weights
+    (:mod:`~neuralzoo.models.dbm_pretrain`); then stage ``dbm`` (joint training) and, with
+    labels, stage ``finetune``: :class:`MeanFieldClassifier` on ``[v, q(h_2 | v)]``.
+
+    Attributes:
+        W[l] (n_l, n_{l+1}): weights.  bias[0] = b (D,), bias[l] = a_l (H_l,).  chains{l} (M, n_l):
+        fantasy particles.  data_mean (D,): training marginals (AIS base rates).  head: the
+        fine-tuned classifier.  phase: 0 untrained, 1 pretrained, 2 trained, 3 fine-tuned.
+
+    >>> import neuralzoo as nz
+    >>> X, y = nz.datasets.load("digits", binarize="threshold")
+    >>> dbm = DBM([64, 20, 10], n_classes=10, pretrain_epochs=1, finetune_epochs=1)
+    >>> dbm = dbm.fit(X, y, epochs=1, progress=False)
+    >>> [m.shape for m in dbm.mean_field(X[:3])], dbm.predict(X[:3]).shape
+    ([torch.Size([3, 20]), torch.Size([3, 10])], torch.Size([3]))
+
+    References: Salakhutdinov & Hinton, "Deep Boltzmann machines", AISTATS 2009; Salakhutdinov
+    & Hinton, Neural Comp. 2012; Salakhutdinov & Murray, ICML 2008 (AIS); Murphy ch. 28.
+    """
+
+    registry_name = "dbm"
+    data_defaults = {"binarize": "threshold"}
+    train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.005, "optimizer": "sgd", "momentum": 0.9,
+                      "lr_schedule": "cosine"}
+
+    @dataclass
+    class Config:
+        """Hyperparameters of ``neuralzoo train dbm`` (input and class counts come from the data)."""
+
+        hidden: list[int] = field(default_factory=lambda: [500, 1000])  # hidden layer sizes H_1..H_L
+        n_chains: int = 100  # persistent fantasy particles M
+        k: int = 5  # Gibbs sweeps of the particles per update
+        mf_steps: int = 10  # most mean-field sweeps per batch
+        mf_tol: float = 1e-4  # ... stopping when the largest change is below this
+        sparsity_target: float | None = None  # target mean activation of each hidden layer
+        sparsity_cost: float = 0.0  # weight of the sparsity penalty
+        pretrain_epochs: int = 10  # epochs of each doubled-weight RBM
+        pretrain_lr: float = 0.05  # their learning rate (SGD, momentum 0.5)
+        finetune_epochs: int = 10  # epochs of the mean-field classifier (0: none)
+        finetune_lr: float = 0.1  # its learning rate (SGD, momentum 0.9)
+
+    @classmethod
+    def from_config(cls, cfg: DBM.Config, n_features: int, n_classes: int) -> DBM:
+        return cls([n_features, *cfg.hidden], n_classes, n_chains=cfg.n_chains, k=cfg.k, mf_steps=cfg.mf_steps,
+                   mf_tol=cfg.mf_tol, sparsity_target=cfg.sparsity_target, sparsity_cost=cfg.sparsity_cost,
+                   pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
+                   finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr)
+
+    def __init__(self, sizes: Sequence[int], n_classes: int = 0, *, n_chains: int = 100, k: int = 5,
+                 mf_steps: int = 10, mf_tol: float = 1e-4, sparsity_target: float | None = None,
+                 sparsity_cost: float = 0.0, pretrain_epochs: int = 10, pretrain_lr: float = 0.05,
+                 finetune_epochs: int = 10, finetune_lr: float = 0.1, init_std: float = 0.01) -> None:
+        super().__init__()
+        sizes = check_sizes(sizes)
+        C = int(n_classes)
+        if C < 0 or min(int(n_chains), int(k), int(mf_steps), int(pretrain_epochs)) < 1 or int(finetune_epochs) < 0:
+            raise ValueError(f"expected n_classes >= 0, n_chains, k, mf_steps, pretrain_epochs >= 1 and "
+                             f"finetune_epochs >= 0, got {n_classes}, {n_chains}, {k}, {mf_steps}, "
+                             f"{pretrain_epochs}, {finetune_epochs}")
+        if sparsity_target is not None and not 0 < sparsity_target < 1:
+            raise ValueError(f"sparsity_target must lie in (0, 1), got {sparsity_target}")
+        if not (mf_tol >= 0 and sparsity_cost >= 0 and pretrain_lr > 0 and finetune_lr > 0 and init_std >= 0):
+            raise ValueError(f"expected mf_tol, sparsity_cost, init_std >= 0 and learning rates > 0, got "
+                             f"{mf_tol}, {sparsity_cost}, {init_std}, {pretrain_lr}, {finetune_lr}")
+        self.sizes, self.n_features, self.n_classes = sizes, sizes[0], C
+        self.n_chains, self.k, self.mf_steps, self.mf_tol = int(n_chains), int(k), int(mf_steps), float(mf_tol)
+        self.sparsity_target, self.sparsity_cost = sparsity_target, float(sparsity_cost)
+        self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
+        self.finetune_epochs, self.finetune_lr, self.init_std = int(finetune_epochs), float(finetune_lr), float(init_std)
+        L = len(sizes) - 1
+        self.W = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l], sizes[l + 1])) for l in range(L))
+        self.bias = nn.ParameterList(nn.Parameter(torch.zeros(n)) for n in sizes)
+        for l, n in enumerate(sizes):
+            self.register_buffer(f"chains{l}", torch.zeros(self.n_chains, n))  # (M, n_l)
+        self.register_buffer("data_mean", torch.full((sizes[0],), 0.5))  # (D,)
+        self.register_buffer("phase", torch.zeros((), dtype=torch.long))
+        self.head = MeanFieldClassifier(sizes, C) if C > 0 else None
+        self.hparams = {"sizes": sizes, "n_classes": C, "n_chains": self.n_chains, "k": self.k,
+                        "mf_steps": self.mf_steps, "mf_tol": self.mf_tol, "sparsity_target": sparsity_target,
+                        "sparsity_cost": self.sparsity_cost, "pretrain_epochs": self.pretrain_epochs,
+                        "pretrain_lr": self.pretrain_lr, "finetune_epochs": self.finetune_epochs,
+                        "finetune_lr": self.finetune_lr, "init_std": self.init_std}
+        self.reset_parameters()
+
+    @classmethod
+    def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, **options: Any) -> DBM:
+        """A DBM composed of a stack of (doubled-weight) RBMs; sizes must chain. Middle biases average
+        the two RBMs' biases of that layer."""
+        sizes = check_chain(rbms)
+        dbm = cls(sizes, n_classes, **options)
+        dbm._compose(list(rbms))
+        return dbm
+
+    def reset_parameters(self) -> None:
+        with torch.no_grad():
+            for W in self.W:
+                W.normal_(0.0, self.init_std)
+            for c in self.bias:
+                c.zero_()
+            self._reset_chains()
+        if self.head is not None:
+            for layer in self.head.layers:
+                layer.reset_parameters()
+        self.phase.zero_()
+
+    def _reset_chains(self, generator: torch.Generator | None = None) -> None:
+        with torch.no_grad():
+            for l, n in enumerate(self.sizes):
+                p = self.data_mean if l == 0 else torch.full((n,), 0.5, device=self.data_mean.device)
+                self.chains(l).copy_(bernoulli(p.expand(self.n_chains, n).clone(), generator))
+
+    def chains(self, l: int) -> torch.Tensor:
+        """The fantasy particles of layer ``l`` (M, n_l)."""
+        return getattr(self, f"chains{l}")
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers L."""
+        return len(self.sizes) - 1
+
+    # -- the model -----------------------------------------------------------------------------
+
+    def energy(self, xs: Sequence[torch.Tensor]) -> torch.Tensor:
+        """``E(v, h_1, ..., h_L)`` of paired rows ``xs[l]`` (N, n_l) -> (N,)."""
+        return dbm_exact.dbm_energy(list(self.W), list(self.bias), xs)
+
+    def layer_input(self, xs: Sequence[torch.Tensor | None], l: int) -> torch.Tensor:
+        """``a_l + W_l^T x_{l-1} + W_{l+1} x_{l+1}`` (N, n_l): the input of layer ``l`` from its neighbours."""
+        return dbm_exact.layer_input(list(self.W), list(self.bias), xs, l)
+
+    def mean_field(self, X: Any, steps: int | None = None, tol: float | None = None, *,
+                   trace: list[float] | None = None) -> list[torch.Tensor]:
+        """Mean-field posteriors ``[mu_1, ..., mu_L]`` (each (N, H_l)) of the visible rows ``X``.
+
+        1. start: bottom-up, doubled weights where a layer above exists, ``mu_l = sigm(a_l + 2 W_l^T mu_{l-1})``;
+        2. sweep odd layers, then even ones, ``mu_l = sigm(a_l + W_l^T mu_{l-1} + W_{l+1} mu_{l+1})``, until
+           ``max |change| < tol`` or ``steps`` sweeps; ``trace`` (a list) receives the change of every sweep.
+        """
+        v = X if isinstance(X, torch.Tensor) and X.dtype == self.W[0].dtype and X.dim() == 2 else self._check(X)
+        steps = self.mf_steps if steps is None else int(steps)
+        tol = self.mf_tol if tol is None else float(tol)
+        L = self.depth
+        with torch.no_grad():
+            xs: list[torch.Tensor] = [v]
+            for l in range(1, L + 1):
+                xs.append(torch.sigmoid(torch.addmm(self.bias[l], xs[-1], self.W[l - 1], alpha=2.0 if l < L else 1.0)))
+            for _ in range(steps):
+                change = 0.0
+                for parity in (1, 0):
+                    for l in range(2 - parity, L + 1, 2):
+                        new = torch.sigmoid(self.layer_input(xs, l))
+                        change = max(change, float((new - xs[l]).abs().max())) if tol > 0 or trace is not None else 0.0
+                        xs[l] = new
+                if trace is not None:
+                    trace.append(change)
+                if tol > 0 and change < tol:
+                    break
+        return xs[1:]
+
+    def gibbs_sweep(self, xs: list[torch.Tensor], steps: int = 1,
+                    generator: torch.Generator | None = None) -> list[torch.Tensor]:
+        """``steps`` block-Gibbs sweeps of states ``xs`` (v, h_1, ..., h_L): odd layers, then even ones."""
+        xs = list(xs)
+        with torch.no_grad():
+            for _ in range(steps):
+                for parity in (1, 0):
+                    for l in range(parity, self.depth + 1, 2):
+                        xs[l] = bernoulli(torch.sigmoid(self.layer_input(xs, l)), generator)
+        return xs
+
+    def sample(self, n: int, steps: int = 1000, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` visible samples (n, D), ``p(v | h_1)`` after ``steps`` Gibbs sweeps from the data marginals."""
+        dev = model_device(self)
+        xs = [bernoulli(self.data_mean.expand(int(n), self.sizes[0]).clone(), generator)]
+        xs += [bernoulli(torch.full((int(n), h), 0.5, device=dev), generator) for h in self.sizes[1:]]
+        xs = self.gibbs_sweep(xs, int(steps), generator)
+        with torch.no_grad():
+            return torch.sigmoid(self.layer_input(xs, 0))
+
+    def fantasy_particles(self) -> torch.Tensor:
+        """``p(v | h_1)`` of the persistent chains (M, D): what the model believes during training."""
+        with torch.no_grad():
+            return torch.sigmoid(self.layer_input([self.chains(l) for l in range(self.depth + 1)], 0))
+
+    def transform(self, X: Any) -> torch.Tensor:
+        """Features: the mean-field posteriors of all hidden layers, concatenated (N, sum H_l)."""
+        return torch.cat(self.mean_field(self._check(X)), 1)
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        """Class logits (N, C) of the fine-tuned mean-field classifier."""
+        if int(self.phase) < FINETUNED:
+            raise NotFittedError("this DBM has no classifier yet: expected fine-tuning with labels "
+                                 "(fit(X, y) with n_classes >= 2 and finetune_epochs >= 1)")
+        return self.head(self._classifier_input(v))
+
+    def _classifier_input(self, v: torch.Tensor) -> torch.Tensor:
+        return torch.cat([v, self.mean_field(v)[1]], 1) if self.depth >= 2 else v
+
+    # -- likelihoods -----------------------------------------------------------------------------
+
+    def _params(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        return [W.detach() for W in self.W], [c.detach() for c in self.bias]
+
+    def log_partition(self, method: str = "exact", **options: Any) -> torch.Tensor:
+        """``log Z`` (float64 scalar): ``"exact"`` enumerates one parity of layers (small DBMs);
+        ``"ais"`` the estimate of :meth:`ais`."""
+        if method == "exact":
+            return dbm_exact.dbm_log_partition(*self._params(), **options)
+        if method == "ais":
+            return torch.tensor(self.ais(**options).log_z, dtype=torch.float64)
+        raise ValueError(f"method: expected 'exact' or 'ais', got {method!r}")
+
+    def ais(self, *, betas: torch.Tensor | None = None, n_runs: int = 100, data: Any = None,
+            generator: torch.Generator | None = None) -> AISResult:
+        """AIS estimate of ``log Z`` with its +-3 std interval (:mod:`neuralzoo.energy.dbm_ais`); the
+        base-rate model from ``data`` (default: the training marginals); 20,000 betas by default."""
+        if data is None:
+            p = self.data_mean.double().clamp(1e-3, 1 - 1e-3)
+            b_base = torch.log(p) - torch.log1p(-p)
+        else:
+            b_base = base_rate_biases(self._check(data, "data"))
+        Ws, cs = self._params()
+        return dbm_ais.dbm_ais_log_partition(Ws, cs, b_base=b_base, betas=betas, n_runs=n_runs, generator=generator)
+
+    def lower_bound(self, X: Any, log_z: float | torch.Tensor) -> torch.Tensor:
+        """The variational bound ``sum_h q(h|v)(-E(v, h)) + H(q) - log Z <= log p(v)`` (N,) float64, with
+        ``q`` the mean-field posterior (factorised, so ``E_q[-E]`` is ``-E(v, mu)``)."""
+        v = self._check(X)
+        mu = self.mean_field(v)
+        with torch.no_grad():
+            ent = sum(-(m * torch.log(m.clamp_min(1e-12)) + (1 - m) * torch.log((1 - m).clamp_min(1e-12))).sum(1)
+                      for m in mu)
+            return (-self.energy([v, *mu]) + ent).double() - torch.as_tensor(log_z, dtype=torch.float64)
+
+    def log_likelihood(self, X: Any, method: str | None = None, *, log_z: float | torch.Tensor | None = None,
+                       **options: Any) -> torch.Tensor:
+        """``log p(v)`` in nats (N,) float64. ``method="exact"`` (default without ``log_z``) enumerates
+        the even hidden layers and ``log Z``; ``"bound"`` (default with ``log_z``) is
+        :meth:`lower_bound` with ``log Z`` given or estimated by AIS (options as :meth:`ais`)."""
+        method = method or ("exact" if log_z is None else "bound")
+        v = self._check(X)
+        if method == "exact":
+            if log_z is None:
+                log_z = self.log_partition("exact")
+            return dbm_exact.dbm_log_unnormalized(*self._params(), v) - torch.as_tensor(log_z, dtype=torch.float64)
+        if method != "bound":
+            raise ValueError(f"method: expected 'exact' or 'bound', got {method!r}")
+        if log_z is None:
+            log_z = self.ais(**options).log_z
+        return self.lower_bound(v, log_z)
+
+    def _exact_ok(self) -> bool:
+        even = sum(self.sizes[l] for l in range(0, self.depth + 1, 2))
+        odd = sum(self.sizes[l] for l in range(1, self.depth + 1, 2))
+        return min(even, odd) <= EXACT_EVAL_UNITS and sum(self.sizes[l] for l in range(2, self.depth + 1, 2)) <= 16
+
+    def reconstruction_error(self, X: Any) -> float:
+        """Mean squared error per pixel between ``v`` and ``p(v | h_1 = mu_1)``."""
+        v = self._check(X)
+        mu1 = self.mean_field(v)[0]
+        with torch.no_grad():
+            return float(((torch.sigmoid(torch.addmm(self.bias[0], mu1, self.W[0].T)) - v) ** 2).mean())
+
+    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
+        """Accuracy, error and cross-entropy once fine-tuned; the reconstruction error; the exact mean
+        ``log_likelihood`` and its mean-field ``lower_bound`` (nats) for small DBMs."""
+        out = Classifier.evaluate(self, X, y) if y is not None and int(self.phase) == FINETUNED else {}
+        v = self._check(X)
+        out["reconstruction_error"] = self.reconstruction_error(v)
+        if self._exact_ok():
+            log_z = self.log_partition("exact")
+            out["log_likelihood"] = float(self.log_likelihood(v, log_z=log_z, method="exact").mean())
+            out["lower_bound"] = float(self.lower_bound(v, log_z).mean())
+        return out
+
+    # -- learning --------------------------------------------------------------------------------
+
+    def _check(self, X: Any, name: str = "X") -> torch.Tensor:
+        X = check_unit_interval(check_X(X, self.n_features, name=name, device=model_device(self)), name)
+        return X.to(self.W[0].dtype)
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """``mean E(v, mu) - mean E(fantasy)`` (+ sparsity): see the class docstring."""
+        v = batch[0]
+        # 1. data-dependent statistics: the mean-field posteriors of the batch
+        data = [v, *self.mean_field(v)]
+        # 2. model statistics: k Gibbs sweeps of the persistent fantasy particles
+        with torch.no_grad():
+            model = self.gibbs_sweep([self.chains(l) for l in range(self.depth + 1)], self.k)
+            for l, x in enumerate(model):
+                self.chains(l).copy_(x)
+        # 3. the surrogate: -d/dW_l = <h_{l-1} h_l^T>_data - <h_{l-1} h_l^T>_model
+        loss = self.energy(data).mean() - self.energy(model).mean()
+        if self.sparsity_target is not None and self.sparsity_cost > 0:
+            for l in range(1, self.depth + 1):
+                q = torch.sigmoid(self.layer_input(data, l)).mean(0)  # (H_l,) with a gradient
+                loss = loss + self.sparsity_cost * ((self.sparsity_target - q) ** 2).sum()
+        return loss
+
+    def _compose(self, rbms: list[RBM]) -> None:
+        """The DBM's parameters from its pretrained stack: ``W_l`` as is, ``b`` from the bottom RBM,
+        a middle layer's bias the mean of its two RBMs' biases, the top's from the top RBM."""
+        with torch.no_grad():
+            L = self.depth
+            for l, r in enumerate(rbms):
+                self.W[l].copy_(r.W)
+            self.bias[0].copy_(rbms[0].b)
+            for l in range(1, L + 1):
+                self.bias[l].copy_(rbms[l - 1].a if l == L else (rbms[l - 1].a + rbms[l].b) / 2)
+            self.data_mean.copy_(rbms[0].data_mean)
+        self._reset_chains()
+        self.phase.fill_(PRETRAINED)
+        self._fitted = True
+
+    def pretrain(self, X: Any, *, seed: int | None = None, out: str | Path | None = None,
+                 resume: bool = False, progress: bool | None = None, device: str | None = None) -> list:
+        """Greedy pretraining with doubled weights, stages ``rbm1..rbmL``; returns their histories."""
+        data = self._check(X).cpu()
+        cfg = self.train_config(epochs=self.pretrain_epochs, lr=self.pretrain_lr, momentum=0.5,
+                                lr_schedule="constant", seed=seed, progress=progress, device=device)
+        histories, rbms = [], []
+        for l in range(self.depth):
+            up, down = doubling(l, self.depth)
+            rbm = ScaledRBM(self.sizes[l], self.sizes[l + 1], up=up, down=down, init_std=self.init_std)
+            with torch.no_grad():
+                rbm.data_mean.copy_(data.mean(0))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(cfg.seed + l)
+                rbm.reset_parameters()
+            rbm._init_visible_biases()
+            histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
+                                       callbacks=[EpochMetrics(rbm, data)]))
+            rbms.append(rbm.cpu())
+            data = rbm.transform(data)  # (N, H_l): p(h_l | below) with the doubled input
+        self.cpu()._compose(rbms)
+        return histories
+
+    def fit(self, X: Any, y: Any = None, *, seed: int | None = None, out: str | Path | None = None,
+            resume: bool = False, overwrite: bool = False, run_info: dict[str, Any] | None = None,
+            callbacks: Sequence[Any] = (), **options: Any) -> DBM:
+        """Pretrain, train jointly (stage ``dbm``: ``epochs``, ``lr`` ... of the train config), and with
+        labels fine-tune the mean-field classifier (stage ``finetune``); returns ``self``."""
+        cfg = self.train_config(seed=seed, **options)
+        v = self._check(X).cpu()
+        if y is not None and self.n_classes == 0:
+            raise ValueError("labels given to a DBM built without classes: expected y=None (or a DBM built "
+                             "with n_classes >= 2)")
+        yv = None if y is None else check_y(y, self.n_classes, len(v))
+        histories = self.pretrain(v, seed=cfg.seed, out=out, resume=resume, progress=cfg.progress,
+                                  device=cfg.device)
+        # joint training: mean-field + persistent chains
+        histories.append(fit_stage(self, v, cfg, stage="dbm", out=out, resume=resume, callbacks=callbacks))
+        self.phase.fill_(TRAINED)
+        if yv is not None and self.head is not None and self.finetune_epochs > 0:
+            histories.append(self.fine_tune(v, yv, seed=cfg.seed, out=out, resume=resume, progress=cfg.progress,
+                                            device=cfg.device, batch_size=cfg.batch_size))
+        self.history_ = [row for h in histories for row in h]
+        if out is not None:
+            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True,
+                                             run_info={**(run_info or {}), "train_config": to_dict(cfg)})
+        self._fitted = True
+        return self
+
+    def fine_tune(self, X: Any, y: Any, *, epochs: int | None = None, lr: float | None = None,
+                  seed: int | None = None, out: str | Path | None = None, resume: bool = False,
+                  **options: Any) -> list:
+        """Stage ``finetune``: :class:`MeanFieldClassifier` initialised from the DBM, trained by
+        back-propagation on ``[v, q(h_2 | v)]`` (the mean field computed once, as in SH09)."""
+        if int(self.phase) < TRAINED:
+            raise NotFittedError("fine-tuning asked before pretraining: call fit(X) (pretraining and "
+                                 "joint training) first")
+        if self.head is None:
+            raise ValueError("fine-tuning needs classes: expected a DBM built with n_classes >= 2, got 0")
+        v = self._check(X)
+        y = check_y(y, self.n_classes, len(v), device=v.device)
+        with torch.no_grad():  # 1. initialise the layers from the DBM
+            heads = self.head.layers
+            D = self.sizes[0]
+            for l in range(self.depth):
+                heads[l].weight.zero_()
+                heads[l].weight[:, :self.sizes[l]].copy_(self.W[l].T)
+                heads[l].bias.copy_(self.bias[l + 1])
+            if self.depth >= 2:
+                heads[0].weight[:, D:].copy_(self.W[1])  # q(h_2) feeds h_1 through W_2
+            heads[-1].reset_parameters()
+            Z = torch.cat([self._classifier_input(v[i:i + 4096]) for i in range(0, len(v), 4096)])
+        cfg = self.train_config(**{"epochs": epochs or self.finetune_epochs, "lr": lr or self.finetune_lr,
+                                   "seed": seed, "optimizer": "sgd", "momentum": 0.9,
+                                   "lr_schedule": "constant", **options})
+        hist = fit_stage(self.head, (Z, y), cfg, stage="finetune", out=out, resume=resume)
+        self.phase.fill_(FINETUNED)
+        self._fitted = True
+        return hist
+
+    def extra_repr(self) -> str:
+        return (f"sizes={self.sizes}, n_classes={self.n_classes}, n_chains={self.n_chains}, k={self.k}, "
+                f"mf_steps={self.mf_steps}, params={count_parameters(self):,}")
+
+
+__all__ = ["DBM", "MeanFieldClassifier"]

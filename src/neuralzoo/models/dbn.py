@@ -1,0 +1,439 @@
+"""Deep belief network (深度信念网络): a directed sigmoid belief net under an undirected RBM.
+
+Greedy layer-wise pretraining stacks RBMs "stack by stack"; the stack is then a generative
+model (Gibbs sampling in the top RBM, one down pass), a feature extractor (``transform``)
+and, fine-tuned, a classifier: as an MLP by back-propagation, or generatively by the
+up-down (contrastive wake-sleep) algorithm with label units in the top RBM
+(:mod:`neuralzoo.models.dbn_updown`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import check_choice, to_dict
+from ..train.stages import fit_stage, write_stages_run
+from .base import (
+    Classifier,
+    NotFittedError,
+    Trainable,
+    check_unit_interval,
+    check_X,
+    check_y,
+    count_parameters,
+    model_device,
+)
+from .mlp import MLP
+from .rbm import RBM
+from .rbm_fast import bernoulli
+from .rbm_monitor import EpochMetrics
+
+FINETUNE = ("backprop", "updown", "none")
+PRETRAINED, BACKPROP, UPDOWN = 1, 2, 3  # values of the buffer ``phase`` (0: nothing trained)
+
+
+def check_sizes(sizes: Sequence[int], name: str = "sizes") -> list[int]:
+    """Layer sizes ``[D, H_1, ..., H_L]``: at least two, each an integer >= 1."""
+    try:
+        out = [int(s) for s in sizes]
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a list of layer sizes, got {sizes!r}") from None
+    if len(out) < 2 or min(out) < 1 or any(float(s) != int(s) for s in sizes):
+        raise ValueError(f"{name} must list at least 2 integer layer sizes >= 1 (visible first), got {list(sizes)}")
+    return out
+
+
+def check_chain(rbms: Sequence[RBM]) -> list[int]:
+    """The sizes ``[D, H_1, ...]`` of a stack of RBMs; refuses layers that do not chain."""
+    if not rbms:
+        raise ValueError("expected at least one RBM to stack, got none")
+    sizes = [rbms[0].n_visible]
+    for i, r in enumerate(rbms):
+        if r.n_visible != sizes[-1]:
+            raise ValueError(f"layer sizes do not chain: RBM {i + 1} has {r.n_visible} visible units, "
+                             f"expected {sizes[-1]} (the hidden units of RBM {i})")
+        sizes.append(r.n_hidden)
+    return sizes
+
+
+class LabelRBM(RBM):
+    r"""The top RBM of a DBN with ``C`` softmax label units beside its ``P`` penultimate units.
+
+    Its visible vector is ``[x, y]``: ``x`` (N, P) binary, ``y`` (N, C) one-hot. Energy and
+    free energy are the RBM's; only the conditional of the labels differs, a softmax::
+
+        p(y = c | h) = exp(b_{P+c} + (W h)_{P+c}) / sum_c' exp(b_{P+c'} + (W h)_{P+c'})
+        p(y = c | x) ∝ exp(-F([x, e_c]))   (the hidden units summed out: the generative classifier)
+    """
+
+    def __init__(self, n_pen: int, n_labels: int, n_hidden: int, **options: Any) -> None:
+        super().__init__(int(n_pen) + int(n_labels), n_hidden, **options)
+        self.n_pen, self.n_labels = int(n_pen), int(n_labels)
+
+    def p_v_given_h(self, h: torch.Tensor) -> torch.Tensor:
+        """``[p(x = 1 | h), p(y | h)]`` (N, P + C): sigmoids, then the label softmax."""
+        z = torch.addmm(self.b, h, self.W.T)  # (N, P + C)
+        return torch.cat([torch.sigmoid(z[:, :self.n_pen]), torch.softmax(z[:, self.n_pen:], 1)], 1)
+
+    def _down(self, h: torch.Tensor, W: torch.Tensor, b: torch.Tensor,
+              generator: torch.Generator | None = None) -> torch.Tensor:
+        z = torch.addmm(b, h, W.T)  # (N, P + C)
+        x = bernoulli(torch.sigmoid(z[:, :self.n_pen]), generator)
+        c = torch.multinomial(torch.softmax(z[:, self.n_pen:], 1), 1, generator=generator)  # (N, 1)
+        return torch.cat([x, F.one_hot(c[:, 0], self.n_labels).to(x)], 1)
+
+    def sample_v(self, h: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.p_v_given_h(h), self._down(h, self.W, self.b, generator)
+
+    def label_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """``-F([x, e_c])`` for every class c (N, C): ``log p(y = c | x)`` up to a constant."""
+        P = self.n_pen
+        base = torch.addmm(self.a, x, self.W[:P])  # (N, H)
+        cols = [F.softplus(base + self.W[P + c]).sum(1) for c in range(self.n_labels)]
+        return torch.stack(cols, 1) + self.b[P:]
+
+
+class DBN(Trainable, Classifier, nn.Module):
+    r"""Deep belief network ``[D, H_1, ..., H_L]``: L - 1 directed sigmoid layers under a top RBM.
+
+    The lecture's joint probability (three hidden layers; ``v = h_0``)::
+
+        p(v, h1, h2, h3 | theta) = prod_i Ber(v_i | sigm(h1^T w_1i + b_0i))
+                                 * prod_j Ber(h1_j | sigm(h2^T w_2j + b_1j))
+                                 * exp(sum_kl h2_k h3_l w_3kl + b_2^T h2 + a^T h3) / z(theta)
+
+    the top two layers an undirected RBM (with ``labels``, C softmax label units join ``h2`` as
+    its visible units), the layers below a directed sigmoid belief net (the generative
+    weights ``G_l`` (H_l, H_{l-1}), biases ``g_l``). Training (Hinton, Osindero & Teh 2006):
+
+    1. **Greedy pretraining**, "stack by stack": RBM l is trained by CD (``neuralzoo.fit``,
+       one stage ``rbm<l>`` each) on ``p(h_{l-1} | h_{l-2})`` of the data; its weights serve
+       both ways: recognition ``p(h_l = 1 | h_{l-1}) = sigm(a_l + h_{l-1}^T W_l)`` and
+       generation ``G_l = W_l^T``, ``g_l = b_l``.
+    2. **Fine-tuning** (stage ``backprop`` or ``updown``): (a) the recognition pass becomes an
+       MLP (``to_mlp``: the sigmoid layers with the weights copied, plus a softmax layer) trained
+       by back-propagation; or (b) up-down with labels (:mod:`~neuralzoo.models.dbn_updown`):
+       wake-phase delta rule on ``G``, CD on the top RBM, sleep-phase delta rule on ``W``.
+
+    Classification: the MLP after (a); otherwise with labels the top RBM's free energy
+    ``p(y = c | h_{L-1}) ∝ exp(-F([h_{L-1}, e_c]))`` on the recognition pass.
+    Generation (``sample``): Gibbs sampling in the top RBM (labels clamped if given), then one
+    down pass through ``G``; the visible layer is shown as probabilities.
+
+    Attributes:
+        rbms: the L RBMs (the top one a :class:`LabelRBM` with ``labels``).  gen_W[l] (H_{l+1},
+        H_l), gen_b[l] (H_l,): generative weights of the directed layers (copies of ``W^T, b``
+        after pretraining).  mlp: the fine-tuned network ``[D, H_1, ..., H_L, C]`` (C > 0).
+        phase: 0 untrained, 1 pretrained, 2 backprop- and 3 up-down-fine-tuned.
+
+    >>> import neuralzoo as nz
+    >>> X, y = nz.datasets.load("digits")
+    >>> dbn = DBN([64, 32, 32], n_classes=10).fit(X, y, epochs=2, finetune_epochs=2, progress=False)
+    >>> dbn.transform(X[:3]).shape, dbn.sample(4, steps=10).shape, dbn.predict(X[:3]).shape
+    (torch.Size([3, 32]), torch.Size([4, 64]), torch.Size([3]))
+
+    References: Hinton, Osindero & Teh, "A fast learning algorithm for deep belief nets",
+    Neural Comp. 2006; Hinton & Salakhutdinov, Science 2006; Bengio et al., NIPS 2007; Murphy,
+    *Machine Learning: A Probabilistic Perspective* ch. 28.
+    """
+
+    registry_name = "dbn"
+    train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.05, "optimizer": "sgd", "momentum": 0.5}
+
+    @dataclass
+    class Config:
+        """Hyperparameters of ``neuralzoo train dbn`` (input and class counts come from the data)."""
+
+        hidden: list[int] = field(default_factory=lambda: [500, 500, 2000])  # hidden layer sizes H_1..H_L
+        labels: bool = False  # softmax label units in the top RBM (generative classifier, up-down)
+        method: str = "cd"  # each RBM's negative phase: "cd" or "pcd"
+        k: int = 1  # Gibbs steps per pretraining update
+        finetune: str = "backprop"  # "backprop" (MLP), "updown" (needs labels) or "none"
+        finetune_epochs: int = 10  # epochs of fine-tuning
+        finetune_lr: float = 0.1  # learning rate of fine-tuning (SGD, momentum 0.9 for backprop)
+        updown_k: int = 10  # CD steps in the top RBM during up-down
+        init_std: float = 0.01  # standard deviation of each RBM's initial weights
+
+    @classmethod
+    def from_config(cls, cfg: DBN.Config, n_features: int, n_classes: int) -> DBN:
+        return cls([n_features, *cfg.hidden], n_classes, labels=cfg.labels, method=cfg.method, k=cfg.k,
+                   finetune=cfg.finetune, finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr,
+                   updown_k=cfg.updown_k, init_std=cfg.init_std)
+
+    def __init__(self, sizes: Sequence[int], n_classes: int = 0, *, labels: bool = False, method: str = "cd",
+                 k: int = 1, finetune: str = "backprop", finetune_epochs: int = 10, finetune_lr: float = 0.1,
+                 updown_k: int = 10, init_std: float = 0.01) -> None:
+        super().__init__()
+        sizes = check_sizes(sizes)
+        C = int(n_classes)
+        check_choice("method", method, ("cd", "pcd"))
+        check_choice("finetune", finetune, FINETUNE)
+        if C < 0 or (labels and C < 2):
+            raise ValueError(f"label units need n_classes >= 2, got n_classes={n_classes}")
+        if finetune == "updown" and not labels:
+            raise ValueError("finetune='updown' trains the label units of the top RBM: expected labels=True, got False")
+        if int(finetune_epochs) < 1 or not finetune_lr > 0 or int(updown_k) < 1:
+            raise ValueError(f"expected finetune_epochs >= 1, finetune_lr > 0, updown_k >= 1, got "
+                             f"{finetune_epochs}, {finetune_lr}, {updown_k}")
+        self.sizes, self.n_features, self.n_classes, self.labels = sizes, sizes[0], C, bool(labels)
+        self.finetune, self.finetune_epochs, self.finetune_lr = finetune, int(finetune_epochs), float(finetune_lr)
+        self.updown_k = int(updown_k)
+        L = len(sizes) - 1
+        opts = {"method": method, "k": int(k), "init_std": float(init_std)}
+        rbms: list[RBM] = [RBM(sizes[l], sizes[l + 1], **opts) for l in range(L - 1)]
+        rbms.append(LabelRBM(sizes[-2], C, sizes[-1], **opts) if labels else RBM(sizes[-2], sizes[-1], **opts))
+        self.rbms = nn.ModuleList(rbms)
+        self.gen_W = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l + 1], sizes[l])) for l in range(L - 1))
+        self.gen_b = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l])) for l in range(L - 1))
+        self.mlp = MLP([*sizes, C], activation="sigmoid") if C > 0 else None
+        self.register_buffer("phase", torch.zeros((), dtype=torch.long))
+        self.hparams = {"sizes": sizes, "n_classes": C, "labels": self.labels, "method": method, "k": int(k),
+                        "finetune": finetune, "finetune_epochs": self.finetune_epochs,
+                        "finetune_lr": self.finetune_lr, "updown_k": self.updown_k, "init_std": float(init_std)}
+
+    @classmethod
+    def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, **options: Any) -> DBN:
+        """A pretrained DBN from a stack of trained RBMs (their weights copied); sizes must chain."""
+        sizes = check_chain(rbms)
+        if options.get("labels"):
+            raise ValueError("from_rbms stacks plain RBMs: expected labels=False (train label units by fit)")
+        dbn = cls(sizes, n_classes, **options)
+        with torch.no_grad():
+            for mine, theirs in zip(dbn.rbms, rbms):
+                mine.load_state_dict(theirs.state_dict())
+        dbn._tie_generative()
+        dbn.phase.fill_(PRETRAINED)
+        dbn._fitted = True
+        return dbn
+
+    def reset_parameters(self) -> None:
+        for r in self.rbms:
+            r.reset_parameters()
+        self._tie_generative()
+        if self.mlp is not None:
+            self.mlp.reset_parameters()
+        self.phase.zero_()
+
+    def _tie_generative(self) -> None:
+        """``G_l = W_l^T``, ``g_l = b_l``: the directed layers as pretraining leaves them."""
+        with torch.no_grad():
+            for l in range(len(self.gen_W)):
+                self.gen_W[l].copy_(self.rbms[l].W.T)
+                self.gen_b[l].copy_(self.rbms[l].b)
+
+    # -- the model -----------------------------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers L."""
+        return len(self.sizes) - 1
+
+    def up(self, v: torch.Tensor) -> list[torch.Tensor]:
+        """The recognition pass ``[p(h_1 | v), p(h_2 | h_1), ...]`` on probabilities (label units off)."""
+        hs, h = [], v
+        for l, r in enumerate(self.rbms):
+            W = r.W[:self.sizes[l]]  # (H_{l-1}, H_l): the label rows of the top RBM left out
+            h = torch.sigmoid(torch.addmm(r.a, h, W))
+            hs.append(h)
+        return hs
+
+    def p_down(self, h: torch.Tensor, l: int) -> torch.Tensor:
+        """``p(h_{l-1} = 1 | h_l) = sigm(h_l^T G_l + g_l)`` of directed layer ``l`` (1-based)."""
+        return torch.sigmoid(torch.addmm(self.gen_b[l - 1], h, self.gen_W[l - 1]))
+
+    def log_joint(self, v: torch.Tensor, hs: Sequence[torch.Tensor], y: torch.Tensor | None = None, *,
+                  log_z: float | torch.Tensor | None = None) -> torch.Tensor:
+        """``log p(v, h_1, ..., h_L [, y])`` of paired rows (N,): the Bernoulli terms of the directed
+        layers plus ``-E_top(h_{L-1} [, y], h_L) - log z``; ``log z`` exact when not given (small tops)."""
+        xs = [v, *hs]
+        out = torch.zeros(len(v), dtype=torch.float64, device=v.device)
+        for l in range(1, self.depth):  # log Ber(h_{l-1} | sigm(G_l h_l + g_l))
+            logits = torch.addmm(self.gen_b[l - 1], xs[l], self.gen_W[l - 1])
+            out = out - F.binary_cross_entropy_with_logits(logits, xs[l - 1], reduction="none").sum(1).double()
+        top = self.rbms[-1]
+        vis = xs[-2] if y is None else torch.cat([xs[-2], F.one_hot(y, self.n_classes).to(xs[-2])], 1)
+        if log_z is None:
+            log_z = top.log_partition("exact")
+        return out - top.energy(vis, xs[-1]).double() - torch.as_tensor(log_z, dtype=torch.float64)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits (N, C): the fine-tuned MLP, else the top RBM's ``-F([h_{L-1}, e_c])``."""
+        if int(self.phase) == BACKPROP:
+            return self.mlp(x)
+        if self.labels and int(self.phase) >= PRETRAINED:
+            return self.rbms[-1].label_logits(self.up(x)[-2] if self.depth > 1 else x)
+        raise NotFittedError("this DBN has no classifier yet: expected label units (labels=True) or "
+                             "fine-tuning (fine_tune(X, y)), got neither")
+
+    def transform(self, X: Any, layer: int = -1) -> torch.Tensor:
+        """Features ``p(h_layer | below)`` of the recognition pass (N, H_layer), for other classifiers."""
+        v = self._check_v(X)
+        with torch.no_grad():
+            return self.up(v)[layer]
+
+    def sample(self, n: int, steps: int = 1000, labels: Any = None,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` samples (n, D) in [0, 1]: ``steps`` Gibbs steps in the top RBM (label units clamped
+        to ``labels`` (n,) when given), then one down pass; the visible layer as probabilities."""
+        top, dev = self.rbms[-1], model_device(self)
+        if labels is not None and not self.labels:
+            raise ValueError("labels given to a DBN built without label units: expected labels=None "
+                             "(or a DBN built with labels=True)")
+        with torch.no_grad():
+            x = bernoulli(top.data_mean.expand(int(n), top.n_visible).clone(), generator)
+            if labels is not None:
+                clamp = F.one_hot(check_y(labels, self.n_classes, int(n), device=dev), self.n_classes).to(x)
+            for _ in range(int(steps)):
+                if labels is not None:
+                    x[:, -self.n_classes:] = clamp
+                _, h = top.sample_h(x, generator)
+                _, x = top.sample_v(h, generator)
+            h = x[:, :self.sizes[-2]]
+            for l in range(self.depth - 1, 0, -1):  # the directed layers, top to bottom
+                p = self.p_down(h, l)
+                h = p if l == 1 else bernoulli(p, generator)
+            return h
+
+    def reconstruct(self, X: Any) -> torch.Tensor:
+        """Up on probabilities to ``h_{L-1}``, down through the generative weights (N, D)."""
+        v = self._check_v(X)
+        with torch.no_grad():
+            h = self.up(v)[-2] if self.depth > 1 else self.rbms[0].p_h_given_v(v)
+            if self.depth == 1:
+                return self.rbms[0].p_v_given_h(h)
+            for l in range(self.depth - 1, 0, -1):
+                h = self.p_down(h, l)
+            return h
+
+    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
+        """Accuracy, error and cross-entropy when the DBN classifies; the reconstruction error always."""
+        out = {}
+        if y is not None and (int(self.phase) == BACKPROP or (self.labels and int(self.phase) >= PRETRAINED)):
+            out.update(Classifier.evaluate(self, X, y))
+        v = self._check_v(X)
+        out["reconstruction_error"] = float(((self.reconstruct(v) - v) ** 2).mean())
+        return out
+
+    # -- training --------------------------------------------------------------------------------
+
+    def _check_v(self, X: Any, name: str = "X") -> torch.Tensor:
+        return check_unit_interval(check_X(X, self.n_features, name=name, device=model_device(self)), name)
+
+    def _labels(self, y: Any, n: int) -> torch.Tensor | None:
+        if y is None:
+            if self.labels:
+                raise ValueError("this DBN has label units: expected labels y for pretraining, got y=None")
+            return None
+        if not self.labels:
+            raise ValueError("labels given to a DBN built without label units: expected y=None for "
+                             "pretraining (or build the DBN with labels=True)")
+        return check_y(y, self.n_classes, n)
+
+    def pretrain(self, X: Any, y: Any = None, *, seed: int | None = None, out: str | Path | None = None,
+                 resume: bool = False, callbacks: Sequence[Any] = (), **options: Any) -> list:
+        """Greedy layer-wise pretraining: RBM l on ``p(h_{l-1} | below)`` of the data (stage ``rbm<l>``);
+        ``y`` feeds the label units of the top RBM. Returns the stage histories."""
+        cfg = self.train_config(seed=seed, **options)
+        data = check_unit_interval(check_X(X, self.n_features))
+        y = self._labels(y, len(data))
+        histories = []
+        for l, rbm in enumerate(self.rbms):
+            if l == self.depth - 1 and y is not None:
+                data = torch.cat([data, F.one_hot(y, self.n_classes).to(data)], 1)
+            # 1. as RBM.fit: base rates from the data, weights from the seed, visible biases log(p/(1-p))
+            with torch.no_grad():
+                rbm.data_mean.copy_(data.mean(0).to(rbm.data_mean))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(cfg.seed + l)
+                rbm.reset_parameters()
+            rbm._init_visible_biases()
+            # 2. one stage of the greedy run, with its own checkpoint
+            histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
+                                       callbacks=[EpochMetrics(rbm, data), *callbacks]))
+            if l < self.depth - 1:
+                data = rbm.transform(data).cpu()  # (N, H_l): the next RBM's data, probabilities
+        self._tie_generative()
+        self.phase.fill_(PRETRAINED)
+        self._fitted = True
+        return histories
+
+    def to_mlp(self) -> MLP:
+        """The recognition pass as an MLP ``[D, H_1, ..., H_L, C]`` (sigmoid): layer l gets ``W_l^T``
+        and ``a_l`` copied (so its hidden activations are :meth:`up`'s), the softmax layer is new."""
+        self._check_pretrained("to_mlp")
+        if self.mlp is None:
+            raise ValueError("to_mlp needs classes: expected a DBN built with n_classes >= 2, got 0")
+        self.mlp.reset_parameters()
+        with torch.no_grad():
+            for l, r in enumerate(self.rbms):
+                self.mlp.layers[l].weight.copy_(r.W[:self.sizes[l]].T)
+                self.mlp.layers[l].bias.copy_(r.a)
+        return self.mlp
+
+    def _check_pretrained(self, what: str) -> None:
+        if int(self.phase) < PRETRAINED:
+            raise NotFittedError(f"{what} asked before pretraining: call pretrain(X) (or fit) first")
+
+    def fine_tune(self, X: Any, y: Any, *, method: str | None = None, epochs: int | None = None,
+                  lr: float | None = None, seed: int | None = None, out: str | Path | None = None,
+                  resume: bool = False, batch_size: int | None = None, **options: Any) -> list:
+        """Fine-tune for classification, stage ``backprop`` (MLP, SGD momentum 0.9) or ``updown``
+        (:mod:`~neuralzoo.models.dbn_updown`); returns the stage history."""
+        method = method or (self.finetune if self.finetune != "none" else "backprop")
+        check_choice("method", method, ("backprop", "updown"))
+        self._check_pretrained("fine-tuning")
+        if self.n_classes < 2:
+            raise ValueError("fine-tuning needs classes: expected a DBN built with n_classes >= 2, got 0")
+        v = check_unit_interval(check_X(X, self.n_features))
+        y = check_y(y, self.n_classes, len(v))
+        base = {"epochs": epochs or self.finetune_epochs, "lr": lr or self.finetune_lr, "seed": seed,
+                "batch_size": batch_size, "optimizer": "sgd",
+                "momentum": 0.9 if method == "backprop" else 0.0, **options}
+        cfg = self.train_config(**base)
+        if method == "backprop":
+            self.to_mlp()
+            hist = fit_stage(self.mlp, (v, y), cfg, stage="backprop", out=out, resume=resume)
+            self.phase.fill_(BACKPROP)
+        else:
+            from .dbn_updown import UpDown
+
+            if int(self.phase) == BACKPROP:
+                raise ValueError("up-down after back-propagation: expected a pretrained DBN, got a fine-tuned MLP")
+            hist = fit_stage(UpDown(self, self.updown_k), (v, y), cfg, stage="updown", out=out, resume=resume)
+            self.phase.fill_(UPDOWN)
+        return hist
+
+    def fit(self, X: Any, y: Any = None, *, finetune_epochs: int | None = None, seed: int | None = None,
+            out: str | Path | None = None, resume: bool = False, overwrite: bool = False,
+            run_info: dict[str, Any] | None = None, callbacks: Sequence[Any] = (), **options: Any) -> DBN:
+        """Pretrain (train options as for :meth:`RBM.fit`), then fine-tune as built (``finetune``) when
+        ``y`` is given; with ``out`` each stage checkpoints in ``out/stages/<stage>`` and the run
+        folder gets the whole model and the joined history (column ``stage``)."""
+        progress = options.get("progress")
+        histories = self.pretrain(X, y if self.labels else None, seed=seed, out=out, resume=resume,
+                                  callbacks=callbacks, **options)
+        if y is not None and self.finetune != "none" and self.n_classes >= 2:
+            ft = {k: options[k] for k in ("batch_size", "device", "weight_decay") if k in options}
+            histories.append(self.fine_tune(X, y, epochs=finetune_epochs, seed=seed, out=out, resume=resume,
+                                            progress=progress, **ft))
+        self.history_ = [row for h in histories for row in h]
+        if out is not None:
+            cfg = self.train_config(seed=seed, **options)
+            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True,
+                                             run_info={**(run_info or {}), "train_config": to_dict(cfg)})
+        self._fitted = True
+        return self
+
+    def extra_repr(self) -> str:
+        return (f"sizes={self.sizes}, n_classes={self.n_classes}, labels={self.labels}, "
+                f"finetune={self.finetune!r}, params={count_parameters(self):,}")
+
+
+__all__ = ["DBN", "LabelRBM", "check_chain", "check_sizes"]
