@@ -1,0 +1,348 @@
+"""Autoencoders (自编码器): networks trained to give back their input.
+
+The lecture (6.9.4): the input goes through an *encoder* (编码器) to a *code*, the hidden
+layer's output (表达/特征); a *decoder* (解码器) maps the code back; training makes the
+reconstruction ``z`` as close as possible to the input ``x``::
+
+    min sum_k || x_k - z_k ||^2
+
+so that, like the principal components of PCA, the code must capture the most important
+factors of the data. This file holds the single autoencoder and its regularised variants
+(denoising, sparse) and semantic hashing; the greedy stack is in ``autoencoder_stacked.py``,
+the RBM-pretrained deep autoencoder in ``autoencoder_deep.py``, the VAE in
+``autoencoder_vae.py``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import check_choice
+from .base import Trainable, check_X, count_parameters, model_device
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "linear": lambda t: t}
+CORRUPTIONS = ("none", "mask", "gaussian")
+SPARSITY = ("none", "kl", "l1")
+
+
+def check_noise(noise: float, name: str = "noise") -> float:
+    """A corruption level in [0, 1): the masked fraction, or the std of the Gaussian noise."""
+    noise = float(noise)
+    if not 0.0 <= noise < 1.0:
+        raise ValueError(f"{name} (corruption level) must lie in [0, 1): got {noise}")
+    return noise
+
+
+def corrupt(x: torch.Tensor, kind: str, noise: float,
+            generator: torch.Generator | None = None) -> torch.Tensor:
+    """The corrupted input ``x~`` of a denoising autoencoder (Vincent et al. 2008, 2010).
+
+    ``"mask"``: each component set to 0 with probability ``noise`` (masking noise);
+    ``"gaussian"``: ``x + noise * eps``, ``eps ~ N(0, 1)`` (additive isotropic noise).
+    """
+    if kind == "none" or noise == 0.0:
+        return x
+    if kind == "mask":
+        keep = torch.rand(x.shape, generator=generator, device=x.device) >= noise
+        return x * keep
+    return x + noise * torch.randn(x.shape, generator=generator, device=x.device)
+
+
+def kl_sparsity(h: torch.Tensor, rho: float) -> torch.Tensor:
+    """``sum_j KL(rho || rho_hat_j)``, ``rho_hat_j = mean_n h_nj`` (Ng's sparse autoencoder)."""
+    rho_hat = h.mean(0).clamp(1e-6, 1 - 1e-6)  # (H,)
+    return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
+
+
+class Autoencoder(Trainable, nn.Module):
+    r"""Autoencoder with encoder sizes ``[D, H_1, ..., K]`` and a mirrored decoder.
+
+    Encoder, code and decoder (the lecture's 编码 / code / 解码)::
+
+        h^(0) = x~ = corrupt(x)                       (identity unless denoising)
+        h^(l) = f(W^(l) h^(l-1) + b^(l))              l = 1 .. L,  code y = h^(L) (K units)
+        g^(L) = y,  g^(l-1) = f(V^(l) g^(l) + c^(l))  l = L .. 1,  z = g^(0) = f_out(...)
+
+    Reconstruction loss per example, averaged over a batch (``loss="squared"`` is the
+    lecture's ``min sum_k ||x_k - z_k||^2``; ``"cross-entropy"`` treats ``x`` in [0, 1] as
+    Bernoulli means, ``z = sigmoid(.)``)::
+
+        L_sq(x, z) = sum_i (x_i - z_i)^2
+        L_ce(x, z) = -sum_i [x_i log z_i + (1 - x_i) log(1 - z_i)]
+
+    Tied weights (``tied=True``): ``V^(l) = W^(l)^T``, the decoder *is* the encoder's
+    weight matrix transposed (one tensor, one gradient), as in Hinton & Salakhutdinov's
+    symmetric network; then the decoder must mirror the encoder.
+
+    Regularisers: ``corruption`` ("mask" or "gaussian", level ``noise`` in [0, 1)) trains a
+    denoising autoencoder, reconstructing the clean ``x`` from ``x~``; ``sparsity="kl"`` adds
+    ``beta sum_j KL(rho || rho_hat_j)`` with ``rho_hat_j = mean_n y_nj`` (sigmoid code),
+    ``sparsity="l1"`` adds ``beta mean_n sum_j |y_nj|``.
+
+    Glossary (N batch, D input, H_l hidden, K code): x, z (N, D); h^(l) (N, H_l);
+    y (N, K); W^(l) (H_l, H_{l-1}), b^(l) (H_l,) in ``encoder[l-1]``; V^(l) (H_{l-1}, H_l),
+    c^(l) (H_{l-1},) in ``decoder`` (only the biases when tied).
+
+    Attributes: ``encoder`` (ModuleList of Linear, Xavier-uniform weights, zero biases);
+    ``decoder`` (ModuleList of Linear, untied) or ``decoder_bias`` (ParameterList, tied).
+
+    >>> import neuralzoo as nz
+    >>> X, _ = nz.datasets.load("digits")
+    >>> ae = Autoencoder([64, 32, 8]).fit(X, epochs=2, seed=0, progress=False)
+    >>> ae.transform(X[:3]).shape, ae.reconstruct(X[:3]).shape
+    (torch.Size([3, 8]), torch.Size([3, 64]))
+
+    References: Rumelhart, Hinton & Williams 1986; Bourlard & Kamp 1988; Hinton &
+    Salakhutdinov, Science 313:504, 2006; Vincent et al., JMLR 11:3371, 2010 (denoising);
+    Ng, CS294A notes, 2011 (sparse).
+    """
+
+    registry_name = "autoencoder"
+    train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
+    undercomplete = True  # warn when the code is wider than the input and nothing regularises
+
+    @dataclass
+    class Config:
+        """Hyperparameters of ``neuralzoo train autoencoder`` (the input size comes from the data)."""
+
+        hidden: list[int] = field(default_factory=lambda: [32])  # encoder hidden widths H_1 ..
+        code: int = 16  # code size K
+        activation: str = "sigmoid"  # f of the hidden layers: sigmoid, tanh, relu
+        code_activation: str = "sigmoid"  # f of the code layer (linear: a real-valued code)
+        loss: str = "cross-entropy"  # "squared" (the lecture's) or "cross-entropy" (x in [0, 1])
+        tied: bool = False  # decoder weights = encoder weights transposed
+        corruption: str = "none"  # "none", "mask" or "gaussian" (denoising)
+        noise: float = 0.0  # corruption level in [0, 1)
+        sparsity: str = "none"  # "none", "kl" or "l1" on the code
+        sparsity_target: float = 0.05  # rho of the KL penalty
+        sparsity_cost: float = 0.0  # beta
+
+    @classmethod
+    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> Autoencoder:
+        return cls([n_features, *cfg.hidden, cfg.code], activation=cfg.activation,
+                   code_activation=cfg.code_activation, loss=cfg.loss, tied=cfg.tied,
+                   corruption=cfg.corruption, noise=cfg.noise, sparsity=cfg.sparsity,
+                   sparsity_target=cfg.sparsity_target, sparsity_cost=cfg.sparsity_cost)
+
+    def __init__(self, sizes: list[int], *, activation: str = "sigmoid", code_activation: str = "sigmoid",
+                 loss: str = "cross-entropy", tied: bool = False, decoder_sizes: list[int] | None = None,
+                 corruption: str = "none", noise: float = 0.0, sparsity: str = "none",
+                 sparsity_target: float = 0.05, sparsity_cost: float = 0.0) -> None:
+        super().__init__()
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must list an input size and a code size >= 1, got {sizes}")
+        mirror = sizes[::-1]
+        dec = mirror if decoder_sizes is None else [int(s) for s in decoder_sizes]
+        if tied and dec != mirror:
+            raise ValueError(f"tied weights need the decoder to mirror the encoder: expected decoder "
+                             f"sizes {mirror}, got {dec}")
+        if dec[0] != sizes[-1] or dec[-1] != sizes[0] or min(dec) < 1:
+            raise ValueError(f"decoder sizes must run from the code size {sizes[-1]} to the input size "
+                             f"{sizes[0]}: got {dec}")
+        for name, value, choices in (("activation", activation, tuple(ACTIVATIONS)),
+                                     ("code_activation", code_activation, tuple(ACTIVATIONS)),
+                                     ("loss", loss, ("squared", "cross-entropy")),
+                                     ("corruption", corruption, CORRUPTIONS), ("sparsity", sparsity, SPARSITY)):
+            check_choice(name, value, choices)
+        noise = check_noise(noise)
+        if corruption != "none" and noise == 0.0:
+            raise ValueError(f"corruption={corruption!r} needs a noise level in (0, 1): got 0.0")
+        if sparsity == "kl" and (code_activation != "sigmoid" or not 0 < sparsity_target < 1):
+            raise ValueError(f"sparsity='kl' needs a sigmoid code and 0 < sparsity_target < 1: got "
+                             f"code_activation={code_activation!r}, sparsity_target={sparsity_target}")
+        if sparsity_cost < 0:
+            raise ValueError(f"sparsity_cost must be >= 0, got {sparsity_cost}")
+        if (self.undercomplete and sizes[-1] > sizes[0] and corruption == "none"
+                and (sparsity == "none" or sparsity_cost == 0)):
+            warnings.warn(f"code size {sizes[-1]} is larger than the input size {sizes[0]}: an "
+                          "undercomplete autoencoder with a wider code can learn the identity and "
+                          "need not find useful features (add corruption or a sparsity penalty, or "
+                          "shrink the code)", UserWarning, stacklevel=2)
+        self.sizes, self.decoder_sizes = sizes, dec
+        self.n_features = self.n_visible = sizes[0]
+        self.code_size = sizes[-1]
+        self.activation, self.code_activation, self.loss_kind, self.tied = activation, code_activation, loss, bool(tied)
+        self.corruption, self.noise = corruption, noise
+        self.sparsity, self.sparsity_target, self.sparsity_cost = sparsity, float(sparsity_target), float(sparsity_cost)
+        # W^(l), b^(l): encoder[l-1] maps H_{l-1} -> H_l
+        self.encoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        if self.tied:  # V^(l) = W^(l)^T: only the decoder biases c^(l) are new parameters
+            self.decoder_bias = nn.ParameterList(nn.Parameter(torch.zeros(s)) for s in dec[1:])
+        else:
+            self.decoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dec[:-1], dec[1:]))
+        self.hparams = {"sizes": sizes, "activation": activation, "code_activation": code_activation,
+                        "loss": loss, "tied": self.tied, "decoder_sizes": dec, "corruption": corruption,
+                        "noise": noise, "sparsity": sparsity, "sparsity_target": self.sparsity_target,
+                        "sparsity_cost": self.sparsity_cost}
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Xavier-uniform weights, zero biases."""
+        layers = list(self.encoder) + ([] if self.tied else list(self.decoder))
+        for layer in layers:
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+        if self.tied:
+            for c in self.decoder_bias:
+                nn.init.zeros_(c)
+
+    # -- the model -----------------------------------------------------------------------------
+
+    def decoder_weights(self) -> list[torch.Tensor]:
+        """``V^(L), ..., V^(1)`` in decoding order, each (H_{l-1}, H_l); tied: ``W^(l)^T`` views."""
+        if self.tied:
+            return [layer.weight.T for layer in reversed(self.encoder)]
+        return [layer.weight for layer in self.decoder]
+
+    def _code_pre(self, x: torch.Tensor) -> torch.Tensor:
+        """The code layer's input ``W^(L) h^(L-1) + b^(L)`` (N, K)."""
+        f = ACTIVATIONS[self.activation]
+        *hidden, last = self.encoder  # (slicing a ModuleList builds a new module: avoid it)
+        h = x
+        for layer in hidden:
+            h = f(layer(h))  # (N, H_l)
+        return last(h)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The code ``y = h^(L)`` (N, K) of inputs ``x`` (N, D) (differentiable, no checks)."""
+        return ACTIVATIONS[self.code_activation](self._code_pre(x))
+
+    def decode_logits(self, y: torch.Tensor) -> torch.Tensor:
+        """The output layer's input (N, D): ``z = sigmoid`` of it for cross-entropy, itself for squared."""
+        f = ACTIVATIONS[self.activation]
+        Vs = self.decoder_weights()
+        cs = list(self.decoder_bias) if self.tied else [layer.bias for layer in self.decoder]
+        g = y
+        for i, (V, c) in enumerate(zip(Vs, cs)):
+            g = F.linear(g, V, c)  # (N, H_{l-1})
+            if i < len(Vs) - 1:
+                g = f(g)
+        return g
+
+    def decode(self, y: torch.Tensor) -> torch.Tensor:
+        """The reconstruction ``z`` (N, D) of codes ``y`` (N, K)."""
+        out = self.decode_logits(y)
+        return torch.sigmoid(out) if self.loss_kind == "cross-entropy" else out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``z = decode(encode(x))`` (N, D), no corruption."""
+        return self.decode(self.encode(x))
+
+    def corrupt(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``x~``: the input with this model's corruption (see :func:`corrupt`)."""
+        return corrupt(x, self.corruption, self.noise, generator)
+
+    def reconstruction_loss(self, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """``mean_n L(x_n, z_n)``, summed over the D components (see the class docstring)."""
+        if self.loss_kind == "cross-entropy":
+            return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+        return ((logits - x) ** 2).sum() / len(x)
+
+    def penalty(self, y: torch.Tensor) -> torch.Tensor:
+        """The sparsity term of the loss on codes ``y`` (N, K) (0 without sparsity)."""
+        if self.sparsity == "kl" and self.sparsity_cost > 0:
+            return self.sparsity_cost * kl_sparsity(y, self.sparsity_target)
+        if self.sparsity == "l1" and self.sparsity_cost > 0:
+            return self.sparsity_cost * y.abs().sum() / len(y)
+        return y.new_zeros(())
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """Reconstruction of the clean ``x`` from ``encode(corrupt(x))``, plus the sparsity term."""
+        x = batch[0]
+        y = self.encode(self.corrupt(x))  # 1. code of the (corrupted) input
+        return self.reconstruction_loss(x, self.decode_logits(y)) + self.penalty(y)  # 2. + 3.
+
+    # -- use ----------------------------------------------------------------------------------------
+
+    def _check(self, X: Any, name: str = "X") -> torch.Tensor:
+        return check_X(X, self.n_features, name=name, device=model_device(self))
+
+    def _batched(self, fn, X: torch.Tensor, size: int = 4096) -> torch.Tensor:
+        was = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                return torch.cat([fn(X[i:i + size]) for i in range(0, len(X), size)])
+        finally:
+            self.train(was)
+
+    def transform(self, X: Any) -> torch.Tensor:
+        """The code ``y`` (N, K): the encoder alone as a feature extractor (the lecture's 只应用编码器)."""
+        self._check_fitted()
+        return self._batched(self.encode, self._check(X))
+
+    def reconstruct(self, X: Any) -> torch.Tensor:
+        """``z = decode(encode(x))`` (N, D)."""
+        self._check_fitted()
+        return self._batched(self.forward, self._check(X))
+
+    def reconstruction_error(self, X: Any) -> float:
+        """Mean over images of ``sum_i (x_i - z_i)^2`` (Hinton & Salakhutdinov's figure)."""
+        X = self._check(X)
+        return float(((self.reconstruct(X) - X) ** 2).sum(1).mean())
+
+    def metrics(self, X: torch.Tensor, y: Any = None) -> dict[str, float]:
+        """Validation: the training loss and the squared error per image."""
+        with torch.no_grad():
+            loss = float(self.loss((X,))) if self.corruption == "none" else float(
+                self.reconstruction_loss(X, self.decode_logits(self.encode(X))))
+            return {"loss": loss, "squared_error": float(((self(X) - X) ** 2).sum(1).mean())}
+
+    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
+        """Held-out ``squared_error`` per image (sum over the D pixels) and ``mse`` per pixel."""
+        err = self.reconstruction_error(X)
+        return {"squared_error": err, "mse": err / self.n_features}
+
+    def _fit_data(self, X: Any, y: Any) -> tuple[torch.Tensor]:
+        X = check_X(X, self.n_features)
+        if self.loss_kind == "cross-entropy" and bool(((X < 0) | (X > 1)).any()):
+            raise ValueError("loss='cross-entropy' needs inputs in [0, 1] (Bernoulli means): got values "
+                             f"in [{float(X.min()):.3g}, {float(X.max()):.3g}] (use loss='squared')")
+        return (X,)
+
+    def extra_repr(self) -> str:
+        extra = f", {self.corruption} noise {self.noise}" if self.corruption != "none" else ""
+        extra += f", {self.sparsity} sparsity" if self.sparsity != "none" else ""
+        return (f"sizes={self.sizes}, tied={self.tied}, loss={self.loss_kind!r}{extra}, "
+                f"params={count_parameters(self):,}")
+
+
+class DenoisingAutoencoder(Autoencoder):
+    """Denoising autoencoder (Vincent et al. 2008): :class:`Autoencoder` with masking noise
+    0.3 by default; it reconstructs the clean ``x`` from a corrupted ``x~``."""
+
+    registry_name = "denoising-autoencoder"
+
+    @dataclass
+    class Config(Autoencoder.Config):
+        """Hyperparameters of ``neuralzoo train denoising-autoencoder``."""
+
+        corruption: str = "mask"  # "mask" or "gaussian"
+        noise: float = 0.3  # masked fraction or Gaussian std, in [0, 1)
+
+    def __init__(self, sizes: list[int], *, corruption: str = "mask", noise: float = 0.3, **kw: Any) -> None:
+        super().__init__(sizes, corruption=corruption, noise=noise, **kw)
+
+
+class SparseAutoencoder(Autoencoder):
+    """Sparse autoencoder: :class:`Autoencoder` with the KL penalty
+    ``beta sum_j KL(rho || rho_hat_j)`` on a sigmoid code (rho 0.05, beta 1 by default)."""
+
+    registry_name = "sparse-autoencoder"
+
+    @dataclass
+    class Config(Autoencoder.Config):
+        """Hyperparameters of ``neuralzoo train sparse-autoencoder``."""
+
+        sparsity: str = "kl"  # "kl" or "l1"
+        sparsity_cost: float = 1.0  # beta
+
+    def __init__(self, sizes: list[int], *, sparsity: str = "kl", sparsity_cost: float = 1.0, **kw: Any) -> None:
+        super().__init__(sizes, sparsity=sparsity, sparsity_cost=sparsity_cost, **kw)

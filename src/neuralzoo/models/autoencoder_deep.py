@@ -1,0 +1,229 @@
+"""The deep autoencoder of Hinton & Salakhutdinov (Science, 2006): RBM pretraining, unrolling,
+fine-tuning.
+
+The lecture (对早期工作的说明): Hinton and Salakhutdinov pretrained the network with **RBMs**
+and used a **symmetric** structure, the decoder's weight matrices the transposes of the
+encoder's. A stack of RBMs is trained greedily (binary hidden units, the top one *linear*
+with Gaussian noise so that the code is real-valued), unrolled into an encoder (``W``) and a
+decoder (``W^T``), and the whole network is then fine-tuned by back-propagating the
+reconstruction error, encoder and decoder weights now separate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..train.stages import fit_stage, write_stages_run
+from .autoencoder import Autoencoder
+from .base import check_unit_interval, check_X, model_device
+from .rbm import RBM
+
+PAPER_SIZES = [784, 1000, 500, 250, 30]  # the MNIST network of the paper
+
+
+class LinearRBM(RBM):
+    r"""RBM with binary visible and *linear* (Gaussian, unit-variance) hidden units.
+
+    The code layer of Hinton & Salakhutdinov's deep autoencoder::
+
+        E(v, h) = -v^T W h - b^T v - a^T h + 1/2 h^T h
+        p(h | v) = N(a + W^T v, I)                     (a real-valued code)
+        p(v_i = 1 | h) = sigmoid(b_i + sum_j w_ij h_j)
+        F(v) = -b^T v - 1/2 || a + W^T v ||^2  (+ const)
+
+    so ``-dF/dw_ij = v_i E[h_j | v]``. CD-1 as in the paper's ``rbmhidlinear.m``: hidden
+    states ``h = a + W^T v + eps``, a mean-field reconstruction ``v' = p(v | h)``, the surrogate
+    ``mean F(v) - mean F(v')``. ``log Z`` is not offered (the hidden units are continuous).
+    """
+
+    registry_name = "linear-rbm"
+
+    def p_h_given_v(self, v: torch.Tensor) -> torch.Tensor:
+        """The mean ``E[h | v] = a + W^T v`` (N, D) -> (N, H) (the code)."""
+        return torch.addmm(self.a, v, self.W)
+
+    def sample_h(self, v: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(E[h | v], h)`` with ``h = E[h | v] + eps``, ``eps ~ N(0, I)``."""
+        mean = self.p_h_given_v(v)
+        return mean, mean + torch.randn(mean.shape, generator=generator, device=mean.device)
+
+    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
+        """``F(v) = -b^T v - 1/2 ||a + W^T v||^2`` (N, D) -> (N,), up to a constant."""
+        return -(v @ self.b) - 0.5 * (torch.addmm(self.a, v, self.W) ** 2).sum(1)
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """CD-k surrogate ``mean F(v) - mean F(v'_k)`` (``v'`` detached, mean-field visibles)."""
+        v0 = batch[0]
+        with torch.no_grad():
+            v = v0
+            for _ in range(self.k):
+                _, h = self.sample_h(v)
+                v = self.p_v_given_h(h)
+        return self.free_energy(v0).mean() - self.free_energy(v).mean()
+
+    def log_partition(self, method: str = "exact", **options: Any) -> torch.Tensor:
+        raise ValueError("log Z of a LinearRBM: expected binary hidden units, got linear (Gaussian) ones")
+
+    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
+        """Held-out mean-field ``reconstruction_error`` per visible unit."""
+        return {"reconstruction_error": self.reconstruction_error(X)}
+
+
+class DeepAutoencoder(Autoencoder):
+    r"""Deep autoencoder ``[D, H_1, ..., K]``: sigmoid hidden layers, a linear code, logistic
+    outputs, pretrained as a stack of RBMs (Hinton & Salakhutdinov 2006).
+
+    Pretraining (stage ``rbm<l>``, l = 1 .. L): RBM l with weights ``W_l`` (H_{l-1}, H_l),
+    visible biases ``b_l``, hidden biases ``a_l`` learns the codes of the RBM below,
+    ``y^(l-1) = p(h | y^(l-2))`` (binary RBMs, CD-1; the top one a :class:`LinearRBM`).
+
+    Unrolling (:meth:`unroll`)::
+
+        encoder: y^(l) = sigmoid(W_l^T y^(l-1) + a_l),   code y^(L) = W_L^T y^(L-1) + a_L
+        decoder: g^(l-1) = sigmoid(W_l g^(l) + b_l),     z = g^(0)
+
+    so before fine-tuning the encoder is the RBM stack's upward pass and the decoder its
+    downward pass. Fine-tuning (stage ``finetune``): back-propagation of the cross-entropy
+    ``-sum_i [x_i log z_i + (1-x_i) log(1-z_i)]`` through all ``2L`` layers, encoder and
+    decoder weights separate (the paper used conjugate gradients; we use the trainer's Adam
+    or SGD). The paper's figure is the squared error ``sum_i (x_i - z_i)^2`` per test image:
+    3.00 on MNIST with ``[784, 1000, 500, 250, 30]`` (PCA with 30 components: 13.87).
+
+    >>> import neuralzoo as nz
+    >>> X, _ = nz.datasets.load("digits")
+    >>> dae = DeepAutoencoder([64, 32, 16, 2]).fit(X, epochs=1, pretrain_epochs=1, seed=0, progress=False)
+    >>> dae.transform(X[:3]).shape, sorted({r["stage"] for r in dae.history_})
+    (torch.Size([3, 2]), ['finetune', 'rbm1', 'rbm2', 'rbm3'])
+
+    Reference: G. E. Hinton and R. R. Salakhutdinov, "Reducing the Dimensionality of Data
+    with Neural Networks", Science 313:504-507, 2006 (and its supporting material).
+    """
+
+    registry_name = "deep-autoencoder"
+    train_defaults = {"epochs": 20, "batch_size": 100, "lr": 1e-3, "optimizer": "adam"}
+
+    @dataclass
+    class Config:
+        """Hyperparameters of ``neuralzoo train deep-autoencoder`` (the input size comes from the data)."""
+
+        hidden: list[int] = field(default_factory=lambda: [1000, 500, 250])  # H_1 .. H_{L-1}
+        code: int = 30  # code size K (linear units)
+        code_activation: str = "linear"  # "linear" (the paper's) or "sigmoid"
+        pretrain_epochs: int = 10  # CD-1 epochs per RBM (the paper: 50); 0 skips pretraining
+        pretrain_lr: float = 0.1  # SGD rate of the binary RBMs (the paper's 0.1)
+        pretrain_lr_code: float = 0.001  # SGD rate of the linear top RBM (the paper's 0.001)
+        pretrain_batch_size: int = 100  # RBM mini-batch (the paper's 100)
+
+    @classmethod
+    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> DeepAutoencoder:
+        return cls([n_features, *cfg.hidden, cfg.code], code_activation=cfg.code_activation,
+                   pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
+                   pretrain_lr_code=cfg.pretrain_lr_code, pretrain_batch_size=cfg.pretrain_batch_size)
+
+    def __init__(self, sizes: list[int] = PAPER_SIZES, *, code_activation: str = "linear",
+                 pretrain_epochs: int = 10, pretrain_lr: float = 0.1, pretrain_lr_code: float = 0.001,
+                 pretrain_batch_size: int = 100, **kw: Any) -> None:
+        kw = {"activation": "sigmoid", "loss": "cross-entropy", **kw, "code_activation": code_activation}
+        super().__init__(list(sizes), **kw)
+        if pretrain_epochs < 0 or not (pretrain_lr > 0 and pretrain_lr_code > 0) or pretrain_batch_size < 1:
+            raise ValueError(f"expected pretrain_epochs >= 0, positive rates and batch size, got "
+                             f"{pretrain_epochs}, {pretrain_lr}, {pretrain_lr_code}, {pretrain_batch_size}")
+        self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
+        self.pretrain_lr_code, self.pretrain_batch_size = float(pretrain_lr_code), int(pretrain_batch_size)
+        self.hparams.update({"pretrain_epochs": self.pretrain_epochs, "pretrain_lr": self.pretrain_lr,
+                             "pretrain_lr_code": self.pretrain_lr_code,
+                             "pretrain_batch_size": self.pretrain_batch_size})
+
+    # -- pretraining ---------------------------------------------------------------------------
+
+    def make_rbms(self) -> list[RBM]:
+        """The stack to pretrain: binary RBMs ``H_{l-1} - H_l``, a :class:`LinearRBM` on top when
+        the code is linear."""
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
+        top = LinearRBM if self.code_activation == "linear" else RBM
+        # initial weights N(0, 0.1^2), as in the paper's code (rbm.m, rbmhidlinear.m)
+        return [(top if l == len(pairs) - 1 else RBM)(d, h, init_std=0.1) for l, (d, h) in enumerate(pairs)]
+
+    def pretrain(self, X: Any, *, epochs: int | None = None, seed: int = 0, device: str = "auto",
+                 progress: bool = False, momentum: float = 0.9, weight_decay: float = 2e-4,
+                 out: str | Path | None = None, resume: bool = False) -> tuple[list[RBM], list[list[dict]]]:
+        """Train the RBM stack greedily (stage ``rbm<l>``: CD-1, SGD with ``momentum``, the
+        paper's weight decay 2e-4), each on ``p(h | v)`` of the one below, then :meth:`unroll`.
+        Returns the RBMs and their histories."""
+        X = check_unit_interval(check_X(X, self.n_features))
+        epochs = self.pretrain_epochs if epochs is None else int(epochs)
+        rbms, histories = self.make_rbms(), []
+        v = X
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            for l, rbm in enumerate(rbms):
+                with torch.no_grad():  # the RBM's own start: data marginals as visible biases
+                    rbm.data_mean.copy_(v.mean(0))
+                    rbm.reset_parameters()
+                    rbm._init_visible_biases()
+                lr = self.pretrain_lr_code if isinstance(rbm, LinearRBM) else self.pretrain_lr
+                cfg = {"epochs": max(epochs, 1), "batch_size": self.pretrain_batch_size, "lr": lr,
+                       "optimizer": "sgd", "momentum": momentum, "weight_decay": weight_decay,
+                       "seed": seed + l, "device": device, "progress": progress}
+                histories.append(fit_stage(rbm, v, cfg, stage=f"rbm{l + 1}", out=out, resume=resume))
+                rbm._fitted = True
+                with torch.no_grad():
+                    v = torch.cat([rbm.p_h_given_v(c.to(model_device(rbm))).cpu()
+                                   for c in v.split(4096)])  # (N, H_l): the next layer's data
+        self.unroll(rbms)
+        return rbms, histories
+
+    def unroll(self, rbms: Sequence[RBM]) -> DeepAutoencoder:
+        """Copy an RBM stack into the network: ``encoder[l] = (W_l^T, a_l)``, the decoder layer
+        of l ``(W_l, b_l)`` (the transposes; separate tensors unless ``tied``)."""
+        if len(rbms) != len(self.encoder):
+            raise ValueError(f"unroll needs one RBM per layer: expected {len(self.encoder)}, got {len(rbms)}")
+        L = len(rbms)
+        with torch.no_grad():
+            for l, rbm in enumerate(rbms):
+                if tuple(rbm.W.shape) != (self.sizes[l], self.sizes[l + 1]):
+                    raise ValueError(f"RBM {l + 1} must be {self.sizes[l]} x {self.sizes[l + 1]}: "
+                                     f"got {tuple(rbm.W.shape)}")
+                W, b, a = (t.detach() for t in rbm.ordinary_parameters())
+                self.encoder[l].weight.copy_(W.T)  # (H_l, H_{l-1})
+                self.encoder[l].bias.copy_(a)
+                i = L - 1 - l  # the decoder runs from the top
+                if self.tied:
+                    self.decoder_bias[i].copy_(b)
+                else:
+                    self.decoder[i].weight.copy_(W)  # (H_{l-1}, H_l)
+                    self.decoder[i].bias.copy_(b)
+        return self
+
+    # -- training -------------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, *, pretrain_epochs: int | None = None, seed: int | None = None,
+            out: str | Path | None = None, resume: bool = False, overwrite: bool = False,
+            warm_start: bool = False, run_info: dict[str, Any] | None = None,
+            callbacks: Sequence[Any] = (), **options: Any) -> DeepAutoencoder:
+        """RBM pretraining (unless ``pretrain_epochs=0``), unrolling, then fine-tuning with the
+        train options (``epochs``, ``lr``, ...); ``y`` is ignored. Stages ``rbm1 ..`` and
+        ``finetune`` each checkpoint in ``<out>/stages/<stage>``."""
+        cfg = self.train_config(seed=seed, **options)
+        (X,) = self._fit_data(X, y)
+        n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
+        histories: list[list[dict]] = []
+        if not (warm_start or resume):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(cfg.seed)
+                self.reset_parameters()
+        if n_pre > 0 and not warm_start:
+            _, histories = self.pretrain(X, epochs=n_pre, seed=cfg.seed, device=cfg.device,
+                                         progress=cfg.progress, out=out, resume=resume)
+        histories.append(fit_stage(self, X, cfg, stage="finetune", out=out, resume=resume, callbacks=callbacks))
+        self._fitted = True
+        if out is not None:
+            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True, run_info=run_info)
+        else:
+            self.history_ = [dict(row) for rows in histories for row in rows]
+        return self

@@ -1,0 +1,199 @@
+"""Stacked (denoising) autoencoder, trained greedily layer by layer as the lecture describes.
+
+网络训练（逐层静态进行）: each layer is a three-layer network ``H_{l-1} - H_l - H_{l-1}``
+trained by back-propagation to reconstruct the codes of the layer below, while the other
+layers stay fixed (在训练当前层时，其它层固定不动); the stack of encoders is then a feature
+extractor (只应用编码器), and with a classifier on the last code it is fine-tuned on labelled
+data (fine-tuning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import TrainConfig
+from ..train.stages import fit_stage, write_stages_run
+from .autoencoder import ACTIVATIONS, Autoencoder, check_noise
+from .base import Classifier, Trainable, check_X, check_y, count_parameters, model_device
+
+
+class StackedAutoencoder(Trainable, Classifier, nn.Module):
+    r"""Stacked autoencoder ``[D, H_1, ..., H_L]`` with a softmax classifier on top.
+
+    Greedy pretraining, stage ``layer<l>`` for l = 1 .. L (only autoencoder l learns)::
+
+        y^(0) = x
+        autoencoder l:  y^(l) = f(W^(l) corrupt_l(y^(l-1)) + b^(l)),  z^(l) = f(V^(l) y^(l) + c^(l))
+                        min sum_k L(y_k^(l-1), z_k^(l))     (V^(l) = W^(l)^T when tied)
+
+    with the corruption level ``noise[l]`` of layer l (a stacked *denoising* autoencoder,
+    Vincent et al. 2010: masking 0.1 / 0.2 / 0.3 for 3 x 1000). Fine-tuning, stage
+    ``finetune``: the encoders (decoders dropped) and a softmax layer ``o = U y^(L) + d``
+    trained together on ``l(x, y) = -log softmax(o)_y``.
+
+    Glossary (N batch, D input, H_l layer widths, C classes): ``layers[l-1]`` the l-th
+    :class:`~neuralzoo.models.autoencoder.Autoencoder` (its ``encoder[0]`` holds W^(l), b^(l));
+    ``head`` the Linear (C, H_L) classifier U, d.
+
+    >>> import neuralzoo as nz
+    >>> X, y = nz.datasets.load("digits")
+    >>> sae = StackedAutoencoder([64, 48, 32], 10, noise=[0.1, 0.2])
+    >>> sae = sae.fit(X, y, epochs=2, pretrain_epochs=1, seed=0, progress=False)
+    >>> sae.transform(X[:2]).shape, [r["stage"] for r in sae.history_]
+    (torch.Size([2, 32]), ['layer1', 'layer2', 'finetune', 'finetune'])
+
+    References: Bengio et al., NIPS 2006 (greedy layer-wise training); Vincent et al., JMLR
+    11:3371, 2010 (stacked denoising autoencoders).
+    """
+
+    registry_name = "stacked-autoencoder"
+    train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
+
+    @dataclass
+    class Config:
+        """Hyperparameters of ``neuralzoo train stacked-autoencoder`` (D and C come from the data)."""
+
+        hidden: list[int] = field(default_factory=lambda: [48, 32])  # layer widths H_1 .. H_L
+        activation: str = "sigmoid"  # f of every layer
+        noise: list[float] = field(default_factory=lambda: [0.1, 0.2])  # corruption level per layer
+        corruption: str = "mask"  # "none", "mask" or "gaussian"
+        tied: bool = True  # each layer's decoder is its encoder transposed
+        loss: str = "cross-entropy"  # reconstruction loss of every layer
+        pretrain_epochs: int = 10  # epochs per greedy stage
+        pretrain_lr: float = 1e-3  # learning rate of the greedy stages (Adam)
+        pretrain_batch_size: int = 64  # batch size of the greedy stages
+
+    @classmethod
+    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> StackedAutoencoder:
+        return cls([n_features, *cfg.hidden], n_classes, activation=cfg.activation, noise=cfg.noise,
+                   corruption=cfg.corruption, tied=cfg.tied, loss=cfg.loss,
+                   pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
+                   pretrain_batch_size=cfg.pretrain_batch_size)
+
+    def __init__(self, sizes: list[int], n_classes: int, *, activation: str = "sigmoid",
+                 noise: Sequence[float] | float = 0.0, corruption: str = "mask", tied: bool = True,
+                 loss: str = "cross-entropy", pretrain_epochs: int = 10, pretrain_lr: float = 1e-3,
+                 pretrain_batch_size: int = 64) -> None:
+        super().__init__()
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1 or int(n_classes) < 2:
+            raise ValueError(f"expected sizes [D, H_1, ...] >= 1 and n_classes >= 2, got {sizes} and {n_classes}")
+        L = len(sizes) - 1
+        noise = [float(noise)] * L if isinstance(noise, (int, float)) else [float(v) for v in noise]
+        if len(noise) != L:
+            raise ValueError(f"noise needs one corruption level per layer: expected {L}, got {len(noise)}")
+        noise = [check_noise(v, f"noise[{i}]") for i, v in enumerate(noise)]
+        if pretrain_epochs < 0:
+            raise ValueError(f"pretrain_epochs must be >= 0, got {pretrain_epochs}")
+        self.sizes, self.n_features, self.n_classes = sizes, sizes[0], int(n_classes)
+        self.activation, self.noise = activation, noise
+        self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
+        self.pretrain_batch_size = int(pretrain_batch_size)
+        # one three-layer network H_{l-1} - H_l - H_{l-1} per layer
+        self.layers = nn.ModuleList(
+            Autoencoder([a, b], activation=activation, code_activation=activation, loss=loss, tied=tied,
+                        corruption=corruption if v > 0 else "none", noise=v)
+            for a, b, v in zip(sizes[:-1], sizes[1:], noise))
+        self.head = nn.Linear(sizes[-1], self.n_classes)  # U (C, H_L), d (C,)
+        self.hparams = {"sizes": sizes, "n_classes": self.n_classes, "activation": activation,
+                        "noise": noise, "corruption": corruption, "tied": bool(tied), "loss": loss,
+                        "pretrain_epochs": self.pretrain_epochs, "pretrain_lr": self.pretrain_lr,
+                        "pretrain_batch_size": self.pretrain_batch_size}
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every layer's autoencoder re-initialised; the classifier Xavier-uniform, zero bias."""
+        for layer in self.layers:
+            layer.reset_parameters()
+        nn.init.xavier_uniform_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def encode(self, x: torch.Tensor, upto: int | None = None) -> torch.Tensor:
+        """``y^(upto)`` (N, H_upto): ``x`` through the first ``upto`` encoders (all by default)."""
+        f = ACTIVATIONS[self.activation]
+        n = len(self.layers) if upto is None else upto
+        h = x
+        for l, layer in enumerate(self.layers):  # (slicing a ModuleList builds a new module)
+            if l == n:
+                break
+            h = f(layer.encoder[0](h))  # (N, H_l)
+        return h
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``o = U y^(L) + d`` (N, C)."""
+        return self.head(self.encode(x))
+
+    def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Fine-tuning: mean cross-entropy ``-log softmax(o)_y``."""
+        x, y = batch
+        return F.cross_entropy(self(x), y)
+
+    def transform(self, X: Any) -> torch.Tensor:
+        """The top code ``y^(L)`` (N, H_L) of every row: the stack of encoders as features."""
+        if not getattr(self, "_pretrained", False):
+            self._check_fitted()
+        X = check_X(X, self.n_features, device=model_device(self))
+        with torch.no_grad():
+            return self.encode(X)
+
+    # -- greedy training ----------------------------------------------------------------------
+
+    def pretrain_layer(self, l: int, X: torch.Tensor, config: TrainConfig | dict, *,
+                       out: str | Path | None = None, resume: bool = False) -> list[dict[str, Any]]:
+        """Train autoencoder ``l`` (0-based) on the codes ``y^(l)`` of the layers below (frozen:
+        only ``layers[l]`` is handed to the trainer); stage ``layer<l+1>``."""
+        if not 0 <= l < len(self.layers):
+            raise ValueError(f"layer index must lie in [0, {len(self.layers) - 1}], got {l}")
+        with torch.no_grad():
+            codes = self.encode(X.to(model_device(self)), upto=l).cpu()  # (N, H_l)
+        history = fit_stage(self.layers[l], codes, config, stage=f"layer{l + 1}", out=out, resume=resume)
+        self._pretrained = True
+        return history
+
+    def fit(self, X: Any, y: Any = None, *, pretrain_epochs: int | None = None, seed: int | None = None,
+            out: str | Path | None = None, resume: bool = False, overwrite: bool = False,
+            warm_start: bool = False, run_info: dict[str, Any] | None = None,
+            callbacks: Sequence[Any] = (), **options: Any) -> StackedAutoencoder:
+        """Greedy pretraining of every layer (``pretrain_epochs`` each, Adam at ``pretrain_lr``),
+        then, given labels ``y``, fine-tuning of the whole stack with the classifier (the train
+        options: ``epochs``, ``lr``, ...). Each stage is its own checkpoint in
+        ``<out>/stages/<stage>``; ``history_`` joins them with a ``stage`` column."""
+        cfg = self.train_config(seed=seed, **options)
+        X = check_X(X, self.n_features)
+        if y is not None:
+            y = check_y(y, self.n_classes, len(X))
+        if not (warm_start or resume):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(cfg.seed)
+                self.reset_parameters()
+        n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
+        pre = {"epochs": max(n_pre, 1), "batch_size": self.pretrain_batch_size, "lr": self.pretrain_lr,
+               "optimizer": "adam", "seed": cfg.seed, "device": cfg.device, "progress": cfg.progress}
+        histories = []
+        if n_pre > 0:
+            for l in range(len(self.layers)):
+                histories.append(self.pretrain_layer(l, X, pre, out=out, resume=resume))
+        if y is not None:
+            histories.append(fit_stage(self, (X, y), cfg, stage="finetune", out=out, resume=resume,
+                                       callbacks=callbacks))
+            self._fitted = True
+        self._pretrained = True
+        if out is not None:
+            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True, run_info=run_info)
+        else:
+            self.history_ = [dict(row) for rows in histories for row in rows]
+        return self
+
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
+        """Held-out accuracy, error and cross-entropy (after fine-tuning)."""
+        return Classifier.evaluate(self, X, y)
+
+    def extra_repr(self) -> str:
+        return f"sizes={self.sizes}, noise={self.noise}, n_classes={self.n_classes}, params={count_parameters(self):,}"
