@@ -3,11 +3,19 @@
 from . import datasets
 from .models import (
     CNN,
+    LSTM,
     MLP,
     RBM,
+    VAE,
+    Autoencoder,
     BoltzmannMachine,
     ContinuousHopfield,
     ConvergenceWarning,
+    DBM,
+    DBN,
+    DeepAutoencoder,
+    DenoisingAutoencoder,
+    ElmanRNN,
     GaussianRBM,
     Hopfield,
     LectureCNN,
@@ -15,12 +23,26 @@ from .models import (
     ModernHopfield,
     Perceptron,
     RBFNetwork,
+    SemanticHashing,
+    SparseAutoencoder,
+    StackedAutoencoder,
 )
 from .train import History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DBN",
+    "DBM",
+    "ElmanRNN",
+    "LSTM",
+    "Autoencoder",
+    "DeepAutoencoder",
+    "DenoisingAutoencoder",
+    "SemanticHashing",
+    "SparseAutoencoder",
+    "StackedAutoencoder",
+    "VAE",
     "CNN",
     "MLP",
     "LeNet5",

@@ -131,18 +131,29 @@ def sample(
     run: Path = typer.Argument(..., help="run folder"),
     n: int = typer.Option(64, "--n", help="how many examples"),
     out_file: Path = typer.Option(None, "--out", help="PNG file (default RUN/samples.png)"),
+    prompt: str = typer.Option(None, "--prompt", help="language models: the text to continue"),
+    temperature: float = typer.Option(1.0, "--temperature", help="language models: softmax temperature"),
+    length: int = typer.Option(500, "--length", help="language models: characters to sample"),
+    seed: int = typer.Option(0, "--seed", help="language models: seed of the sampling"),
 ) -> None:
-    """Show what a run produces: predictions, samples or recalled patterns, as a PNG."""
+    """Show what a run produces: predictions, samples or recalled patterns, as a PNG; a
+    language model prints text continuing --prompt."""
     from .report import save_figure
     from .report.model_figures import sample_figure
 
     if n < 1:
         raise ValueError(f"--n must be at least 1, got {n}")
     model = runs.load_run(run)
+    if getattr(model, "vocab", None) is not None or prompt is not None:
+        if getattr(model, "vocab", None) is None:
+            raise ValueError(f"--prompt: expected a language model (trained on text), got "
+                             f"{type(model).__name__} trained on {runs.run_data_config(run).name}")
+        print(model.sample_text(prompt, length, temperature=temperature, seed=seed))
+        return
     data_cfg = runs.run_data_config(run)
     X, y = runs.load_data(data_cfg, "test")
     X = X.reshape(len(X), -1)
-    names = list(datasets.info(data_cfg.name).class_names)
+    names = runs.class_names(data_cfg.name)
     path = save_figure(sample_figure(model, X, y, n, names), out_file or Path(run) / "samples.png")
     err.print(f"wrote {path}")
 

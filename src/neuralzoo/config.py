@@ -59,6 +59,7 @@ class TrainConfig:
     device: str = "auto"  # "auto", "cpu", "cuda" or "cuda:N"
     progress: bool = True  # show a progress bar on stderr
     checkpoint_every: int = 1  # write a checkpoint every N epochs (and at the end)
+    shuffle: bool = True  # new order of the examples every epoch (False: in order, e.g. carried RNN state)
 
     def __post_init__(self) -> None:
         check_choice("train.optimizer", self.optimizer, ("adam", "sgd"))
@@ -99,6 +100,7 @@ class DataConfig:
     root: str | None = None  # folder holding the IDX files (else the usual places)
     download: bool = True  # download MNIST / Fashion-MNIST when no copy is found
     limit: int | None = None  # use only the first N training examples (quick runs)
+    seq_len: int | None = None  # sequence data: window of a text, length T of adding/copy
 
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:

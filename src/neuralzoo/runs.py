@@ -23,7 +23,12 @@ from .train.trainer import RunExistsError
 
 
 def load_data(cfg: DataConfig, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
-    """The (X, y) of a data config's split, flattened to (N, D)."""
+    """The (X, y) of a data config's split, flattened to (N, D) (sequence data: see
+    :func:`neuralzoo.datasets.load_sequences`)."""
+    if datasets.is_sequence(cfg.name):
+        X, y, _ = datasets.load_sequences(cfg.name, split, seq_len=cfg.seq_len, seed=cfg.seed,
+                                          n=cfg.limit if split == "train" else None, root=cfg.root)
+        return (X[: cfg.limit], y[: cfg.limit]) if split == "train" and cfg.limit else (X, y)
     X, y = datasets.load(cfg.name, split=split, binarize=cfg.binarize, seed=cfg.seed,
                          root=cfg.root, download=cfg.download)
     if split == "train" and cfg.limit is not None:
@@ -42,6 +47,21 @@ def data_config(model_name: str, values: dict[str, Any] | None = None) -> DataCo
     for the energy models), then the user's ``values``."""
     defaults = dict(getattr(models.get(model_name), "data_defaults", {}))
     return from_dict(DataConfig, {**defaults, **(values or {})}, section="data")
+
+
+def sequence_model(cls: type[nn.Module], mcfg: Any, cfg: DataConfig) -> nn.Module:
+    """A recurrent model built for sequence data (its input size, task and vocabulary)."""
+    if not getattr(cls, "sequence_model", False):
+        raise ValueError(f"data {cfg.name!r} is sequence data: expected a recurrent model "
+                         f"(rnn, lstm), got {getattr(cls, 'registry_name', cls.__name__)!r}")
+    _, _, spec = datasets.load_sequences(cfg.name, "test", seq_len=cfg.seq_len, seed=cfg.seed, n=1,
+                                         root=cfg.root)
+    return cls.from_config(mcfg, spec["input_size"], spec["output_size"], task=spec)
+
+
+def class_names(name: str) -> list[str]:
+    """The class names of a data set (none for sequence data)."""
+    return [] if datasets.is_sequence(name) else list(datasets.info(name).class_names)
 
 
 def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, prefix: str = "test_") -> dict[str, float]:
@@ -110,9 +130,11 @@ def train_run(
     prepare_out(out, resume=resume, force=force)
     X, y = load_data(data_cfg, "train")
     X_test, y_test = load_data(data_cfg, "test")
-    X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
-    n_classes = datasets.info(data_cfg.name).n_classes
-    model = cls.from_config(mcfg, X.shape[1], n_classes)
+    if datasets.is_sequence(data_cfg.name):  # text, adding, copy: the data says how to read it
+        model = sequence_model(cls, mcfg, data_cfg)
+    else:
+        X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
+        model = cls.from_config(mcfg, X.shape[1], datasets.info(data_cfg.name).n_classes)
     model.train_config(**train_values)  # refuse bad train keys before any work
     t0 = time.perf_counter()
     # only the values the user gave: each family's fit fills in its own defaults
@@ -122,7 +144,7 @@ def train_run(
     seconds = time.perf_counter() - t0
     summary: dict[str, Any] = {"model": model_name, "data": data_cfg.name,
                                "epochs": len(model.history_), "train_seconds": seconds}
-    if isinstance(model, models.Classifier):
+    if isinstance(model, models.Classifier) and getattr(model, "task", "classify") != "regress":
         summary["train_acc"] = model.score(X, y)
     summary.update(evaluate(model, X_test, y_test))
     summary["params"] = models.count_parameters(model)
@@ -183,8 +205,7 @@ def make_report(run: str | Path) -> Path:
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     data_cfg = run_data_config(run)
     X_test, y_test = load_data(data_cfg, "test")
-    figures = model_figures(model, X_test.reshape(len(X_test), -1), y_test,
-                            list(datasets.info(data_cfg.name).class_names))
+    figures = model_figures(model, X_test.reshape(len(X_test), -1), y_test, class_names(data_cfg.name))
     return write_run_report(run, title=f"neuralzoo run: {config['model']} on {data_cfg.name}",
                             config=config, summary=summary, history=list(model.history_ or []),
                             figures=figures)

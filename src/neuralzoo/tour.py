@@ -31,9 +31,24 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "modern-hopfield": ({"beta": 8.0}, {}),
     "boltzmann": ({"n_hidden": 32}, {"epochs": 30}),
     "rbm": ({"n_hidden": 16, "method": "pcd"}, {"epochs": 20, "batch_size": 20}),
+    "dbn": ({"hidden": [100, 100, 200], "finetune_epochs": 30}, {"epochs": 15, "batch_size": 20}),
+    "dbm": ({"hidden": [100, 100], "pretrain_epochs": 15, "finetune_epochs": 30},
+            {"epochs": 15, "batch_size": 20}),
     "cnn": ({}, {"epochs": 8, "batch_size": 32, "lr": 2e-3, "lr_schedule": "cosine"}),
     "lenet5": ({}, {"epochs": 8, "batch_size": 32, "lr": 2e-3, "lr_schedule": "cosine"}),
     "lecture-cnn": ({}, {"epochs": 10, "batch_size": 32, "lr": 3e-3, "lr_schedule": "cosine"}),
+    "autoencoder": ({"hidden": [64], "code": 8, "code_activation": "linear"},
+                    {"epochs": 40, "batch_size": 32, "lr": 3e-3}),
+    "denoising-autoencoder": ({"hidden": [64], "code": 16}, {"epochs": 30, "batch_size": 32, "lr": 3e-3}),
+    "sparse-autoencoder": ({"hidden": [], "code": 100}, {"epochs": 30, "batch_size": 32, "lr": 3e-3}),
+    "stacked-autoencoder": ({"hidden": [128, 64], "pretrain_epochs": 10, "pretrain_lr": 3e-3},
+                            {"epochs": 30, "batch_size": 32, "lr": 3e-3}),
+    "deep-autoencoder": ({"hidden": [128, 64], "code": 2, "pretrain_epochs": 10}, {"epochs": 40, "lr": 3e-3}),
+    "vae": ({"hidden": [128], "latent": 2}, {"epochs": 50, "lr": 3e-3}),
+    "semantic-hashing": ({"hidden": [128, 64], "code": 16, "code_noise": 2.0, "pretrain_epochs": 20},
+                         {"epochs": 60, "lr": 3e-3}),
+    "rnn": ({"hidden": 64}, {"epochs": 10, "batch_size": 32, "lr": 3e-3, "lr_schedule": "cosine"}),
+    "lstm": ({"hidden": 64}, {"epochs": 12, "batch_size": 32, "lr": 5e-3, "lr_schedule": "cosine"}),
 }
 
 XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -96,6 +111,10 @@ def run_tour(*, data: str = "digits", out: str | Path = "runs/tour", force: bool
         figures[name] = model_figures(model, X_test, y_test, list(info.class_names))
         if name == "mlp":
             figures[name].update(xor_figures())
+        if name == "lstm":
+            from .report.figures_rnn import tour_text_figures
+
+            figures[name].update(tour_text_figures())
     report = write_tour_report(out / "report.html", title=f"neuralzoo tour on {data}", rows=rows,
                                figures=figures,
                                notes=[f"Whole tour: {time.perf_counter() - t_all:.1f} s on this machine.",

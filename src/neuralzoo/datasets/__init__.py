@@ -40,6 +40,7 @@ from . import mnist as _mnist
 from .idx import DataFileError
 from .mnist import DatasetNotFoundError
 from .patterns import bars_and_stripes, encoder_patterns
+from .sequences import is_sequence, load_sequences
 
 __all__ = [
     "BINARIZE",
@@ -50,8 +51,10 @@ __all__ = [
     "available",
     "bars_and_stripes",
     "encoder_patterns",
+    "is_sequence",
     "info",
     "load",
+    "load_sequences",
     "names",
 ]
 

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from torch import nn
 
+from .autoencoder import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
+from .autoencoder_deep import DeepAutoencoder, LinearRBM
+from .autoencoder_hashing import SemanticHashing
+from .autoencoder_stacked import StackedAutoencoder
+from .autoencoder_vae import VAE
 from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
 from .boltzmann import BoltzmannMachine
+from .dbm import DBM
+from .dbn import DBN
 from .cnn import CNN, LectureCNN
 from .cnn_lenet import LeNet5
 from .hopfield import Hopfield
 from .hopfield_continuous import ContinuousHopfield, ModernHopfield
+from .lstm import LSTM
 from .mlp import MLP
 from .perceptron import ConvergenceWarning, Perceptron
 from .rbf import RBFNetwork
 from .rbm import RBM
 from .rbm_gaussian import GaussianRBM
+from .rnn import ElmanRNN
 
 REGISTRY: dict[str, type[nn.Module]] = {
     "perceptron": Perceptron,
@@ -26,9 +35,20 @@ REGISTRY: dict[str, type[nn.Module]] = {
     "boltzmann": BoltzmannMachine,
     "rbm": RBM,
     "gaussian-rbm": GaussianRBM,
+    "dbn": DBN,
+    "dbm": DBM,
     "lecture-cnn": LectureCNN,
     "lenet5": LeNet5,
     "cnn": CNN,
+    "rnn": ElmanRNN,
+    "lstm": LSTM,
+    "autoencoder": Autoencoder,
+    "denoising-autoencoder": DenoisingAutoencoder,
+    "sparse-autoencoder": SparseAutoencoder,
+    "stacked-autoencoder": StackedAutoencoder,
+    "deep-autoencoder": DeepAutoencoder,
+    "vae": VAE,
+    "semantic-hashing": SemanticHashing,
 }
 
 
@@ -48,6 +68,18 @@ def build(name: str, hparams: dict) -> nn.Module:
 
 
 __all__ = [
+    "DBN",
+    "DBM",
+    "ElmanRNN",
+    "LSTM",
+    "Autoencoder",
+    "DeepAutoencoder",
+    "DenoisingAutoencoder",
+    "LinearRBM",
+    "SemanticHashing",
+    "SparseAutoencoder",
+    "StackedAutoencoder",
+    "VAE",
     "CNN",
     "MLP",
     "LeNet5",

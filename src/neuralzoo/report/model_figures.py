@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from ..models.base import Classifier
+from .figures_ae import ae_figures, ae_sample_figure, is_autoencoder
 from .plots import confusion_figure, image_grid_figure, line_figure
 
 
@@ -189,6 +190,9 @@ def capacity_figure(curve: dict) -> Figure:
 def model_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
                   class_names: list[str] | None = None) -> dict[str, Figure]:
     """Every figure of a trained model on its test data, chosen by its family."""
+    if getattr(model, "sequence_model", False):  # RNN, LSTM: their own figures
+        from .figures_rnn import rnn_figures
+        return rnn_figures(model, X, y, class_names)
     figs = weight_figures(model)
     if isinstance(model, Classifier):
         figs.update(classifier_figures(model, X, y, class_names))
@@ -199,8 +203,14 @@ def model_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
         figs.update(boltzmann_figures(model, X))
     elif name == "rbm":
         figs.update(rbm_figures(model, X))
+    elif name in ("dbn", "dbm"):
+        from .figures_deep import deep_figures
+
+        figs.update(deep_figures(model, X))
     elif name in ("cnn", "lenet5", "lecture-cnn"):
         figs.update(cnn_figures(model, X))
+    elif is_autoencoder(model):
+        figs.update(ae_figures(model, X, y))
     return figs
 
 
@@ -208,6 +218,9 @@ def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int,
                   class_names: list[str] | None = None) -> Figure:
     """What ``neuralzoo sample`` shows: a classifier's predictions on ``n`` test images, or a
     memory's recall of its stored patterns from 30% flipped bits."""
+    if getattr(model, "sequence_model", False) and model.task != "classify":
+        from .figures_rnn import sample_figure as rnn_sample_figure
+        return rnn_sample_figure(model, X, y, n)
     if getattr(model, "registry_name", "").endswith("hopfield") and _square(model.n_units):
         from ..models.hopfield import flip
 
@@ -217,6 +230,12 @@ def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int,
         g = torch.Generator().manual_seed(0)
         return image_grid_figure(model.sample(n, steps=200, generator=g).cpu().numpy(), ncols=8,
                                  title="samples after 200 Gibbs sweeps")
+    if getattr(model, "registry_name", "") in ("dbn", "dbm"):
+        from .figures_deep import deep_sample_figure
+
+        return deep_sample_figure(model, n)
+    if is_autoencoder(model) and not isinstance(model, Classifier):
+        return ae_sample_figure(model, X, y, n)
     if not isinstance(model, Classifier):
         raise ValueError(f"sample: expected a model that predicts or generates, got "
                          f"{type(model).__name__} which has no sample figure yet")

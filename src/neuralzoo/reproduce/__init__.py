@@ -14,7 +14,13 @@ from types import ModuleType
 from typing import Any
 
 from . import (
+    adding,
+    autoencoder_2006,
     bm_encoder,
+    char_lm,
+    dbm,
+    dbn_class,
+    dbn_theano,
     fashion_cnn,
     fashion_mlp,
     hopfield_capacity,
@@ -24,9 +30,15 @@ from . import (
     mnist_rbf,
     rbm_ais,
     rbm_exact,
+    row_rnn,
+    sda,
 )
 
-REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules, bm_encoder, rbm_exact, rbm_ais, lenet5, fashion_cnn)}
+REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mnist_rbf, hopfield_capacity, hopfield_rules, bm_encoder, rbm_exact, rbm_ais, lenet5, fashion_cnn, autoencoder_2006, sda)}
+
+REGISTRY.update({m.ID: m for m in (char_lm, row_rnn, adding)})
+
+REGISTRY.update({m.ID: m for m in (dbn_class, dbn_theano, dbm)})
 
 
 def run(id_: str, quick: bool = False) -> dict[str, Any]:

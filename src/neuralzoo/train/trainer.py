@@ -300,7 +300,7 @@ def fit(
             for epoch in range(start_epoch, cfg.epochs):
                 model.train()
                 t0 = time.perf_counter()
-                perm = torch.randperm(n, generator=shuffle).to(device)
+                perm = (torch.randperm(n, generator=shuffle) if cfg.shuffle else torch.arange(n)).to(device)
                 loss_sum = 0.0
                 losses = torch.empty(n_batches, dtype=torch.float64, device=device)
                 checked = 0  # batches whose loss has been read back and checked

@@ -1,0 +1,156 @@
+"""Figures of the recurrent networks: the unrolled computation graph, the vanishing gradient,
+text sampled from a language model, predictions on the adding problem.
+
+Kept in the report layer so that the model files never import matplotlib.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from torch import nn
+
+from .plots import DPI, line_figure
+
+TOUR_TEXT_CHARS = 20_000  # the tour's text: this many characters of tiny-shakespeare
+
+
+def text_figure(text: str, title: str, width: int = 80, max_lines: int = 24) -> Figure:
+    """A block of monospace text (sampled characters) as a figure."""
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(para, width) or [""])
+    lines = lines[:max_lines]
+    fig = Figure(figsize=(7.5, 0.3 + 0.19 * max(len(lines), 1)), dpi=DPI)
+    ax = fig.add_axes((0.01, 0.0, 0.98, 1.0))
+    ax.set_axis_off()
+    ax.text(0.0, 1.0, "\n".join(lines), family="monospace", fontsize=8.5, va="top", ha="left",
+            transform=ax.transAxes)
+    fig.suptitle(title, fontsize=9, y=0.995, x=0.01, ha="left")
+    return fig
+
+
+def unrolled_graph_figure(steps: int = 3, lstm: bool = False) -> Figure:
+    """The lecture's unfolded graph: ``x_t -U-> h_t -V-> o_t -> L_t``, ``h_{t-1} -W-> h_t``,
+    the same ``U, V, W`` at every step (权值共享)."""
+    fig = Figure(figsize=(1.9 * steps + 1.2, 3.4), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-0.6, steps + 0.2)
+    ax.set_ylim(-0.3, 3.6)
+    ax.set_axis_off()
+    cell = "LSTM\ncell" if lstm else "h"
+
+    def node(x: float, y: float, label: str, color: str) -> None:
+        ax.text(x, y, label, ha="center", va="center", fontsize=10,
+                bbox={"boxstyle": "round,pad=0.35", "fc": color, "ec": "0.3"})
+
+    def arrow(x0: float, y0: float, x1: float, y1: float, label: str) -> None:
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12,
+                                     color="0.25", shrinkA=14, shrinkB=14))
+        ax.text((x0 + x1) / 2 + 0.07, (y0 + y1) / 2 + 0.08, label, fontsize=9, color="C3")
+
+    node(-0.35, 1.5, "h_0", "0.92")
+    for t in range(steps):
+        x = t + 0.5
+        node(x, 0.3, f"x_{t + 1}", "#dbe9f6")
+        node(x, 1.5, f"{cell}_{t + 1}" if not lstm else f"{cell}\nh_{t + 1}, s_{t + 1}", "#fde2c8")
+        node(x, 2.55, f"o_{t + 1}", "#d9f0d3")
+        node(x, 3.35, f"L_{t + 1}", "0.95")
+        arrow(x, 0.3, x, 1.5, "U")
+        arrow(x, 1.5, x, 2.55, "V")
+        arrow(x, 2.55, x, 3.35, "")
+        arrow(x - 1 if t else -0.35, 1.5, x, 1.5, "W")
+    ax.text(steps + 0.05, 0.05, "the same U, V, W at every step", ha="right", fontsize=8, color="0.35")
+    return fig
+
+
+def gradient_figure(norms: dict[str, torch.Tensor], title: str) -> Figure:
+    """``||dL/dh_k||`` against the distance ``T - k`` to the loss, log scale, one curve per model."""
+    T = len(next(iter(norms.values())))
+    return line_figure(list(range(T)), {k: [float(v) for v in reversed(n.tolist())] for k, n in norms.items()},
+                       xlabel="distance T - k (steps back from the loss)", ylabel="||dL/dh_k||",
+                       title=title, logy=True)
+
+
+def gradient_norms_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The model's ``||dL/dh_k||`` on (up to 64 of) its inputs, computed on the CPU side."""
+    X, y = X[:64], y[:64]
+    device = next(model.parameters()).device
+    return model.hidden_gradient_norms(X.to(device), y.to(device)).cpu()
+
+
+def rnn_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
+                class_names: list[str] | None = None) -> dict[str, Figure]:
+    """The figures of a trained recurrent model on its test data."""
+    from .model_figures import classifier_figures
+
+    figs: dict[str, Figure] = {}
+    lstm = getattr(model, "registry_name", "") == "lstm"
+    figs["The network unfolded in time (shared U, V, W)"] = unrolled_graph_figure(3, lstm=lstm)
+    if model.task == "classify":
+        figs.update(classifier_figures(model, X, y, class_names))
+    if model.task != "sequence" or model.vocab is None:
+        figs["Vanishing gradient: ||dL/dh_k|| against the distance to the loss"] = gradient_figure(
+            {type(model).__name__: gradient_norms_of(model, X, y)},
+            title="how much error reaches step k (test inputs)")
+    figs.update(sample_figures(model, X, y))
+    return figs
+
+
+def sample_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int = 64) -> dict[str, Figure]:
+    """Text sampled from a language model, or predictions of the adding/copy models."""
+    if model.vocab is not None:
+        text = model.sample_text(None, 400, temperature=0.8, seed=0)
+        return {"Sampled text (temperature 0.8, seed 0)": text_figure(text, "sampled text, T = 0.8")}
+    if model.task == "regress":
+        pred = model.predict(X[:n]).cpu()
+        order = torch.argsort(y[:n].cpu())
+        return {"Predictions on test sequences (sorted by target)": line_figure(
+            list(range(len(order))), {"target": y[:n].cpu()[order].tolist(), "predicted": pred[order].tolist()},
+            xlabel="test sequence (sorted by target)", ylabel="sum of the marked values")}
+    if model.task == "sequence":
+        pred = model.predict(X[:n]).cpu()
+        acc = (pred == y[:n].cpu()).float().mean(0)  # (T,)
+        return {"Accuracy at each step (test)": line_figure(
+            list(range(1, len(acc) + 1)), {"accuracy": acc.tolist()}, xlabel="step t", ylabel="accuracy")}
+    return {}
+
+
+def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int) -> Figure:
+    """What ``neuralzoo sample`` draws for a non-classifying recurrent model."""
+    figs = sample_figures(model, X, y, n)
+    if not figs:
+        raise ValueError(f"sample: no figure for a {type(model).__name__} with task {model.task!r}")
+    return next(iter(figs.values()))
+
+
+def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
+    """The tour's short text: a small LSTM trained for a few seconds on the first 20,000
+    characters of tiny-shakespeare (or, when it is not found, on the Zen of Python), sampled."""
+    import codecs
+    import contextlib
+    import io
+
+    from ..datasets import text as textdata
+    from ..models.lstm import LSTM
+
+    try:
+        source = textdata.read_text(textdata.locate("tinyshakespeare"))[:TOUR_TEXT_CHARS]
+        name = f"the first {TOUR_TEXT_CHARS:,} characters of tiny-shakespeare"
+    except textdata.TextFileError:
+        with contextlib.redirect_stdout(io.StringIO()):  # importing `this` prints the Zen
+            import this  # the Zen of Python, rot13-encoded in this.s
+        source = codecs.decode(this.s, "rot13") * 8
+        name = "the Zen of Python (tiny-shakespeare not found)"
+    corpus = textdata.Corpus.from_text(source)
+    X, Y = textdata.windows(corpus.ids, 32)
+    net = LSTM(hidden_size=64, output_size=len(corpus.vocab), task="sequence", vocab=corpus.vocab,
+               carry_state=True)
+    net.fit(X, Y, epochs=3, batch_size=32, lr=1e-2, seed=0, progress=progress)
+    loss = net.history_[-1]["loss"]
+    text = net.sample_text(None, 300, temperature=0.8, seed=0)
+    return {"A short text: an LSTM (64 cells) trained 3 epochs on " + name: text_figure(
+        text, f"sampled at temperature 0.8; training loss {loss:.2f} nats/char")}
