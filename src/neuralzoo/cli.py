@@ -214,6 +214,12 @@ def reproduce(
         from .report.model_figures import capacity_figure
 
         written.append(save_figure(capacity_figure(row["curve"]), out_dir / f"{stem}-{i}.png"))
+    from .report.figures_rnn import reproduce_figures
+
+    for i, fig in enumerate(reproduce_figures(result)):  # recurrent reproductions' curves
+        from .report import save_figure
+
+        written.append(save_figure(fig, out_dir / f"{stem}-curves-{i}.png"))
     _print_result(result, as_json, "reproduce")
     err.print("wrote " + ", ".join(map(str, written)))
 

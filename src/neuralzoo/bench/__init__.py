@@ -12,9 +12,11 @@ import time
 from types import ModuleType
 from typing import Any
 
-from . import cnn, hopfield, mlp, rbm
+from . import autoencoder, cnn, hopfield, mlp, rbm, rnn
 
 REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (mlp, hopfield, rbm, cnn)}
+REGISTRY[rnn.NAME] = rnn
+REGISTRY[autoencoder.NAME] = autoencoder
 
 
 def run(name: str, quick: bool = False) -> dict[str, Any]:

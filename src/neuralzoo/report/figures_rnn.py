@@ -154,3 +154,25 @@ def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
     text = net.sample_text(None, 300, temperature=0.8, seed=0)
     return {"A short text: an LSTM (64 cells) trained 3 epochs on " + name: text_figure(
         text, f"sampled at temperature 0.8; training loss {loss:.2f} nats/char")}
+
+
+def reproduce_figures(result: dict) -> list[Figure]:
+    """The curves of the recurrent reproductions: test MSE per epoch of every model of
+    ``adding`` (one figure, the 0.167 baseline dashed), validation loss per epoch of ``char-lm``."""
+    rows = result.get("rows", [])
+    figs = []
+    mse = {r["name"].split(":")[0]: r["mse_per_epoch"] for r in rows if r.get("mse_per_epoch")}
+    if mse:
+        n = max(len(v) for v in mse.values())
+        figs.append(line_figure(list(range(1, n + 1)), {k: v + [None] * (n - len(v)) for k, v in mse.items()},
+                                xlabel="epoch", ylabel="test MSE", logy=True,
+                                title="adding problem: test MSE per epoch",
+                                hlines={"baseline (predict 1)": rows[0].get("baseline", 1 / 6)}))
+    for r in rows:
+        if r.get("history"):
+            n = len(r["history"])
+            figs.append(line_figure(list(range(1, n + 1)), {"validation": r["history"],
+                                                            "training": r.get("train_history", [None] * n)},
+                                    xlabel="epoch", ylabel="nats / char", title=r["name"],
+                                    hlines={"target": 1.5}))
+    return figs
