@@ -168,6 +168,12 @@ def reproduce_figures(result: dict) -> list[Figure]:
                                 xlabel="epoch", ylabel="test MSE", logy=True,
                                 title="adding problem: test MSE per epoch",
                                 hlines={"baseline (predict 1)": rows[0].get("baseline", 1 / 6)}))
+    grads = {r["name"].split(":")[0]: r["grad_norm_by_distance"] for r in rows if r.get("grad_norm_by_distance")}
+    if grads:
+        n = min(len(v) for v in grads.values())
+        figs.append(line_figure(list(range(n)), {k: v[:n] for k, v in grads.items()},
+                                xlabel="distance T - k", ylabel="||dL/dh_k||", logy=True,
+                                title="error reaching step k of the trained models (test)"))
     for r in rows:
         if r.get("history"):
             n = len(r["history"])

@@ -56,8 +56,11 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
                 seed=0, device=device, progress=progress, callbacks=[curve])
         mse = net.evaluate(X_test, y_test)["mse"]
         name = f"{cls.__name__} 64 units, T = {T}: test MSE"
+        # the vanishing-gradient figure: ||dL/dh_k|| of the trained model against T - k
+        norms = net.hidden_gradient_norms(X_test[:100].to(net.V.device), y_test[:100].to(net.V.device))
         r = {"name": name, "ours": round(mse, 5), "baseline": round(ADDING_BASELINE_MSE, 4),
-             "mse_per_epoch": curve.mse, "note": f"{len(curve.mse)} epochs of {n} sequences"}
+             "mse_per_epoch": curve.mse, "note": f"{len(curve.mse)} epochs of {n} sequences",
+             "grad_norm_by_distance": [float(f"{v:.4g}") for v in norms.flip(0).tolist()]}
         if cls is LSTM:
             r.update({"published": "well below the baseline", "target": f"< {TARGET}",
                       "met": bool(mse < TARGET)})
