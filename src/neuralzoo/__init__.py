@@ -3,6 +3,8 @@
 from . import datasets
 from .models import (
     CNN,
+    DBM,
+    DBN,
     LSTM,
     MLP,
     RBM,
@@ -11,8 +13,6 @@ from .models import (
     BoltzmannMachine,
     ContinuousHopfield,
     ConvergenceWarning,
-    DBM,
-    DBN,
     DeepAutoencoder,
     DenoisingAutoencoder,
     ElmanRNN,

@@ -11,10 +11,10 @@ from .autoencoder_stacked import StackedAutoencoder
 from .autoencoder_vae import VAE
 from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
 from .boltzmann import BoltzmannMachine
-from .dbm import DBM
-from .dbn import DBN
 from .cnn import CNN, LectureCNN
 from .cnn_lenet import LeNet5
+from .dbm import DBM
+from .dbn import DBN
 from .hopfield import Hopfield
 from .hopfield_continuous import ContinuousHopfield, ModernHopfield
 from .lstm import LSTM

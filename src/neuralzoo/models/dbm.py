@@ -224,19 +224,27 @@ class DBM(Trainable, Classifier, nn.Module):
         2. sweep odd layers, then even ones, ``mu_l = sigm(a_l + W_l^T mu_{l-1} + W_{l+1} mu_{l+1})``, until
            ``max |change| < tol`` or ``steps`` sweeps; ``trace`` (a list) receives the change of every sweep.
         """
-        v = X if isinstance(X, torch.Tensor) and X.dtype == self.W[0].dtype and X.dim() == 2 else self._check(X)
+        return self._mean_field(self._check(X), steps, tol, trace)
+
+    def _mean_field(self, v: torch.Tensor, steps: int | None = None, tol: float | None = None,
+                    trace: list[float] | None = None) -> list[torch.Tensor]:
         steps = self.mf_steps if steps is None else int(steps)
         tol = self.mf_tol if tol is None else float(tol)
         L = self.depth
         with torch.no_grad():
-            xs: list[torch.Tensor] = [v]
-            for l in range(1, L + 1):
+            bottom = torch.addmm(self.bias[1], v, self.W[0])  # (N, H_1): a_1 + W_1^T v, fixed
+            xs: list[torch.Tensor] = [v, torch.sigmoid(bottom + (bottom - self.bias[1] if L > 1 else 0.0))]
+            for l in range(2, L + 1):
                 xs.append(torch.sigmoid(torch.addmm(self.bias[l], xs[-1], self.W[l - 1], alpha=2.0 if l < L else 1.0)))
             for _ in range(steps):
                 change = 0.0
                 for parity in (1, 0):
                     for l in range(2 - parity, L + 1, 2):
-                        new = torch.sigmoid(self.layer_input(xs, l))
+                        if l == 1:
+                            z = bottom if L == 1 else torch.addmm(bottom, xs[2], self.W[1].T)
+                        else:
+                            z = self.layer_input(xs, l)
+                        new = torch.sigmoid(z)
                         change = max(change, float((new - xs[l]).abs().max())) if tol > 0 or trace is not None else 0.0
                         xs[l] = new
                 if trace is not None:
@@ -282,7 +290,7 @@ class DBM(Trainable, Classifier, nn.Module):
         return self.head(self._classifier_input(v))
 
     def _classifier_input(self, v: torch.Tensor) -> torch.Tensor:
-        return torch.cat([v, self.mean_field(v)[1]], 1) if self.depth >= 2 else v
+        return torch.cat([v, self._mean_field(v)[1]], 1) if self.depth >= 2 else v
 
     # -- likelihoods -----------------------------------------------------------------------------
 
@@ -371,7 +379,7 @@ class DBM(Trainable, Classifier, nn.Module):
         """``mean E(v, mu) - mean E(fantasy)`` (+ sparsity): see the class docstring."""
         v = batch[0]
         # 1. data-dependent statistics: the mean-field posteriors of the batch
-        data = [v, *self.mean_field(v)]
+        data = [v, *self._mean_field(v)]
         # 2. model statistics: k Gibbs sweeps of the persistent fantasy particles
         with torch.no_grad():
             model = self.gibbs_sweep([self.chains(l) for l in range(self.depth + 1)], self.k)

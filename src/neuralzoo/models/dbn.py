@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import check_choice, to_dict
+from ..energy import exact
 from ..train.stages import fit_stage, write_stages_run
 from .base import (
     Classifier,
@@ -97,7 +98,7 @@ class LabelRBM(RBM):
         P = self.n_pen
         base = torch.addmm(self.a, x, self.W[:P])  # (N, H)
         cols = [F.softplus(base + self.W[P + c]).sum(1) for c in range(self.n_labels)]
-        return torch.stack(cols, 1) + self.b[P:]
+        return torch.stack(cols, 1) + self.b[P:] + (x @ self.b[:P])[:, None]
 
 
 class DBN(Trainable, Classifier, nn.Module):
@@ -260,8 +261,22 @@ class DBN(Trainable, Classifier, nn.Module):
         top = self.rbms[-1]
         vis = xs[-2] if y is None else torch.cat([xs[-2], F.one_hot(y, self.n_classes).to(xs[-2])], 1)
         if log_z is None:
-            log_z = top.log_partition("exact")
+            log_z = self.top_log_partition()
         return out - top.energy(vis, xs[-1]).double() - torch.as_tensor(log_z, dtype=torch.float64)
+
+    def top_log_partition(self) -> torch.Tensor:
+        """Exact ``log z`` of the top RBM (float64), by enumeration; with label units only one-hot
+        labels count: ``log z = log sum_h exp(a^T h) prod_i (1 + e^{b_i + (W h)_i}) sum_c e^{b_c + (W h)_c}``."""
+        top = self.rbms[-1]
+        if not self.labels:
+            return top.log_partition("exact")
+        P = top.n_pen
+        W, b, a = (t.detach().double() for t in (top.W, top.b, top.a))
+        parts = []
+        for h in exact.enumerate_states(top.n_hidden, 1 << 14, device=W.device):  # (S, H)
+            z = torch.addmm(b, h, W.T)  # (S, P + C)
+            parts.append(torch.logsumexp(h @ a + F.softplus(z[:, :P]).sum(1) + torch.logsumexp(z[:, P:], 1), 0))
+        return torch.logsumexp(torch.stack(parts), 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits (N, C): the fine-tuned MLP, else the top RBM's ``-F([h_{L-1}, e_c])``."""
@@ -383,9 +398,11 @@ class DBN(Trainable, Classifier, nn.Module):
 
     def fine_tune(self, X: Any, y: Any, *, method: str | None = None, epochs: int | None = None,
                   lr: float | None = None, seed: int | None = None, out: str | Path | None = None,
-                  resume: bool = False, batch_size: int | None = None, **options: Any) -> list:
-        """Fine-tune for classification, stage ``backprop`` (MLP, SGD momentum 0.9) or ``updown``
-        (:mod:`~neuralzoo.models.dbn_updown`); returns the stage history."""
+                  resume: bool = False, batch_size: int | None = None, val_data: Any = None,
+                  **options: Any) -> list:
+        """Fine-tune for classification, stage ``backprop`` (MLP, SGD momentum 0.9; ``val_data`` (X, y)
+        adds ``val_loss``/``val_acc`` per epoch) or ``updown`` (:mod:`~neuralzoo.models.dbn_updown`);
+        returns the stage history."""
         method = method or (self.finetune if self.finetune != "none" else "backprop")
         check_choice("method", method, ("backprop", "updown"))
         self._check_pretrained("fine-tuning")
@@ -399,7 +416,9 @@ class DBN(Trainable, Classifier, nn.Module):
         cfg = self.train_config(**base)
         if method == "backprop":
             self.to_mlp()
-            hist = fit_stage(self.mlp, (v, y), cfg, stage="backprop", out=out, resume=resume)
+            if val_data is not None:
+                val_data = self.mlp._fit_data(*val_data)
+            hist = fit_stage(self.mlp, (v, y), cfg, stage="backprop", out=out, resume=resume, val_data=val_data)
             self.phase.fill_(BACKPROP)
         else:
             from .dbn_updown import UpDown

@@ -1,0 +1,142 @@
+"""DBM against oracles: conditionals from energy differences, the mean-field fixed point and its
+bound below the exact log-likelihood, the learning rule, AIS against enumeration; errors."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from neuralzoo import datasets
+from neuralzoo.models import NotFittedError
+from neuralzoo.models.dbm import DBM
+from neuralzoo.models.dbm_pretrain import ScaledRBM, doubling
+from neuralzoo.models.rbm import RBM
+
+
+def random_dbm(sizes, seed=0, scale=0.8, **options) -> DBM:
+    torch.manual_seed(seed)
+    dbm = DBM(sizes, **options).double()
+    with torch.no_grad():
+        for p in [*dbm.W, *dbm.bias]:
+            p.normal_(0, scale)
+    return dbm
+
+
+def binary(n: int) -> torch.Tensor:
+    return torch.tensor(list(itertools.product([0.0, 1.0], repeat=n)), dtype=torch.float64)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = datasets.load("digits", binarize="threshold")
+    X_test, y_test = datasets.load("digits", "test", binarize="threshold")
+    return X, y, X_test, y_test
+
+
+def test_conditionals_are_energy_differences():
+    dbm = random_dbm([5, 4, 3, 2])
+    g = torch.Generator().manual_seed(0)
+    xs = [(torch.rand(7, n, generator=g) < 0.5).double() for n in dbm.sizes]
+    for l in range(4):
+        z = dbm.layer_input(xs, l)  # (7, n_l)
+        for j in range(dbm.sizes[l]):
+            on, off = [x.clone() for x in xs], [x.clone() for x in xs]
+            on[l][:, j], off[l][:, j] = 1.0, 0.0
+            torch.testing.assert_close((dbm.energy(off) - dbm.energy(on)).detach(), z[:, j].detach())
+
+
+def test_mean_field_fixed_point_satisfies_its_equations_and_bounds_the_exact_log_likelihood():
+    dbm = random_dbm([6, 5, 4])
+    v = binary(6)
+    trace: list[float] = []
+    mu = dbm.mean_field(v, steps=300, tol=1e-12, trace=trace)
+    assert trace[-1] < 1e-10 and trace[0] > trace[-1]
+    xs = [v, *mu]
+    for l in (1, 2):
+        torch.testing.assert_close(mu[l - 1], torch.sigmoid(dbm.layer_input(xs, l)).detach(), rtol=0, atol=1e-9)
+    log_z = dbm.log_partition("exact")
+    exact = dbm.log_likelihood(v, log_z=log_z, method="exact")
+    assert float(torch.logsumexp(exact, 0)) == pytest.approx(0.0, abs=1e-9)
+    bound = dbm.lower_bound(v, log_z)
+    assert bool((bound <= exact + 1e-9).all())  # a lower bound, for every v
+    assert float((exact - bound).mean()) < 1.0  # and not a loose one on this small model
+    # the fixed point improves on the bottom-up start
+    start = dbm.mean_field(v, steps=0)
+    ent = sum(-(m * m.log() + (1 - m) * (1 - m).log()).sum(1) for m in start)
+    assert float(bound.mean()) >= float((-dbm.energy([v, *start]) + ent - log_z).detach().mean()) - 1e-9
+
+
+def test_ais_of_a_small_dbm_is_within_0_2_nats_of_enumeration():
+    dbm = random_dbm([8, 6, 5], seed=2)
+    dbm.data_mean.fill_(0.3)
+    exact = float(dbm.log_partition("exact"))
+    r = dbm.ais(betas=torch.linspace(0, 1, 2000, dtype=torch.float64), n_runs=200,
+                generator=torch.Generator().manual_seed(0))
+    assert abs(r.log_z - exact) < 0.2
+
+
+def test_surrogate_gradient_is_data_minus_model_statistics(monkeypatch):
+    dbm = random_dbm([5, 4, 3], seed=3, n_chains=6)
+    g = torch.Generator().manual_seed(1)
+    v = (torch.rand(8, 5, generator=g) < 0.5).double()
+    model = [(torch.rand(6, n, generator=g) < 0.5).double() for n in dbm.sizes]
+    monkeypatch.setattr(dbm, "gibbs_sweep", lambda xs, steps: model)
+    dbm.loss((v,)).backward()
+    mu = dbm.mean_field(v)
+    data = [v, *mu]
+    for l in range(2):
+        want = -(data[l].T @ data[l + 1] / 8 - model[l].T @ model[l + 1] / 6)
+        torch.testing.assert_close(dbm.W[l].grad, want)
+    torch.testing.assert_close(dbm.bias[0].grad, -(v.mean(0) - model[0].mean(0)))
+    assert torch.equal(dbm.chains(2), model[2])  # the particles persist
+
+
+def test_doubled_weights_of_pretraining_and_the_paper_update():
+    assert [doubling(l, 2) for l in range(2)] == [(2.0, 1.0), (1.0, 2.0)]
+    assert [doubling(l, 3) for l in range(3)] == [(2.0, 1.0), (2.0, 2.0), (1.0, 2.0)]
+    rbm = ScaledRBM(5, 3, up=2.0, down=1.0).double()
+    v = torch.rand(4, 5, dtype=torch.float64)
+    torch.testing.assert_close(rbm.p_h_given_v(v), torch.sigmoid(rbm.a + 2 * v @ rbm.W).detach())
+    torch.manual_seed(0)
+    rbm.loss((v,)).backward()
+    torch.manual_seed(0)  # replay the CD-1 step of the loss: h ~ p(h|v), v' ~ p(v|h), p' = p(h|v')
+    p0 = rbm.p_h_given_v(v).detach()
+    h = (torch.rand(p0.shape, dtype=torch.float64) < p0).double()
+    pv = rbm.p_v_given_h(h).detach()
+    v1 = (torch.rand(pv.shape, dtype=torch.float64) < pv).double()
+    p1 = rbm.p_h_given_v(v1).detach()
+    torch.testing.assert_close(rbm.W.grad, -(v.T @ p0 - v1.T @ p1) / 4)
+
+
+def test_fit_pretrains_trains_and_fine_tunes_on_digits(digits):
+    X, y, X_test, y_test = digits
+    dbm = DBM([64, 48, 48], 10, pretrain_epochs=5, finetune_epochs=15)
+    dbm.fit(X, y, epochs=3, batch_size=20, progress=False)
+    assert [r["stage"] for r in dbm.history_][::3] == ["rbm1", "rbm1", "rbm2", "rbm2", "dbm",
+                                                      "finetune", "finetune", "finetune", "finetune", "finetune"]
+    assert dbm.score(X_test, y_test) > 0.85
+    out = dbm.evaluate(X_test, y_test)
+    assert {"acc", "error", "reconstruction_error"} <= set(out)
+    s = dbm.sample(6, steps=10, generator=torch.Generator().manual_seed(0))
+    assert s.shape == (6, 64) and 0 <= float(s.min()) and float(s.max()) <= 1
+    assert dbm.fantasy_particles().shape == (100, 64) and dbm.transform(X_test[:5]).shape == (5, 96)
+
+
+def test_bad_input_is_refused_with_one_clear_error(digits):
+    X, y, *_ = digits
+    dbm = DBM([64, 8, 8], 10)
+    with pytest.raises(NotFittedError, match="fine-tuning asked before pretraining"):
+        dbm.fine_tune(X, y)
+    with pytest.raises(NotFittedError, match="no classifier yet"):
+        dbm._fitted = True
+        dbm.predict(X[:2])
+    with pytest.raises(ValueError, match="labels given to a DBM built without classes"):
+        DBM([64, 8, 8]).fit(X, y, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="layer sizes do not chain: RBM 2 has 7 visible units, expected 8"):
+        DBM.from_rbms([RBM(64, 8), RBM(7, 4)])
+    with pytest.raises(ValueError, match="at least 2 integer layer sizes"):
+        DBM([64, 0])
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        dbm.mean_field(X[:3] * 2)

@@ -1,0 +1,155 @@
+"""DBN against oracles: the lecture's joint probability sums to one, the MLP conversion keeps
+the upward pass, the label units' free-energy classifier equals brute force; stages, samples, errors."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from neuralzoo import datasets
+from neuralzoo.models import NotFittedError
+from neuralzoo.models.dbn import DBN
+from neuralzoo.models.dbn_updown import UpDown
+from neuralzoo.models.rbm import RBM
+
+
+def states(n: int) -> torch.Tensor:
+    return torch.tensor(list(itertools.product([0.0, 1.0], repeat=n)), dtype=torch.float64)
+
+
+def random_dbn(sizes, n_classes=0, labels=False, seed=0) -> DBN:
+    torch.manual_seed(seed)
+    dbn = DBN(sizes, n_classes, labels=labels).double()
+    with torch.no_grad():
+        for p in dbn.parameters():
+            p.normal_(0, 0.8)
+    dbn.phase.fill_(1)
+    dbn._fitted = True
+    return dbn
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = datasets.load("digits")
+    X_test, y_test = datasets.load("digits", "test")
+    return X, y, X_test, y_test
+
+
+@pytest.mark.parametrize("labels", [False, True])
+def test_joint_probability_of_the_lecture_sums_to_one(labels):
+    dbn = random_dbn([4, 3, 2, 2], n_classes=2 if labels else 0, labels=labels)
+    v, h1, h2, h3 = states(4), states(3), states(2), states(2)
+    grid = torch.cartesian_prod(*[torch.arange(len(s)) for s in (v, h1, h2, h3)])  # all joint states
+    ys = [torch.zeros(len(grid), dtype=torch.long), torch.ones(len(grid), dtype=torch.long)] if labels else [None]
+    total = torch.logsumexp(torch.cat([dbn.log_joint(v[grid[:, 0]], [h1[grid[:, 1]], h2[grid[:, 2]], h3[grid[:, 3]]], y)
+                                       for y in ys]), 0)
+    assert float(total.detach()) == pytest.approx(0.0, abs=1e-9)
+    # the directed part is the lecture's product of Bernoullis: p(v | h1) = prod_i Ber(v_i | sigm(G h1 + g))
+    p = dbn.p_down(h1[1:2], 1)[0]
+    assert torch.allclose(dbn.p_down(h1[1:2], 1), torch.sigmoid(h1[1] @ dbn.gen_W[0] + dbn.gen_b[0])[None])
+    assert float(p.detach().min()) > 0 and float(p.detach().max()) < 1
+
+
+def test_label_logits_are_minus_the_free_energy_of_each_label():
+    dbn = random_dbn([5, 4, 3], n_classes=3, labels=True)
+    top, x = dbn.rbms[-1], torch.rand(6, 4, dtype=torch.float64).round()
+    brute = torch.stack([-top.free_energy(torch.cat([x, F.one_hot(torch.full((6,), c), 3).double()], 1))
+                         for c in range(3)], 1)
+    assert torch.allclose(top.label_logits(x), brute, atol=1e-10)
+    # and the softmax label units of p(v | h) sum to one
+    assert torch.allclose(top.p_v_given_h(torch.rand(6, 3, dtype=torch.float64))[:, 4:].sum(1),
+                          torch.ones(6, dtype=torch.float64))
+
+
+def test_to_mlp_preserves_the_upward_pass_exactly(digits):
+    X, y, *_ = digits
+    dbn = DBN([64, 32, 24, 16], 10, finetune="none").fit(X[:300], y[:300], epochs=2, progress=False)
+    mlp = dbn.to_mlp()
+    for ours, theirs in zip(dbn.up(X[:50]), mlp.hidden_activations(X[:50])):
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
+    assert mlp.sizes == [64, 32, 24, 16, 10]
+
+
+def test_backprop_fine_tuning_classifies_digits(digits):
+    X, y, X_test, y_test = digits
+    dbn = DBN([64, 64, 64], 10).fit(X, y, epochs=5, batch_size=20, finetune_epochs=15, progress=False)
+    assert dbn.score(X_test, y_test) > 0.9
+    stages = [row["stage"] for row in dbn.history_]
+    assert stages == ["rbm1"] * 5 + ["rbm2"] * 5 + ["backprop"] * 15  # stack by stack, then fine-tuning
+    assert dbn.transform(X_test).shape == (len(X_test), 64)
+
+
+def test_up_down_trains_with_labels_and_its_gradient_is_the_delta_rules(digits):
+    X, y, X_test, y_test = digits
+    dbn = DBN([64, 48, 96], 10, labels=True, finetune="updown", finetune_lr=0.01)
+    dbn.fit(X, y, epochs=8, batch_size=20, finetune_epochs=3, progress=False)
+    assert int(dbn.phase) == 3 and dbn.score(X_test, y_test) > 0.3  # the generative classifier works
+    # the wake-phase gradient of G is -h (v - sigm(g + h^T G))^T / N: replay the wake states
+    ud = UpDown(dbn, k=1)
+    dbn.zero_grad()
+    torch.manual_seed(5)
+    v, lab = X[:16], y[:16]
+    ud.loss((v, lab)).backward()
+    torch.manual_seed(5)
+    h = (torch.rand(16, 48) < torch.sigmoid(v @ dbn.rbms[0].W + dbn.rbms[0].a)).float()
+    expect = -(h.T @ (v - dbn.p_down(h, 1))) / 16
+    torch.testing.assert_close(dbn.gen_W[0].grad, expect.detach(), rtol=1e-4, atol=1e-5)
+
+
+def test_samples_have_the_datas_shape_and_range(digits):
+    X, y, *_ = digits
+    dbn = DBN([64, 32, 32], 10, labels=True, finetune="none").fit(X[:400], y[:400], epochs=2, progress=False)
+    g = torch.Generator().manual_seed(0)
+    s = dbn.sample(12, steps=20, generator=g)
+    assert s.shape == (12, 64) and float(s.min()) >= 0 and float(s.max()) <= 1
+    c = dbn.sample(10, steps=20, labels=torch.arange(10), generator=g)
+    assert c.shape == (10, 64)
+    same = dbn.sample(5, steps=5, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(same, dbn.sample(5, steps=5, generator=torch.Generator().manual_seed(1)))
+
+
+def test_stages_are_checkpointed_and_the_run_folder_holds_the_joined_history(tmp_path, digits):
+    X, y, *_ = digits
+    DBN([64, 16, 16], 10).fit(X[:200], y[:200], epochs=2, finetune_epochs=2, progress=False, out=tmp_path)
+    assert sorted(p.name for p in (tmp_path / "stages").iterdir()) == ["backprop", "rbm1", "rbm2"]
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["stage"] for r in rows] == ["rbm1", "rbm1", "rbm2", "rbm2", "backprop", "backprop"]
+    assert [r["step"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert "reconstruction_error" in rows[0]
+
+
+def test_from_rbms_copies_the_stack_and_refuses_sizes_that_do_not_chain():
+    a, b = RBM(8, 6), RBM(6, 4)
+    dbn = DBN.from_rbms([a, b], n_classes=2)
+    torch.testing.assert_close(dbn.rbms[1].W, b.W)
+    torch.testing.assert_close(dbn.gen_W[0], a.W.T)
+    with pytest.raises(ValueError, match="layer sizes do not chain: RBM 2 has 5 visible units, expected 6"):
+        DBN.from_rbms([a, RBM(5, 4)])
+
+
+def test_bad_input_is_refused_with_one_clear_error(digits):
+    X, y, *_ = digits
+    with pytest.raises(ValueError, match="at least 2 integer layer sizes"):
+        DBN([64])
+    with pytest.raises(ValueError, match="expected labels=True"):
+        DBN([64, 8], 10, finetune="updown")
+    dbn = DBN([64, 8, 8], 10, finetune="none")
+    with pytest.raises(NotFittedError, match="fine-tuning asked before pretraining"):
+        dbn.fine_tune(X, y)
+    with pytest.raises(NotFittedError, match="to_mlp asked before pretraining"):
+        dbn.to_mlp()
+    with pytest.raises(ValueError, match="labels given to a DBN built without label units"):
+        dbn.pretrain(X[:50], y[:50])
+    with pytest.raises(ValueError, match="labels given to a DBN built without label units"):
+        dbn.sample(3, labels=[0, 1, 2])
+    with pytest.raises(ValueError, match="expected labels y for pretraining"):
+        DBN([64, 8, 8], 10, labels=True).pretrain(X[:50])
+    with pytest.raises(ValueError, match=r"X.size\(-1\) must equal n_features: expected 64, got 63"):
+        dbn.pretrain(X[:, :63])
+    dbn.pretrain(X[:50], epochs=1, progress=False)
+    with pytest.raises(NotFittedError, match="no classifier yet"):
+        dbn.predict(X[:3])
