@@ -91,3 +91,16 @@ def test_load_run_rebuilds_the_same_model(tmp_path, run_cli):
     again = runs.load_run(run)
     assert torch.equal(model.transform(X[:3]), again.transform(X[:3]))
     assert model.tied and model.decoder_weights()[0].data_ptr() == model.encoder[-1].weight.data_ptr()
+
+
+def test_resume_a_greedy_run_from_its_stages(tmp_path, run_cli):
+    run = tmp_path / "sae"
+    args = ["train", "stacked-autoencoder", "--set", "pretrain_epochs=1", "--out", run]
+    code, _, err = run_cli(*args, "--epochs", "2")
+    assert code == 0, err
+    layer1 = (run / "stages" / "layer1" / "model.safetensors").read_bytes()
+    code, _, err = run_cli(*args, "--epochs", "3", "--resume")
+    assert code == 0, err
+    assert (run / "stages" / "layer1" / "model.safetensors").read_bytes() == layer1  # finished: not retrained
+    stages = [json.loads(line)["stage"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert stages == ["layer1", "layer2", "finetune", "finetune", "finetune"]

@@ -98,8 +98,8 @@ def log_likelihoods(model: nn.Module, X: torch.Tensor, *, exact: bool, ais: bool
 def prepare_out(out: Path, *, resume: bool, force: bool) -> None:
     """Refuse to write into an existing run unless resuming or forced."""
     if resume:
-        if not (out / ckpt.STATE).exists():
-            raise FileNotFoundError(f"{out}: nothing to resume: expected {ckpt.STATE} in the run folder")
+        if not (out / ckpt.STATE).exists() and not (out / "stages").is_dir():  # greedy runs: per stage
+            raise FileNotFoundError(f"{out}: nothing to resume: expected {ckpt.STATE} (or stages/) in the run folder")
         return
     if out.exists() and any(out.iterdir()) and not force:
         raise RunExistsError(
