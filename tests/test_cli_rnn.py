@@ -68,6 +68,11 @@ def test_digit_rows_and_adding(run_cli, tmp_path):
     assert code == 0 and result["test_baseline_mse"] == pytest.approx(1 / 6, abs=0.03)
     code, _, err = run_cli("sample", tmp_path / "add", "--n", "16", "--out", tmp_path / "add.png")
     assert code == 0 and (tmp_path / "add.png").stat().st_size > 0
+    code, _, err = run_cli("train", "rnn", "--data", "copy", "--epochs", "1", "--set", "hidden=8",
+                           "--set", "data.seq_len=5", "--set", "limit=64", "--out", tmp_path / "copy")
+    assert code == 0, err
+    hparams = json.loads((tmp_path / "copy" / "config.json").read_text())["hparams"]
+    assert hparams["n_tokens"] == 10 and hparams["carry_state"] is False  # independent sequences
 
 
 def test_sequence_data_user_errors(run_cli, tmp_path):

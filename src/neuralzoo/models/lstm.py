@@ -157,7 +157,7 @@ class LSTM(RecurrentNet):
         spec = task or rows_task(n_features, n_classes)
         return cls(hidden_size=cfg.hidden, num_layers=cfg.num_layers, dropout=cfg.dropout,
                    forget_bias=cfg.forget_bias, impl=cfg.impl,
-                   carry_state=cfg.carry_state and spec.get("task") == "sequence", **spec)
+                   carry_state=cfg.carry_state and spec.get("vocab") is not None, **spec)
 
     def __init__(self, input_size: int = 1, hidden_size: int = 128, output_size: int = 2, *,
                  num_layers: int = 1, task: str = "classify", n_steps: int | None = None,

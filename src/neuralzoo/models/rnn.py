@@ -136,7 +136,7 @@ class ElmanRNN(RecurrentNet):
         without it, flat square images are read row by row."""
         spec = task or rows_task(n_features, n_classes)
         return cls(hidden_size=cfg.hidden, num_layers=cfg.num_layers, recurrence=cfg.recurrence,
-                   dropout=cfg.dropout, carry_state=cfg.carry_state and spec.get("task") == "sequence",
+                   dropout=cfg.dropout, carry_state=cfg.carry_state and spec.get("vocab") is not None,
                    **spec)
 
     def __init__(self, input_size: int = 1, hidden_size: int = 64, output_size: int = 2, *,

@@ -47,12 +47,15 @@ def unrolled_graph_figure(steps: int = 3, lstm: bool = False) -> Figure:
         ax.text(x, y, label, ha="center", va="center", fontsize=10,
                 bbox={"boxstyle": "round,pad=0.35", "fc": color, "ec": "0.3"})
 
+    shrink = 30 if lstm else 14  # points: the LSTM's boxes are larger
+
     def arrow(x0: float, y0: float, x1: float, y1: float, label: str) -> None:
-        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12,
-                                     color="0.25", shrinkA=14, shrinkB=14))
+        # shrink: stop at the box's edge (the cells, at y = 1.5, are the larger boxes)
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12, color="0.25",
+                                     shrinkA=shrink if y0 == 1.5 else 14, shrinkB=shrink if y1 == 1.5 else 14))
         ax.text((x0 + x1) / 2 + 0.07, (y0 + y1) / 2 + 0.08, label, fontsize=9, color="C3")
 
-    node(-0.35, 1.5, "h_0", "0.92")
+    node(-0.35, 1.5, "h_0, s_0" if lstm else "h_0", "0.92")
     for t in range(steps):
         x = t + 0.5
         node(x, 0.3, f"x_{t + 1}", "#dbe9f6")
