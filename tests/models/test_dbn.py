@@ -153,3 +153,17 @@ def test_bad_input_is_refused_with_one_clear_error(digits):
     dbn.pretrain(X[:50], epochs=1, progress=False)
     with pytest.raises(NotFittedError, match="no classifier yet"):
         dbn.predict(X[:3])
+
+
+def test_variational_bound_lies_below_the_exact_log_likelihood():
+    dbn = random_dbn([4, 3, 2])
+    v, h1, h2 = states(4), states(3), states(2)
+    grid = torch.cartesian_prod(torch.arange(8), torch.arange(4))
+    exact = torch.stack([torch.logsumexp(dbn.log_joint(v[i].expand(32, 4), [h1[grid[:, 0]], h2[grid[:, 1]]]), 0)
+                         for i in range(16)]).detach()
+    assert float(torch.logsumexp(exact, 0)) == pytest.approx(0.0, abs=1e-9)  # p(v) normalises
+    bound = dbn.log_likelihood_bound(v, log_z=dbn.top_log_partition(), n_samples=4000,
+                                     generator=torch.Generator().manual_seed(0))
+    assert bool((bound <= exact + 0.02).all()) and float((exact - bound).mean()) < 2.0
+    with pytest.raises(ValueError, match="without label units"):
+        random_dbn([4, 3, 2], n_classes=2, labels=True).log_likelihood_bound(v)

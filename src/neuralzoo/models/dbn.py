@@ -327,6 +327,37 @@ class DBN(Trainable, Classifier, nn.Module):
                 h = self.p_down(h, l)
             return h
 
+    def log_likelihood_bound(self, X: Any, *, log_z: float | torch.Tensor | None = None, n_samples: int = 10,
+                             generator: torch.Generator | None = None, **ais_options: Any) -> torch.Tensor:
+        """Variational lower bound on ``log p(v)`` (N,) float64, nats (Salakhutdinov & Murray 2008)::
+
+            log p(v) >= E_Q[ sum_{l<L} log p(h_{l-1} | h_l) - F_top(h_{L-1}) - log Q(h | v) ] - log z
+
+        with ``Q(h | v) = prod_l Ber(h_l | sigm(a_l + W_l^T h_{l-1}))`` the recognition pass, estimated
+        from ``n_samples`` samples of Q; ``log z`` of the top RBM by AIS (``ais_options``) unless given.
+        Without label units only (the RBM's AIS would count every binary label vector, not one-hot)."""
+        if self.labels:
+            raise ValueError("log_likelihood_bound: expected a DBN without label units, got labels=True")
+        self._check_pretrained("log_likelihood_bound")
+        v = self._check_v(X)
+        top = self.rbms[-1]
+        if log_z is None:
+            log_z = top.ais(generator=generator, **ais_options).log_z
+        total = torch.zeros(len(v), dtype=torch.float64, device=v.device)
+        with torch.no_grad():
+            for _ in range(int(n_samples)):
+                h, term = v, torch.zeros_like(total)
+                for l in range(1, self.depth):
+                    r = self.rbms[l - 1]
+                    q_logits = torch.addmm(r.a, h, r.W)  # (N, H_l)
+                    h_new = bernoulli(torch.sigmoid(q_logits), generator)
+                    term += F.binary_cross_entropy_with_logits(q_logits, h_new, reduction="none").sum(1).double()
+                    g_logits = torch.addmm(self.gen_b[l - 1], h_new, self.gen_W[l - 1])  # predicts h
+                    term -= F.binary_cross_entropy_with_logits(g_logits, h, reduction="none").sum(1).double()
+                    h = h_new
+                total += term - top.free_energy(h).double()
+        return total / int(n_samples) - torch.as_tensor(log_z, dtype=torch.float64)
+
     def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
         """Accuracy, error and cross-entropy when the DBN classifies; the reconstruction error always."""
         out = {}
@@ -339,7 +370,8 @@ class DBN(Trainable, Classifier, nn.Module):
     # -- training --------------------------------------------------------------------------------
 
     def _check_v(self, X: Any, name: str = "X") -> torch.Tensor:
-        return check_unit_interval(check_X(X, self.n_features, name=name, device=model_device(self)), name)
+        v = check_unit_interval(check_X(X, self.n_features, name=name, device=model_device(self)), name)
+        return v.to(self.rbms[0].W.dtype)
 
     def _labels(self, y: Any, n: int) -> torch.Tensor | None:
         if y is None:
