@@ -193,7 +193,7 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         """The input vectors ``x_t``: (N, T, D) floats (tokens become one-hot vectors)."""
         if self.n_tokens is not None and not X.is_floating_point():
             return F.one_hot(X, self.n_tokens).to(self.V.dtype)  # (N, T) -> (N, T, D)
-        return X
+        return X.reshape(len(X), -1, self.D) if X.dim() == 2 else X  # flat (N, T*D) -> (N, T, D)
 
     # -- forward --------------------------------------------------------------------------
     def _layers(self, x: torch.Tensor, state: State | None) -> tuple[torch.Tensor, State]:
