@@ -46,8 +46,8 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "vae": ({"hidden": [128], "latent": 2}, {"epochs": 30, "lr": 3e-3}),
     "semantic-hashing": ({"hidden": [128, 64], "code": 16, "code_noise": 2.0, "pretrain_epochs": 10},
                          {"epochs": 40, "lr": 3e-3}),
-    "rnn": ({"hidden": 64}, {"epochs": 10, "batch_size": 32, "lr": 3e-3, "lr_schedule": "cosine"}),
-    "lstm": ({"hidden": 64}, {"epochs": 12, "batch_size": 32, "lr": 5e-3, "lr_schedule": "cosine"}),
+    "rnn": ({"hidden": 64}, {"epochs": 20, "batch_size": 32, "lr": 3e-3, "lr_schedule": "cosine"}),
+    "lstm": ({"hidden": 64}, {"epochs": 25, "batch_size": 32, "lr": 5e-3, "lr_schedule": "cosine"}),
 }
 
 XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
