@@ -15,7 +15,8 @@ from torch import nn
 
 from .plots import DPI, line_figure
 
-TOUR_TEXT_CHARS = 20_000  # the tour's text: this many characters of tiny-shakespeare
+EPOCHS = 6
+TOUR_TEXT_CHARS = 60_000  # the tour's text: this many characters of tiny-shakespeare
 
 
 def text_figure(text: str, title: str, width: int = 80, max_lines: int = 24) -> Figure:
@@ -131,7 +132,7 @@ def sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int) ->
 
 
 def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
-    """The tour's short text: a small LSTM trained for a few seconds on the first 20,000
+    """The tour's short text: a small LSTM trained for a few seconds on the first 60,000
     characters of tiny-shakespeare (or, when it is not found, on the Zen of Python), sampled."""
     import codecs
     import contextlib
@@ -149,13 +150,13 @@ def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
         source = codecs.decode(this.s, "rot13") * 8
         name = "the Zen of Python (tiny-shakespeare not found)"
     corpus = textdata.Corpus.from_text(source)
-    X, Y = textdata.windows(corpus.ids, 32)
-    net = LSTM(hidden_size=64, output_size=len(corpus.vocab), task="sequence", vocab=corpus.vocab,
+    X, Y = textdata.windows(corpus.ids, 50)
+    net = LSTM(hidden_size=128, output_size=len(corpus.vocab), task="sequence", vocab=corpus.vocab,
                carry_state=True)
-    net.fit(X, Y, epochs=3, batch_size=32, lr=1e-2, seed=0, progress=progress)
+    net.fit(X, Y, epochs=EPOCHS, batch_size=32, lr=1e-2, seed=0, progress=progress)
     loss = net.history_[-1]["loss"]
     text = net.sample_text(None, 300, temperature=0.8, seed=0)
-    return {"A short text: an LSTM (64 cells) trained 3 epochs on " + name: text_figure(
+    return {f"A short text: an LSTM (128 cells) trained {EPOCHS} epochs on " + name: text_figure(
         text, f"sampled at temperature 0.8; training loss {loss:.2f} nats/char")}
 
 
