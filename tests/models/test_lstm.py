@@ -92,6 +92,8 @@ def test_carried_state_fit_and_stream_evaluation():
     m = net.evaluate(X, Y)
     assert m["acc"] > 0.95 and m["bits"] == pytest.approx(m["loss"] / 0.6931471805599453)
     assert net.sample_text("ab", 6, temperature=0.5, seed=0).startswith("ab")
+    net.fit(X, Y, epochs=1, batch_size=4, lr=2e-2, progress=False, seed=0, val_fraction=0.1)
+    assert "val_loss" in net.history_[-1]  # the last 4 windows, the streams left whole
 
 
 def test_sampling_repeats_with_one_seed_and_refuses_unseen_characters():

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
+from ..config import TrainConfig, check_choice
 from ..train import as_tensor
 from .base import Classifier, Trainable, check_y, count_parameters, model_device
 
@@ -268,13 +268,22 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         With ``carry_state`` and the sequence task, the rows of ``X`` must be consecutive
         windows of one stream (as :func:`neuralzoo.datasets.text.windows` cuts them): they
         are laid out in ``batch_size`` streams (:func:`stream_order`), batches go in order,
-        and the state of each stream is carried from batch to batch (truncated BPTT).
+        and the state of each stream is carried from batch to batch (truncated BPTT). A
+        ``val_fraction`` then holds out the *last* windows (a random draw would cut the streams).
         """
         if self.carry_state and self.task == "sequence":
             X, y = self._fit_data(X, y)
-            bs = self.train_config(**{k: v for k, v in options.items()
-                                      if k in ("batch_size", "epochs", "lr")}).batch_size
-            order = stream_order(len(X), bs)
+            fields = set(TrainConfig.__dataclass_fields__)
+            cfg = self.train_config(**{k: v for k, v in options.items() if k in fields})
+            if cfg.val_fraction > 0 and options.get("val_data") is None:
+                n_val = max(1, int(round(cfg.val_fraction * len(X))))
+                if n_val >= len(X):
+                    raise ValueError(f"train.val_fraction={cfg.val_fraction} leaves no training data "
+                                     f"({len(X)} windows)")
+                options["val_data"] = (X[-n_val:], y[-n_val:])
+                X, y = X[:-n_val], y[:-n_val]
+            options["val_fraction"] = 0.0
+            order = stream_order(len(X), cfg.batch_size)
             X, y = X[order], y[order]
             options.setdefault("shuffle", False)
             options["callbacks"] = [*options.get("callbacks", ()), StateReset(self)]
