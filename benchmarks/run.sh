@@ -9,12 +9,12 @@ cd "$(dirname "$0")/.."
 quick=${1:-}
 mkdir -p benchmarks/out
 nz=.venv/bin/neuralzoo
-for b in mlp hopfield rbm cnn rnn; do
+for b in mlp hopfield rbm cnn rnn autoencoder; do
   $nz bench $b $quick --json > benchmarks/out/bench-$b.json
 done
 # rbm-ais full needs a GPU (CD-25 on 784-500); everything else runs on 2 CPU cores
 for r in mnist-mlp fashion-mlp mnist-rbf hopfield-rules hopfield-capacity bm-encoder \
-         rbm-exact rbm-ais lenet5 fashion-cnn char-lm row-rnn adding; do
+         rbm-exact rbm-ais lenet5 fashion-cnn char-lm row-rnn adding autoencoder-2006 sda; do
   $nz reproduce $r $quick --json --out benchmarks/out > benchmarks/out/$r.stdout.json
 done
 /usr/bin/time -f "make demo: %e s wall" make demo > benchmarks/out/demo.log 2>&1 || true

@@ -302,9 +302,10 @@ class Autoencoder(Trainable, nn.Module):
 
     def _fit_data(self, X: Any, y: Any) -> tuple[torch.Tensor]:
         X = check_X(X, self.n_features)
-        if self.loss_kind == "cross-entropy" and bool(((X < 0) | (X > 1)).any()):
+        lo, hi = (float(v) for v in torch.aminmax(X))  # one pass over X
+        if self.loss_kind == "cross-entropy" and (lo < 0 or hi > 1):
             raise ValueError("loss='cross-entropy' needs inputs in [0, 1] (Bernoulli means): got values "
-                             f"in [{float(X.min()):.3g}, {float(X.max()):.3g}] (use loss='squared')")
+                             f"in [{lo:.3g}, {hi:.3g}] (use loss='squared')")
         return (X,)
 
     def extra_repr(self) -> str:
