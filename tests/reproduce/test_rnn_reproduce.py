@@ -43,3 +43,13 @@ def test_curve_figures():
                        {"name": "ElmanRNN: test MSE", "mse_per_epoch": [0.2, 0.17], "baseline": 0.1667},
                        {"name": "val", "history": [2.0, 1.6], "train_history": [2.2, 1.7]}]}
     assert len(reproduce_figures(result)) == 2
+
+
+def test_char_rnn_split_layout():
+    ids = torch.arange(10_001)
+    X, Y, Xv, Yv = char_lm.char_rnn_split(ids, streams=4, seq_len=5, val_fraction=0.1)
+    # 4 streams of 2,500 characters = 500 windows each: 450 train, 50 validation
+    assert X.shape == (4 * 450, 5) and Xv.shape == (4 * 50, 5)
+    assert torch.equal(Y, X + 1) and torch.equal(Yv, Xv + 1)
+    assert X[0, 0] == 0 and X[1, 0] == 5 and X[450, 0] == 2_500  # stream-major windows
+    assert Xv[0, 0] == 450 * 5 and Xv[50, 0] == 2_500 + 450 * 5  # each stream's last 10%

@@ -37,7 +37,7 @@ from ..train import as_tensor
 from .base import Classifier, Trainable, check_y, count_parameters, model_device
 
 TASKS = ("classify", "regress", "sequence")
-EVAL_STREAMS = 32  # evaluate a carried-state model on this many contiguous streams at once
+EVAL_STREAMS = 32  # default: evaluate a carried-state model on this many contiguous streams
 
 State = Any  # a tensor (N,L... ) or a tuple of tensors; each family says which
 
@@ -77,6 +77,7 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
     ``_state_shapes``."""
 
     sequence_model = True  # runs.py feeds sequence data (text, adding, copy) only to these
+    eval_streams = EVAL_STREAMS  # contiguous streams a carried-state evaluation cuts the rows in
     train_defaults = {"epochs": 10, "batch_size": 64, "lr": 2e-3, "optimizer": "adam",
                       "clip_norm": 5.0}
     data_defaults: dict[str, Any] = {}
@@ -300,7 +301,7 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         try:
             with torch.no_grad():
                 if self.carry_state and self.task == "sequence" and len(X) > 1:
-                    S = min(EVAL_STREAMS, len(X))
+                    S = min(self.eval_streams, len(X))
                     M = len(X) // S
                     order = stream_order(len(X), S)  # (S*M,)
                     out = torch.empty(len(X), X.shape[1], self.C, device=X.device)
