@@ -409,11 +409,14 @@ class DBM(Trainable, Classifier, nn.Module):
         self._fitted = True
 
     def pretrain(self, X: Any, *, seed: int | None = None, out: str | Path | None = None,
-                 resume: bool = False, progress: bool | None = None, device: str | None = None) -> list:
-        """Greedy pretraining with doubled weights, stages ``rbm1..rbmL``; returns their histories."""
+                 resume: bool = False, progress: bool | None = None, device: str | None = None,
+                 batch_size: int | None = None) -> list:
+        """Greedy pretraining with doubled weights, stages ``rbm1..rbmL`` (``pretrain_epochs``,
+        ``pretrain_lr``, SGD momentum 0.5, the given batch size); returns their histories."""
         data = self._check(X).cpu()
         cfg = self.train_config(epochs=self.pretrain_epochs, lr=self.pretrain_lr, momentum=0.5,
-                                lr_schedule="constant", seed=seed, progress=progress, device=device)
+                                lr_schedule="constant", weight_decay=0.0, seed=seed, progress=progress,
+                                device=device, batch_size=batch_size)
         histories, rbms = [], []
         for l in range(self.depth):
             up, down = doubling(l, self.depth)
@@ -443,7 +446,7 @@ class DBM(Trainable, Classifier, nn.Module):
                              "with n_classes >= 2)")
         yv = None if y is None else check_y(y, self.n_classes, len(v))
         histories = self.pretrain(v, seed=cfg.seed, out=out, resume=resume, progress=cfg.progress,
-                                  device=cfg.device)
+                                  device=cfg.device, batch_size=cfg.batch_size)
         # joint training: mean-field + persistent chains
         histories.append(fit_stage(self, v, cfg, stage="dbm", out=out, resume=resume, callbacks=callbacks))
         self.phase.fill_(TRAINED)
