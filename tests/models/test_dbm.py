@@ -140,3 +140,10 @@ def test_bad_input_is_refused_with_one_clear_error(digits):
         DBM([64, 0])
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
         dbm.mean_field(X[:3] * 2)
+
+
+def test_three_hidden_layers_train_and_classify(digits):
+    X, y, X_test, y_test = digits
+    dbm = DBM([64, 32, 32, 32], 10, pretrain_epochs=8, finetune_epochs=15)
+    dbm.fit(X, y, epochs=3, batch_size=20, progress=False)
+    assert dbm.score(X_test, y_test) > 0.8  # (pretraining at batch 100 instead of 20 left it at chance)
