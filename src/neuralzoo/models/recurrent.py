@@ -200,19 +200,23 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
     def _layers(self, x: torch.Tensor, state: State | None) -> tuple[torch.Tensor, State]:
         raise NotImplementedError  # pragma: no cover
 
-    def run(self, X: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
-        """Outputs ``o_t = c + V h_t`` of every step, (N, T, C), and the final state."""
+    def run(self, X: torch.Tensor, state: State | None = None, last_only: bool = False
+            ) -> tuple[torch.Tensor, State]:
+        """Outputs ``o_t = c + V h_t`` of every step, (N, T, C) (``last_only``: of the last
+        step, (N, 1, C)), and the final state."""
         x = self.encode(X)
         if state is not None:
             self.check_state(state, len(x))
         h, state = self._layers(x, state)  # (N, T, H)
+        if last_only:
+            h = h[:, -1:]  # (N, 1, H): classify and regress read the last step only
         if self.dropout > 0 and self.training:
             h = F.dropout(h, self.dropout)
         return h @ self.V.T + self.c, state  # (N, T, C)
 
     def forward(self, X: torch.Tensor, state: State | None = None) -> torch.Tensor:
         """Logits of the last step (N, C) for classify/regress; of every step (N, T, C) for sequence."""
-        o, _ = self.run(X, state)
+        o, _ = self.run(X, state, last_only=self.task != "sequence")
         return o if self.task == "sequence" else o[:, -1]
 
     def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -221,7 +225,7 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         state = None
         if self.carry_state and self.training and self._state is not None:
             state = self._state if self._batch_of(self._state) == len(x) else None
-        o, new_state = self.run(x, state)
+        o, new_state = self.run(x, state, last_only=self.task != "sequence")
         if self.carry_state and self.training:
             # truncated BPTT across batches: the state goes on, its history is cut
             self._state = self.detach_state(new_state)
@@ -292,7 +296,8 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
 
     # -- prediction and metrics -------------------------------------------------------------
     def _outputs(self, X: torch.Tensor) -> torch.Tensor:
-        """Outputs of every step (N, T, C) of checked inputs, in eval mode, no gradient.
+        """Outputs of every step (N, T, C) of checked inputs (classify/regress: of the last
+        step, (N, 1, C)), in eval mode, no gradient.
 
         A carried-state sequence model reads the rows as consecutive windows and carries
         its state through them (in ``EVAL_STREAMS`` contiguous streams)."""
@@ -313,7 +318,8 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
                     if len(rest):
                         out[rest] = self.run(X[rest])[0]
                     return out
-                return torch.cat([self.run(X[i:i + self.eval_batch_size])[0]
+                last = self.task != "sequence"
+                return torch.cat([self.run(X[i:i + self.eval_batch_size], last_only=last)[0]
                                   for i in range(0, len(X), self.eval_batch_size)])
         finally:
             self.train(was_training)
