@@ -198,6 +198,7 @@ class DeepAutoencoder(Autoencoder):
                 else:
                     self.decoder[i].weight.copy_(W)  # (H_{l-1}, H_l)
                     self.decoder[i].bias.copy_(b)
+        self._fitted = True  # the unrolled stack is a working autoencoder before fine-tuning
         return self
 
     # -- training -------------------------------------------------------------------------------
