@@ -4,6 +4,7 @@ prompt; and the user errors of sequence data (one line, exit 2)."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -73,6 +74,9 @@ def test_digit_rows_and_adding(run_cli, tmp_path):
     assert code == 0, err
     hparams = json.loads((tmp_path / "copy" / "config.json").read_text())["hparams"]
     assert hparams["n_tokens"] == 10 and hparams["carry_state"] is False  # independent sequences
+    code, out, _ = run_cli("eval", tmp_path / "copy", "--json")
+    result = json.loads(out)  # the memoryless baseline 10 log 8 / (T + 20) beside ours
+    assert code == 0 and result["test_baseline_loss"] == pytest.approx(10 * math.log(8) / 25)
 
 
 def test_sequence_data_user_errors(run_cli, tmp_path):

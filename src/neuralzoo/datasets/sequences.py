@@ -106,4 +106,5 @@ def load_sequences(name: str, split: str = "train", *, seq_len: int | None = Non
         X, y = adding(count, T, g)
         return X, y, {"input_size": 2, "output_size": 1, "task": "regress", "n_steps": T}
     X, y = copy_task(count, T, g)
-    return X, y, {"input_size": 10, "output_size": 10, "task": "sequence", "n_tokens": 10}
+    return X, y, {"input_size": 10, "output_size": 10, "task": "sequence", "n_tokens": 10,
+                  "baseline_loss": copy_baseline(T)}

@@ -162,16 +162,18 @@ class LSTM(RecurrentNet):
     def __init__(self, input_size: int = 1, hidden_size: int = 128, output_size: int = 2, *,
                  num_layers: int = 1, task: str = "classify", n_steps: int | None = None,
                  vocab: str | None = None, n_tokens: int | None = None, dropout: float = 0.0,
-                 forget_bias: float = 1.0, impl: str = "fused", carry_state: bool = False) -> None:
+                 forget_bias: float = 1.0, impl: str = "fused", carry_state: bool = False,
+                 baseline_loss: float | None = None) -> None:
         super().__init__()
         check_choice("impl", impl, IMPLS)
         self._setup(input_size, hidden_size, output_size, num_layers, task, n_steps, vocab,
-                    n_tokens, dropout, carry_state)
+                    n_tokens, dropout, carry_state, baseline_loss)
         self.impl, self.forget_bias = impl, float(forget_bias)
         self.hparams = {"input_size": self.D, "hidden_size": self.H, "output_size": self.C,
                         "num_layers": self.L, "task": task, "n_steps": self.n_steps, "vocab": vocab,
                         "n_tokens": self.n_tokens, "dropout": self.dropout,
-                        "forget_bias": self.forget_bias, "impl": impl, "carry_state": self.carry_state}
+                        "forget_bias": self.forget_bias, "impl": impl, "carry_state": self.carry_state,
+                        "baseline_loss": self.baseline_loss}
         if impl == "fused":
             self.lstm = nn.LSTM(self.D, self.H, self.L, batch_first=True,
                                 dropout=self.dropout if self.L > 1 else 0.0)

@@ -84,7 +84,7 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
 
     def _setup(self, input_size: int, hidden_size: int, output_size: int, num_layers: int,
                task: str, n_steps: int | None, vocab: str | None, n_tokens: int | None,
-               dropout: float, carry_state: bool) -> None:
+               dropout: float, carry_state: bool, baseline_loss: float | None = None) -> None:
         check_choice("task", task, TASKS)
         if vocab is not None:
             if len(vocab) < 2 or len(set(vocab)) != len(vocab):
@@ -110,6 +110,8 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         self.n_tokens = None if n_tokens is None else int(n_tokens)
         self.n_steps = None if n_steps is None else int(n_steps)
         self.carry_state = bool(carry_state)
+        # the loss of the task's trivial strategy (copy: 10 log 8 / (T + 20)), reported beside ours
+        self.baseline_loss = None if baseline_loss is None else float(baseline_loss)
         # Classifier's names: flat rows of n_features, C classes
         self.n_features = self.D * self.n_steps if self.n_steps else self.D
         self.n_classes = self.C
@@ -368,6 +370,8 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         out = {"loss": loss, "acc": acc, "error": 1.0 - acc}
         if self.task == "sequence":
             out["bits"] = loss / math.log(2)
+        if self.baseline_loss is not None:
+            out["baseline_loss"] = self.baseline_loss
         return out
 
     # -- gradients through time -------------------------------------------------------------

@@ -142,16 +142,18 @@ class ElmanRNN(RecurrentNet):
     def __init__(self, input_size: int = 1, hidden_size: int = 64, output_size: int = 2, *,
                  num_layers: int = 1, recurrence: str = "full", task: str = "classify",
                  n_steps: int | None = None, vocab: str | None = None, n_tokens: int | None = None,
-                 dropout: float = 0.0, carry_state: bool = False) -> None:
+                 dropout: float = 0.0, carry_state: bool = False,
+                 baseline_loss: float | None = None) -> None:
         super().__init__()
         check_choice("recurrence", recurrence, RECURRENCES)
         self._setup(input_size, hidden_size, output_size, num_layers, task, n_steps, vocab,
-                    n_tokens, dropout, carry_state)
+                    n_tokens, dropout, carry_state, baseline_loss)
         self.recurrence = recurrence
         self.hparams = {"input_size": self.D, "hidden_size": self.H, "output_size": self.C,
                         "num_layers": self.L, "recurrence": recurrence, "task": task,
                         "n_steps": self.n_steps, "vocab": vocab, "n_tokens": self.n_tokens,
-                        "dropout": self.dropout, "carry_state": self.carry_state}
+                        "dropout": self.dropout, "carry_state": self.carry_state,
+                        "baseline_loss": self.baseline_loss}
         H = self.H
         self.U = nn.ParameterList(nn.Parameter(torch.empty(H, self.D if l == 0 else H)) for l in range(self.L))
         self.W = nn.ParameterList(nn.Parameter(torch.empty(H, H) if recurrence == "full" else torch.empty(H))
