@@ -14,7 +14,7 @@ is the last 5% of each of the 50 streams, spread over the whole play collection.
 (truncated BPTT over 50 steps) in training and in validation; 2 layers of 128 cells, dropout
 0, forget bias 1; Adam (char-rnn: RMSprop) with lr 2e-3 decayed by 0.97 per epoch (char-rnn:
 0.97 per epoch after the 10th); gradients clipped elementwise at 5 (char-rnn's grad_clip).
-Epochs: 50, or fewer if the time budget (40 minutes) runs out: the rows say how many ran.
+Epochs: 50, or fewer if the time budget (20 minutes) runs out: the rows say how many ran.
 
 ``quick``: the first 200,000 characters and 2 epochs, a smoke test, not the result.
 """
@@ -35,7 +35,7 @@ TITLE = "Char-level 2x128 LSTM on tiny-shakespeare (char-rnn: ~1.39-1.47 nats/ch
 SOURCE = "karpathy/char-rnn (README, default 2x128 model); nanoGPT shakespeare_char"
 PUBLISHED = 1.43  # middle of the published 1.39-1.47 nats/char
 TARGET = 1.50
-BUDGET_S = 40 * 60
+BUDGET_S = 20 * 60
 MAX_EPOCHS = 50
 
 
