@@ -247,6 +247,27 @@ def test_tour_of_the_mlp(run_cli, tmp_path):
     assert "mlp" in out
 
 
+def test_tour_runs_on_the_threads_asked_and_restores_them(tmp_path, monkeypatch):
+    import torch
+
+    from neuralzoo import tour
+
+    seen = []
+    monkeypatch.setattr(tour, "_run_tour", lambda **kw: seen.append(torch.get_num_threads()) or ([], tmp_path))
+    before = torch.get_num_threads()
+    tour.run_tour(out=tmp_path, threads=2)
+    tour.run_tour(out=tmp_path, threads=None)
+    assert seen == [2, before] and torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads: expected a count >= 1"):
+        tour.run_tour(out=tmp_path, threads=-1)
+
+
+def test_tour_refuses_a_negative_thread_count(run_cli, tmp_path):
+    code, _, err = run_cli("tour", "--only", "mlp", "--threads", "-2", "--out", tmp_path / "T")
+    assert_user_error(code, err, "threads")
+    assert not (tmp_path / "T").exists()
+
+
 # --- one line per error, ordinary file permissions ------------------------------------------
 
 

@@ -164,11 +164,14 @@ def tour(
     out_dir: Path = typer.Option(Path("runs/tour"), "--out"),
     force: bool = typer.Option(False, "--force", help="overwrite an existing tour folder"),
     only: list[str] = typer.Option([], "--only", help="run only these models"),
+    threads: int = typer.Option(1, "--threads", help="torch threads (0: torch's default); "
+                                "the tour's models are tiny: one thread is the fastest on a shared machine"),
 ) -> None:
     """Every model of the lecture on one dataset (small sizes): a table and one report."""
     from .tour import run_tour
 
-    rows, report = run_tour(data=data, out=out_dir, force=force, only=only or None)
+    rows, report = run_tour(data=data, out=out_dir, force=force, only=only or None,
+                            threads=threads or None)
     compact = [{"model": r["model"],
                 "test metrics": ", ".join(f"{k[5:]} {_fmt(v)}" for k, v in r.items()
                                           if k.startswith("test_")),
