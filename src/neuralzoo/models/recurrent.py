@@ -409,16 +409,20 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         raise NotImplementedError
 
     # -- text -----------------------------------------------------------------------------
-    def encode_text(self, text: str) -> torch.Tensor:
-        """Character ids (T,) of ``text``; refuses characters outside the vocabulary."""
+    def _text_vocab(self) -> str:
+        """The characters of a text model; a model without them reads no text."""
         if self.vocab is None:
             raise ValueError(f"this {type(self).__name__} reads no text: expected a model trained on "
                              "characters (with a vocab)")
-        index = {ch: i for i, ch in enumerate(self.vocab)}
+        return self.vocab
+
+    def encode_text(self, text: str) -> torch.Tensor:
+        """Character ids (T,) of ``text``; refuses characters outside the vocabulary."""
+        index = {ch: i for i, ch in enumerate(self._text_vocab())}
         for pos, ch in enumerate(text):
             if ch not in index:
                 raise ValueError(f"the prompt has a character the model has never seen: {ch!r} at "
-                                 f"position {pos} (its vocabulary holds {len(self.vocab)} characters)")
+                                 f"position {pos} (its vocabulary holds {len(index)} characters)")
         return torch.tensor([index[ch] for ch in text], dtype=torch.long)
 
     def sample_tokens(self, prompt: torch.Tensor, n: int, *, temperature: float = 1.0,
@@ -454,12 +458,12 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
                     seed: int | None = 0) -> str:
         """``prompt`` followed by ``n`` sampled characters; one seed gives one text. Without a
         prompt the text starts from a newline (or the first character of the vocabulary)."""
-        if prompt is None and self.vocab is not None:
-            prompt = "\n" if "\n" in self.vocab else self.vocab[0]
+        vocab = self._text_vocab()
+        if prompt is None:
+            prompt = "\n" if "\n" in vocab else vocab[0]
         g = torch.Generator().manual_seed(seed) if seed is not None else None
         ids = self.sample_tokens(self.encode_text(prompt), n, temperature=temperature, generator=g)
-        assert self.vocab is not None
-        return prompt + "".join(self.vocab[i] for i in ids.tolist())
+        return prompt + "".join(vocab[i] for i in ids.tolist())
 
     def extra_repr(self) -> str:
         inp = f"vocab={len(self.vocab)} chars" if self.vocab else (
