@@ -122,6 +122,21 @@ def test_stages_are_checkpointed_and_the_run_folder_holds_the_joined_history(tmp
     assert "reconstruction_error" in rows[0]
 
 
+def test_resume_with_more_pretraining_epochs_retrains_the_stages_built_on_them(tmp_path, digits):
+    X, y, *_ = digits
+    DBN([64, 16, 16], 10).fit(X[:200], y[:200], epochs=1, finetune_epochs=2, progress=False, out=tmp_path)
+    dbn = DBN([64, 16, 16], 10).fit(X[:200], y[:200], epochs=2, finetune_epochs=2, progress=False,
+                                    out=tmp_path, resume=True)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    # rbm1 goes on for its second epoch; rbm2 and backprop were built on the old rbm1: redone
+    assert [r["stage"] for r in rows] == ["rbm1", "rbm1", "rbm2", "rbm2", "backprop", "backprop"]
+    assert sorted(p.name for p in (tmp_path / "stale_stages").iterdir()) == ["backprop", "rbm2"]
+    # and the result is the run that had 2 epochs from the start (exact resume, stages redone)
+    whole = DBN([64, 16, 16], 10).fit(X[:200], y[:200], epochs=2, finetune_epochs=2, progress=False,
+                                      out=tmp_path / "whole")
+    torch.testing.assert_close(dbn.predict_proba(X[:50]), whole.predict_proba(X[:50]))
+
+
 def test_from_rbms_copies_the_stack_and_refuses_sizes_that_do_not_chain():
     a, b = RBM(8, 6), RBM(6, 4)
     dbn = DBN.from_rbms([a, b], n_classes=2)

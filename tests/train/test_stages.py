@@ -73,3 +73,32 @@ def test_joined_history_numbers_steps_across_stages(tmp_path, data):
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["stage"] for r in rows] == ["a"] * 3 + ["b"] * 3
     assert (tmp_path / "model.safetensors").exists()
+
+
+def test_retraining_an_earlier_stage_sets_the_later_ones_aside(tmp_path, data):
+    # a resumed run that gives stage s1 more epochs changes what s2 was trained on: s2 is
+    # moved to stale_stages/ (kept) and trained anew, not loaded as finished
+    fit_stage(Lin(), data, {**CFG, "epochs": 2}, stage="s1", out=tmp_path)
+    fit_stage(Lin(), data, CFG, stage="s2", out=tmp_path)
+    s1 = Lin()
+    fit_stage(s1, data, CFG, stage="s1", out=tmp_path, resume=True)
+    assert s1.calls == 4  # one more epoch for s1
+    s2 = Lin()
+    h = fit_stage(s2, data, CFG, stage="s2", out=tmp_path, resume=True)
+    assert s2.calls == 12 and len(h) == 3, "s2 must be retrained from scratch on the new s1"
+    assert (tmp_path / "stale_stages" / "s2" / "state.pt").exists()
+    # with nothing changed, a second resume loads both stages
+    a, b = Lin(), Lin()
+    fit_stage(a, data, CFG, stage="s1", out=tmp_path, resume=True)
+    fit_stage(b, data, CFG, stage="s2", out=tmp_path, resume=True)
+    assert a.calls == b.calls == 0
+
+
+def test_a_crash_in_a_later_stage_keeps_the_earlier_ones(tmp_path, data):
+    fit_stage(Lin(), data, CFG, stage="s1", out=tmp_path)
+    fit_stage(Lin(), data, {**CFG, "epochs": 1}, stage="s2", out=tmp_path)  # "crashed" after 1 epoch
+    a, b = Lin(), Lin()
+    fit_stage(a, data, CFG, stage="s1", out=tmp_path, resume=True)
+    fit_stage(b, data, CFG, stage="s2", out=tmp_path, resume=True)
+    assert a.calls == 0 and b.calls == 8  # s1 loaded, s2 goes on for its two missing epochs
+    assert not (tmp_path / "stale_stages").exists()

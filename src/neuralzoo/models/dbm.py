@@ -472,6 +472,9 @@ class DBM(Trainable, Classifier, nn.Module):
             raise ValueError("fine-tuning needs classes: expected a DBM built with n_classes >= 2, got 0")
         v = self._check(X)
         y = check_y(y, self.n_classes, len(v), device=v.device)
+        cfg = self.train_config(**{"epochs": epochs or self.finetune_epochs, "lr": lr or self.finetune_lr,
+                                   "seed": seed, "optimizer": "sgd", "momentum": 0.9,
+                                   "lr_schedule": "constant", **options})
         with torch.no_grad():  # 1. initialise the layers from the DBM
             heads = self.head.layers
             D = self.sizes[0]
@@ -481,11 +484,10 @@ class DBM(Trainable, Classifier, nn.Module):
                 heads[l].bias.copy_(self.bias[l + 1])
             if self.depth >= 2:
                 heads[0].weight[:, D:].copy_(self.W[1])  # q(h_2) feeds h_1 through W_2
-            heads[-1].reset_parameters()
+            with torch.random.fork_rng(devices=[]):  # the new softmax layer: one seed, one model
+                torch.manual_seed(cfg.seed)
+                heads[-1].reset_parameters()
             Z = torch.cat([self._classifier_input(v[i:i + 4096]) for i in range(0, len(v), 4096)])
-        cfg = self.train_config(**{"epochs": epochs or self.finetune_epochs, "lr": lr or self.finetune_lr,
-                                   "seed": seed, "optimizer": "sgd", "momentum": 0.9,
-                                   "lr_schedule": "constant", **options})
         hist = fit_stage(self.head, (Z, y), cfg, stage="finetune", out=out, resume=resume)
         self.phase.fill_(FINETUNED)
         self._fitted = True

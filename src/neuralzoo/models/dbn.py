@@ -411,13 +411,16 @@ class DBN(Trainable, Classifier, nn.Module):
         self._fitted = True
         return histories
 
-    def to_mlp(self) -> MLP:
+    def to_mlp(self, seed: int = 0) -> MLP:
         """The recognition pass as an MLP ``[D, H_1, ..., H_L, C]`` (sigmoid): layer l gets ``W_l^T``
-        and ``a_l`` copied (so its hidden activations are :meth:`up`'s), the softmax layer is new."""
+        and ``a_l`` copied (so its hidden activations are :meth:`up`'s), the softmax layer is new,
+        drawn from ``seed`` (one seed, one model)."""
         self._check_pretrained("to_mlp")
         if self.mlp is None:
             raise ValueError("to_mlp needs classes: expected a DBN built with n_classes >= 2, got 0")
-        self.mlp.reset_parameters()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.mlp.reset_parameters()
         with torch.no_grad():
             for l, r in enumerate(self.rbms):
                 self.mlp.layers[l].weight.copy_(r.W[:self.sizes[l]].T)
@@ -447,7 +450,7 @@ class DBN(Trainable, Classifier, nn.Module):
                 "momentum": 0.9 if method == "backprop" else 0.0, **options}
         cfg = self.train_config(**base)
         if method == "backprop":
-            self.to_mlp()
+            self.to_mlp(cfg.seed)
             if val_data is not None:
                 val_data = self.mlp._fit_data(*val_data)
             hist = fit_stage(self.mlp, (v, y), cfg, stage="backprop", out=out, resume=resume, val_data=val_data)

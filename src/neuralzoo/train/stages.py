@@ -6,11 +6,17 @@ checkpoint in ``<out>/stages/<stage>/``, so that a crash costs at most the stage
 progress: on ``resume`` a finished stage is loaded instead of retrained and an
 unfinished one continues from its last epoch. Every history row carries ``stage``;
 :func:`write_stages_run` writes the whole model and the joined history into ``<out>``.
+
+A later stage is trained on what the earlier ones produced, so when a resumed run trains
+an earlier stage again (more epochs asked for it), the stages that followed it are stale:
+``<out>/stage_order.json`` keeps the order in which the stages first started, and such
+later stages are moved aside to ``<out>/stale_stages/`` (kept, not deleted) and trained anew.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,7 @@ from typing import Any
 from torch import nn
 
 from ..config import TrainConfig, from_dict
+from .._io import atomic_write_json
 from . import checkpoint as ckpt
 from .trainer import History, fit, write_run
 
@@ -58,10 +65,49 @@ def fit_stage(
             else:
                 ckpt.load_weights(module, folder / ckpt.WEIGHTS)
             return history
+        _set_aside_later_stages(out, stage)  # this stage changes: what was built on it is stale
         return fit(module, data, cfg, val_data=val_data, out=folder, resume=True,
                    callbacks=callbacks, stage=stage)
+    if resume:
+        _set_aside_later_stages(out, stage)
+    _record_start(out, stage)
     return fit(module, data, cfg, val_data=val_data, out=folder, overwrite=overwrite or resume,
                callbacks=callbacks, stage=stage)
+
+
+def _order_file(out: str | Path) -> Path:
+    return Path(out) / "stage_order.json"
+
+
+def _stage_order(out: str | Path) -> list[str]:
+    path = _order_file(out)
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def _record_start(out: str | Path, stage: str) -> None:
+    order = _stage_order(out)
+    if stage not in order:
+        _order_file(out).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(_order_file(out), [*order, stage])
+
+
+def _set_aside_later_stages(out: str | Path, stage: str) -> None:
+    """Move the stages that started after ``stage`` to ``<out>/stale_stages/`` (kept)."""
+    order = _stage_order(out)
+    if stage not in order:
+        return
+    later = order[order.index(stage) + 1:]
+    for name in later:
+        folder = stage_dir(out, name)
+        if folder.exists():
+            target = Path(out) / "stale_stages" / name
+            n = 1
+            while target.exists():
+                n += 1
+                target = Path(out) / "stale_stages" / f"{name}.{n}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(folder), str(target))
+    atomic_write_json(_order_file(out), order[: order.index(stage) + 1])
 
 
 def _stopped_early(history: History, cfg: TrainConfig) -> bool:
