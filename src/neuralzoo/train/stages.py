@@ -23,8 +23,8 @@ from typing import Any
 
 from torch import nn
 
-from ..config import TrainConfig, from_dict
 from .._io import atomic_write_json
+from ..config import TrainConfig, from_dict
 from . import checkpoint as ckpt
 from .trainer import History, fit, write_run
 
