@@ -34,29 +34,31 @@ class _CDSurrogate(torch.autograd.Function):
         loss = mean_n F(v_0n) - mean_m F(v'_m) = sum_n c_n (b^T v_n + sum_j softplus(x_nj))
         dW = sum_n c_n v_n p_n^T = V^T (c * P),   da = sum_n c_n p_n,   db = sum_n c_n v_n
 
-    ``V`` (N+M, D+1) carries a column of ones, so the one GEMM ``V^T (c * P)`` gives ``dW``
-    in its first D rows and ``da`` in its last: no autograd graph, no product recomputed.
+    ``CP`` holds the rows ``c_n p_n`` (scaled once, in the forward pass), so ``dW`` is one GEMM
+    of depth N+M and ``da`` its column sums: no autograd graph, no product recomputed.
     """
 
     @staticmethod
     def forward(ctx: Any, W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, V: torch.Tensor,
-                X: torch.Tensor, P: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        D = W.shape[0]
-        dv = torch.mv(V[:, :D].T, c)  # (D,) sum_n c_n v_n = mean v' - mean v_0: db, and the visible term
-        ctx.save_for_backward(V, P, c, dv)
+                X: torch.Tensor, CP: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        dv = torch.mv(V.T, c)  # (D,) sum_n c_n v_n = mean v' - mean v_0: db, and the visible term
+        ctx.save_for_backward(V, CP, dv)
         return c @ F.softplus(X).sum(1) + dv @ b
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        V, P, c, dv = ctx.saved_tensors
-        D = V.shape[1] - 1
+        V, CP, dv = ctx.saved_tensors
         dW = db = da = None
-        if ctx.needs_input_grad[0] or ctx.needs_input_grad[2]:
-            G = torch.mm(V.T, P * c[:, None])  # (D+1, H): [dW; da], one GEMM of depth N+M
-            if g.device.type != "cpu" or float(g) != 1.0:  # the trainer's g is 1 (free to read on the CPU)
-                G.mul_(g)
-            dW, da = G[:D], G[D]
+        scale = g.device.type != "cpu" or float(g) != 1.0  # the trainer's g is 1 (free to read on the CPU)
+        if ctx.needs_input_grad[0]:
+            dW = torch.mm(V.T, CP)  # (D, H), one GEMM of depth N+M
+            if scale:
+                dW.mul_(g)
+        if ctx.needs_input_grad[2]:
+            da = CP.sum(0)  # (H,)
+            if scale:
+                da.mul_(g)
         if ctx.needs_input_grad[1]:
             db = dv * g
         return dW, db, da, None, None, None, None
@@ -65,24 +67,23 @@ class _CDSurrogate(torch.autograd.Function):
 def fused_loss(rbm: RBM, v0: torch.Tensor) -> torch.Tensor:
     """:meth:`RBM.loss` for CD-k/PCD-k of the plain RBM: the same samples (the same random
     numbers), value and gradient, from the sampling's own products: CD-1 costs five GEMMs
-    (up, down, up, and one of twice the depth for ``dW`` and ``da``)."""
+    (up, down, up, and one of twice the depth for ``dW``)."""
     W, b, a = rbm.W, rbm.b, rbm.a
     N, D = v0.shape
     cd = rbm.method == "cd"
     M = N if cd else rbm.n_chains
     with torch.no_grad():
         Wd, bd, ad = W.detach(), b.detach(), a.detach()
-        V = v0.new_empty(N + M, D + 1)  # (N+M, D+1): data rows, model rows, a column of ones
+        V = v0.new_empty(N + M, D)  # (N+M, D): data rows, then model rows (contiguous, for dW)
         X = v0.new_empty(N + M, rbm.n_hidden)  # (N+M, H): a + v^T W
-        P = torch.empty_like(X)  # (N+M, H): p(h = 1 | v)
-        V[:, D] = 1.0
-        V[:N, :D] = v0
-        vm, xm, pm = V[N:, :D], X[N:], P[N:]  # (M, D), (M, H), (M, H)
+        CP = torch.empty_like(X)  # (N+M, H): p(h = 1 | v), then c_n p(h = 1 | v_n)
+        V[:N] = v0
+        vm, xm, pm = V[N:], X[N:], CP[N:]  # (M, D), (M, H), (M, H)
         # 1. data phase: x_0 = a + v_0^T W, p(h | v_0)
-        torch.sigmoid(torch.addmm(ad, v0, Wd, out=X[:N]), out=P[:N])
+        torch.sigmoid(torch.addmm(ad, v0, Wd, out=X[:N]), out=CP[:N])
         # 2. model phase, as RBM._negative_samples: k Gibbs steps from h_0 ~ p(h | v_0) (CD) or
         #    from the chains (PCD); the last visible sample lands in V
-        h, v = (bernoulli(P[:N]), v0) if cd else (None, rbm.chains)
+        h, v = (bernoulli(CP[:N]), v0) if cd else (None, rbm.chains)
         for step in range(rbm.k):
             if h is None:
                 h = bernoulli(torch.addmm(ad, v, Wd, out=xm).sigmoid_())
@@ -90,11 +91,13 @@ def fused_loss(rbm: RBM, v0: torch.Tensor) -> torch.Tensor:
             h = None
         if not cd:
             rbm.chains.copy_(vm)
-        # 3. x' = a + v'^T W, p(h | v')
+        # 3. x' = a + v'^T W, p(h | v'); then the rows weighted by c (-1/N data, +1/M model)
         torch.sigmoid(torch.addmm(ad, vm, Wd, out=xm), out=pm)
-        c = torch.cat([v0.new_full((N,), -1.0 / N), v0.new_full((M,), 1.0 / M)])  # (N+M,) row weights
+        CP[:N].mul_(-1.0 / N)
+        pm.mul_(1.0 / M)
+        c = torch.cat([v0.new_full((N,), -1.0 / N), v0.new_full((M,), 1.0 / M)])  # (N+M,)
     # 4. the surrogate's value and analytic gradient (see _CDSurrogate)
-    return _CDSurrogate.apply(W, b, a, V, X, P, c)
+    return _CDSurrogate.apply(W, b, a, V, X, CP, c)
 
 
 __all__ = ["bernoulli", "fused_loss"]
