@@ -34,7 +34,7 @@ schedule is too short or the chains did not mix.
 
 Work per beta: one GEMM up (``v W``, which gives both log-weight terms and ``p(h|v)``) and
 one GEMM down, the biases folded into both; the ``M`` runs are a batch. The random numbers
-of 32 betas are drawn at once, in parallel streams. The elementwise softplus terms are
+of 4 betas are drawn at once, in parallel streams. The elementwise softplus terms are
 computed in the model's dtype; the log weights accumulate in float64.
 
 >>> import torch
@@ -167,7 +167,7 @@ class _Uniforms:
 
 def anneal_log_weights(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, b_base: torch.Tensor,
                        v: torch.Tensor, betas: torch.Tensor, generator: torch.Generator | None = None,
-                       chunk: int = 32) -> torch.Tensor:
+                       chunk: int = 4) -> torch.Tensor:
     """Run the AIS chains ``v`` (M, D) along ``betas`` (in the given order); the (M,) float64 log weights.
 
     Increasing betas from 0 with ``v ~ p_A`` is forward AIS; decreasing betas from 1 with
@@ -178,6 +178,8 @@ def anneal_log_weights(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, b_base
     ``s = [z > logit(u)]``, with the logistic noise ``logit(u)`` of ``chunk`` betas drawn at
     once, in parallel streams (:class:`_Uniforms`), and for the visibles shifted and scaled by
     the beta-only terms; sampling runs in the model's dtype, the log weights sum in float64.
+    ``chunk = 4``: the noise of 4 betas (100 runs of a 784-500 RBM: 2 MB) stays in cache
+    beside the weights, that of 32 (16 MB) did not (2-3% slower on one thread).
     """
     with torch.no_grad():
         D, H = W.shape
