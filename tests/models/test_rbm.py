@@ -258,6 +258,19 @@ def test_bad_input_is_refused():
         RBM(40, 50).log_partition("exact")
 
 
+@pytest.mark.parametrize("value,where", [(1.0 + 1e-6, (0, 3)), (-1e-6, (4, 19)), (float("inf"), (2, 0))])
+def test_fit_refuses_any_value_outside_the_unit_interval(value, where):
+    # fit checks [0, 1] by one min/max pass and names the values only when it fails: the edges
+    # 0 and 1 are accepted, anything past them is refused with its position (inf as non-finite)
+    X = torch.rand(5, 20)
+    X[0, 0], X[1, 1] = 0.0, 1.0
+    RBM(20, 3).fit(X, epochs=1, progress=False)
+    X[where] = value
+    match = "finite" if value == float("inf") else rf"got 1 values outside, first at row {where[0]}, column {where[1]}"
+    with pytest.raises(ValueError, match=match):
+        RBM(20, 3).fit(X, epochs=1, progress=False)
+
+
 def test_gaussian_rbm_recovers_the_data_variance():
     g = torch.Generator().manual_seed(0)
     s = torch.tensor([0.5, 1.0, 2.0, 0.7])
