@@ -20,7 +20,7 @@ import torch
 
 from ..train.stages import fit_stage, write_stages_run
 from .autoencoder import Autoencoder
-from .base import check_unit_interval, check_X, model_device
+from .base import check_unit_interval, check_X, model_device, seeded_reset
 from .rbm import RBM
 
 PAPER_SIZES = [784, 1000, 500, 250, 30]  # the MNIST network of the paper
@@ -215,9 +215,7 @@ class DeepAutoencoder(Autoencoder):
         n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
         histories: list[list[dict]] = []
         if not (warm_start or resume):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(cfg.seed)
-                self.reset_parameters()
+            seeded_reset(self, cfg.seed)
         if n_pre > 0 and not warm_start:
             _, histories = self.pretrain(X, epochs=n_pre, seed=cfg.seed, device=cfg.device,
                                          progress=cfg.progress, out=out, resume=resume)

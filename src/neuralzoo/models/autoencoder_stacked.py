@@ -21,7 +21,15 @@ from torch import nn
 from ..config import TrainConfig
 from ..train.stages import fit_stage, write_stages_run
 from .autoencoder import ACTIVATIONS, Autoencoder, check_noise
-from .base import Classifier, Trainable, check_X, check_y, count_parameters, model_device
+from .base import (
+    Classifier,
+    Trainable,
+    check_X,
+    check_y,
+    count_parameters,
+    model_device,
+    seeded_reset,
+)
 
 
 class StackedAutoencoder(Trainable, Classifier, nn.Module):
@@ -170,9 +178,7 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
         if y is not None:
             y = check_y(y, self.n_classes, len(X))
         if not (warm_start or resume):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(cfg.seed)
-                self.reset_parameters()
+            seeded_reset(self, cfg.seed)
         n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
         pre = {"epochs": max(n_pre, 1), "batch_size": self.pretrain_batch_size, "lr": self.pretrain_lr,
                "optimizer": "adam", "seed": cfg.seed, "device": cfg.device, "progress": cfg.progress}

@@ -84,6 +84,13 @@ def model_device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
+def seeded_reset(module: nn.Module, seed: int) -> None:
+    """``module.reset_parameters()`` drawn from ``seed`` (one seed, one model), the global RNG untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        module.reset_parameters()
+
+
 class Trainable:
     """``fit`` through :func:`neuralzoo.fit` for a model with ``loss(batch)``.
 
@@ -139,9 +146,7 @@ class Trainable:
         if val_data is not None:
             val_data = self._fit_data(*val_data)
         if not (warm_start or resume):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(cfg.seed)
-                self.reset_parameters()
+            seeded_reset(self, cfg.seed)
         self.history_ = train_fit(self, data, cfg, val_data=val_data, out=out, resume=resume,
                                   overwrite=overwrite, callbacks=callbacks, run_info=run_info)
         self._fitted = True

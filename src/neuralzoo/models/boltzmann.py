@@ -18,7 +18,7 @@ from torch import nn
 
 from ..config import check_choice
 from ..energy import exact, gibbs
-from .base import Trainable, check_X, count_parameters, model_device
+from .base import Trainable, check_X, count_parameters, model_device, seeded_reset
 
 METHODS = ("exact", "gibbs")
 
@@ -390,9 +390,7 @@ class BoltzmannMachine(Trainable, nn.Module):
             exact.check_enumerable(self.n_units)
         (X,) = self._fit_data(X, y)
         if not (warm_start or resume):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.train_config(seed=seed).seed)
-                self.reset_parameters()
+            seeded_reset(self, self.train_config(seed=seed).seed)
             with torch.no_grad():
                 p = X.mean(0).clamp(1e-3, 1 - 1e-3).to(self.b)
                 self.b[:self.n_visible] = self.temperature * torch.log(p / (1 - p))

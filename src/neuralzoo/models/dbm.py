@@ -30,6 +30,7 @@ from .base import (
     check_y,
     count_parameters,
     model_device,
+    seeded_reset,
 )
 from .dbm_pretrain import ScaledRBM, doubling
 from .dbn import check_chain, check_sizes
@@ -423,9 +424,7 @@ class DBM(Trainable, Classifier, nn.Module):
             rbm = ScaledRBM(self.sizes[l], self.sizes[l + 1], up=up, down=down, init_std=self.init_std)
             with torch.no_grad():
                 rbm.data_mean.copy_(data.mean(0))
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(cfg.seed + l)
-                rbm.reset_parameters()
+            seeded_reset(rbm, cfg.seed + l)
             rbm._init_visible_biases()
             histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
                                        callbacks=[EpochMetrics(rbm, data)]))
@@ -484,9 +483,7 @@ class DBM(Trainable, Classifier, nn.Module):
                 heads[l].bias.copy_(self.bias[l + 1])
             if self.depth >= 2:
                 heads[0].weight[:, D:].copy_(self.W[1])  # q(h_2) feeds h_1 through W_2
-            with torch.random.fork_rng(devices=[]):  # the new softmax layer: one seed, one model
-                torch.manual_seed(cfg.seed)
-                heads[-1].reset_parameters()
+            seeded_reset(heads[-1], cfg.seed)  # the new softmax layer: one seed, one model
             Z = torch.cat([self._classifier_input(v[i:i + 4096]) for i in range(0, len(v), 4096)])
         hist = fit_stage(self.head, (Z, y), cfg, stage="finetune", out=out, resume=resume)
         self.phase.fill_(FINETUNED)

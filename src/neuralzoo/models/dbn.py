@@ -30,6 +30,7 @@ from .base import (
     check_y,
     count_parameters,
     model_device,
+    seeded_reset,
 )
 from .mlp import MLP
 from .rbm import RBM
@@ -397,9 +398,7 @@ class DBN(Trainable, Classifier, nn.Module):
             # 1. as RBM.fit: base rates from the data, weights from the seed, visible biases log(p/(1-p))
             with torch.no_grad():
                 rbm.data_mean.copy_(data.mean(0).to(rbm.data_mean))
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(cfg.seed + l)
-                rbm.reset_parameters()
+            seeded_reset(rbm, cfg.seed + l)
             rbm._init_visible_biases()
             # 2. one stage of the greedy run, with its own checkpoint
             histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
@@ -418,9 +417,7 @@ class DBN(Trainable, Classifier, nn.Module):
         self._check_pretrained("to_mlp")
         if self.mlp is None:
             raise ValueError("to_mlp needs classes: expected a DBN built with n_classes >= 2, got 0")
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.mlp.reset_parameters()
+        seeded_reset(self.mlp, seed)
         with torch.no_grad():
             for l, r in enumerate(self.rbms):
                 self.mlp.layers[l].weight.copy_(r.W[:self.sizes[l]].T)

@@ -19,7 +19,14 @@ from torch import nn
 
 from ..config import check_choice
 from ..energy import ais, exact, tempering
-from .base import Trainable, check_unit_interval, check_X, count_parameters, model_device
+from .base import (
+    Trainable,
+    check_unit_interval,
+    check_X,
+    count_parameters,
+    model_device,
+    seeded_reset,
+)
 from .rbm_fast import bernoulli, fused_loss
 from .rbm_monitor import EpochMetrics
 
@@ -478,9 +485,7 @@ class RBM(Trainable, nn.Module):
         if not (warm_start or resume):
             with torch.no_grad():
                 self.data_mean.copy_(X.mean(0).to(self.data_mean))
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.train_config(seed=seed).seed)
-                self.reset_parameters()
+            seeded_reset(self, self.train_config(seed=seed).seed)
             self._init_visible_biases()
         return super().fit(X, seed=seed, warm_start=True, resume=resume,
                            callbacks=[EpochMetrics(self, X), *callbacks], **options)
