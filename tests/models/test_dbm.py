@@ -124,6 +124,28 @@ def test_fit_pretrains_trains_and_fine_tunes_on_digits(digits):
     assert dbm.fantasy_particles().shape == (100, 64) and dbm.transform(X_test[:5]).shape == (5, 96)
 
 
+def test_one_seed_gives_one_dbm_whatever_the_global_rng_did_before(digits, monkeypatch):
+    import neuralzoo.models.dbm as dbm_module
+
+    X = digits[0][:200]
+    stage = dbm_module.fit_stage
+    models = []
+    for extra in (1, 2):  # the fantasy particles once came from the global RNG after pretraining, whose
+        def fit_stage(*args, extra=extra, **kwargs):  # state a time-based callback could move
+            out = stage(*args, **kwargs)
+            torch.rand(extra)
+            return out
+
+        monkeypatch.setattr(dbm_module, "fit_stage", fit_stage)
+        dbm = DBM([64, 12, 8], n_chains=10, pretrain_epochs=1)
+        dbm.pretrain(X, batch_size=20, seed=3, progress=False)
+        models.append(dbm)
+    a, b = models
+    assert all(torch.equal(u, w) for u, w in zip(a.W, b.W))
+    for l in range(3):
+        assert torch.equal(a.chains(l), b.chains(l))
+
+
 def test_bad_input_is_refused_with_one_clear_error(digits):
     X, y, *_ = digits
     dbm = DBM([64, 8, 8], 10)

@@ -172,12 +172,12 @@ class DBM(Trainable, Classifier, nn.Module):
         self.reset_parameters()
 
     @classmethod
-    def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, **options: Any) -> DBM:
+    def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, *, seed: int = 0, **options: Any) -> DBM:
         """A DBM composed of a stack of (doubled-weight) RBMs; sizes must chain. Middle biases average
-        the two RBMs' biases of that layer."""
+        the two RBMs' biases of that layer; ``seed`` draws the fantasy particles."""
         sizes = check_chain(rbms)
         dbm = cls(sizes, n_classes, **options)
-        dbm._compose(list(rbms))
+        dbm._compose(list(rbms), seed)
         return dbm
 
     def reset_parameters(self) -> None:
@@ -394,9 +394,10 @@ class DBM(Trainable, Classifier, nn.Module):
                 loss = loss + self.sparsity_cost * ((self.sparsity_target - q) ** 2).sum()
         return loss
 
-    def _compose(self, rbms: list[RBM]) -> None:
+    def _compose(self, rbms: list[RBM], seed: int) -> None:
         """The DBM's parameters from its pretrained stack: ``W_l`` as is, ``b`` from the bottom RBM,
-        a middle layer's bias the mean of its two RBMs' biases, the top's from the top RBM."""
+        a middle layer's bias the mean of its two RBMs' biases, the top's from the top RBM; the
+        fantasy particles drawn anew from ``seed`` (not the global RNG: one seed, one model)."""
         with torch.no_grad():
             L = self.depth
             for l, r in enumerate(rbms):
@@ -405,7 +406,7 @@ class DBM(Trainable, Classifier, nn.Module):
             for l in range(1, L + 1):
                 self.bias[l].copy_(rbms[l - 1].a if l == L else (rbms[l - 1].a + rbms[l].b) / 2)
             self.data_mean.copy_(rbms[0].data_mean)
-        self._reset_chains()
+        self._reset_chains(torch.Generator(device=self.data_mean.device).manual_seed(seed))
         self.phase.fill_(PRETRAINED)
         self._fitted = True
 
@@ -430,7 +431,7 @@ class DBM(Trainable, Classifier, nn.Module):
                                        callbacks=[EpochMetrics(rbm, data)]))
             rbms.append(rbm.cpu())
             data = rbm.transform(data)  # (N, H_l): p(h_l | below) with the doubled input
-        self.cpu()._compose(rbms)
+        self.cpu()._compose(rbms, cfg.seed)
         return histories
 
     def fit(self, X: Any, y: Any = None, *, seed: int | None = None, out: str | Path | None = None,

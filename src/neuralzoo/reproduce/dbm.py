@@ -16,7 +16,10 @@ REFERENCES), the official 60k/10k split, seed 0.
    0.001 (the paper's code) momentum 0.9 decayed to 0 by a cosine schedule, weight decay
    2e-4, sparsity target 0.1 cost 0.01 (hidden layers), batch 100, ``EPOCHS`` epochs;
 3. ``log Z`` by AIS (``BETAS`` betas of the published shape, 100 runs), the mean-field lower
-   bound on the test images;
+   bound on the test images; every image's unnormalised bound ``E_q[-E] + H(q)`` is at most
+   ``log p~(v) <= log Z``, so their maximum is a floor that a valid estimate of ``log Z``
+   cannot lie below — the row says so when AIS does (the full run of 2026-11-27 did: its
+   chains do not follow this DBM, RESULTS.md);
 4. fine-tuning: the 1784-500-1000-10 sigmoid network initialised from the DBM, input
    ``[v, q(h2 | v)]`` with ``v`` the grey levels (pixel / 255, read as the probabilities of
    the binary pixels), Adam lr 0.002 decayed by a cosine schedule, batch 100, ``FT`` epochs.
@@ -72,16 +75,21 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     t0 = time.perf_counter()
     r = dbm.ais(betas=dbm_schedule(n_betas), n_runs=100,
                 generator=torch.Generator(device=dbm.W[0].device).manual_seed(0))
-    bound = float(dbm.lower_bound(X_test, r.log_z).mean())
+    unnormalised = dbm.lower_bound(X_test, 0.0)  # (N,) E_q[-E(v, h)] + H(q) <= log p~(v) <= log Z
+    bound = float(unnormalised.mean()) - r.log_z
+    floor = float(unnormalised.max())  # so log Z >= floor for certain: an AIS log Z below it is wrong
     t_ais = time.perf_counter() - t0
     shaky = "" if r.log_z_low > float("-inf") else ("; the AIS interval is unbounded below: a few runs carry "
                                                      "the estimate, log Z is likely underestimated and the bound "
                                                      "optimistic")
+    if r.log_z < floor:
+        shaky += (f"; INVALID: log Z >= {floor:.2f} for certain (the largest unnormalised test bound), so AIS "
+                  f"underestimates it by {floor - r.log_z:.2f} nats or more and the bound is not a bound")
     rows = [{"name": f"test log p(v) lower bound, nats (mean field; AIS log Z {r.log_z:.2f} "
                      f"[{r.log_z_low:.2f}, {r.log_z_high:.2f}], {r.n_betas} betas, 100 runs; {what}; "
                      f"training {t_train:.0f} s, AIS {t_ais:.0f} s{shaky})",
              "ours": round(bound, 2), "published": PUBLISHED_BOUND, "target": f"within 2 of {PUBLISHED_BOUND}",
-             "met": bool(abs(bound - PUBLISHED_BOUND) <= 2.0)}]
+             "met": bool(abs(bound - PUBLISHED_BOUND) <= 2.0 and r.log_z >= floor)}]
     # the discriminative result
     t0 = time.perf_counter()
     dbm.fine_tune(G, y, seed=0, batch_size=100, optimizer="adam", lr_schedule="cosine", device=device,
