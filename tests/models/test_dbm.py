@@ -4,6 +4,7 @@ bound below the exact log-likelihood, the learning rule, AIS against enumeration
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import pytest
 import torch
@@ -66,6 +67,19 @@ def test_mean_field_fixed_point_satisfies_its_equations_and_bounds_the_exact_log
     start = dbm.mean_field(v, steps=0)
     ent = sum(-(m * m.log() + (1 - m) * (1 - m).log()).sum(1) for m in start)
     assert float(bound.mean()) >= float((-dbm.energy([v, *start]) + ent - log_z).detach().mean()) - 1e-9
+
+
+def test_a_log_z_below_the_data_floor_is_refused_as_a_bound_with_a_warning():
+    dbm = random_dbm([6, 5, 4])
+    v = binary(6)
+    log_z = float(dbm.log_partition("exact"))
+    unnormalised = dbm.lower_bound(v, 0.0, check=False)  # each <= log p~(v) <= log Z
+    assert float(unnormalised.max()) <= log_z
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dbm.lower_bound(v, log_z)  # the true log Z: silent
+    with pytest.warns(RuntimeWarning, match="which it cannot be"):
+        dbm.lower_bound(v, float(unnormalised.max()) - 1.0)
 
 
 def test_ais_of_a_small_dbm_is_within_0_2_nats_of_enumeration():

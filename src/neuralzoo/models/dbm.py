@@ -8,6 +8,7 @@ data-dependent statistics with persistent Gibbs chains for the model's statistic
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,15 +320,20 @@ class DBM(Trainable, Classifier, nn.Module):
         Ws, cs = self._params()
         return dbm_ais.dbm_ais_log_partition(Ws, cs, b_base=b_base, betas=betas, n_runs=n_runs, generator=generator)
 
-    def lower_bound(self, X: Any, log_z: float | torch.Tensor) -> torch.Tensor:
+    def lower_bound(self, X: Any, log_z: float | torch.Tensor, *, check: bool = True) -> torch.Tensor:
         """The variational bound ``sum_h q(h|v)(-E(v, h)) + H(q) - log Z <= log p(v)`` (N,) float64, with
-        ``q`` the mean-field posterior (factorised, so ``E_q[-E]`` is ``-E(v, mu)``)."""
+        ``q`` the mean-field posterior (factorised, so ``E_q[-E]`` is ``-E(v, mu)``). As ``E_q[-E] + H(q)
+        <= log p~(v) <= log Z``, a bound above 0 proves ``log Z`` too low: warns unless ``check=False``."""
         v = self._check(X)
         mu = self.mean_field(v)
         with torch.no_grad():
             ent = sum(-(m * torch.log(m.clamp_min(1e-12)) + (1 - m) * torch.log((1 - m).clamp_min(1e-12))).sum(1)
                       for m in mu)
-            return (-self.energy([v, *mu]) + ent).double() - torch.as_tensor(log_z, dtype=torch.float64)
+            bound = (-self.energy([v, *mu]) + ent).double() - torch.as_tensor(log_z, dtype=torch.float64)
+        if check and len(bound) and float(bound.max()) > 0:  # log Z >= the largest unnormalised bound
+            warnings.warn(f"log Z = {float(log_z):.2f} is below {float(bound.max()) + float(log_z):.2f}, which it "
+                          "cannot be: the estimate missed the model's modes; no bound", RuntimeWarning, stacklevel=2)
+        return bound
 
     def log_likelihood(self, X: Any, method: str | None = None, *, log_z: float | torch.Tensor | None = None,
                        **options: Any) -> torch.Tensor:
