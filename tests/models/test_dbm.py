@@ -145,7 +145,7 @@ def test_one_seed_gives_one_dbm_whatever_the_global_rng_did_before(digits, monke
     stage = dbm_module.fit_stage
     models = []
     for extra in (1, 2):  # the fantasy particles once came from the global RNG after pretraining, whose
-        def fit_stage(*args, extra=extra, **kwargs):  # state a time-based callback could move
+        def fit_stage(*args, extra=extra, **kwargs):  # state then differed from run to run
             out = stage(*args, **kwargs)
             torch.rand(extra)
             return out

@@ -6,14 +6,16 @@ CD-1 -125.53 nats; AIS from the base-rate model with 14,501 betas (0..0.5 step 1
 with probability pixel / 255 (``binarize="sample"``, drawn once with seed 0 — the "binarized
 MNIST" of the later density-estimation literature). Thresholded digits (pixel / 255 > 0.5) are
 easier: the same CD-25 setup gave -77.78 on them (RESULTS.md), 8.6 nats above the published
-figure; grey levels or a handful of betas are not comparable either (the AIS trap). Our full setup (chosen, documented, not the paper's exact
-schedule, which raised k gradually): 60k images, batch 100, SGD lr 0.05 with momentum 0.9,
-weight decay 2e-4, 100 epochs, seed 0; AIS with the published schedule and 100 runs, plus
-reverse AIS from 100 chains of 1000 Gibbs steps as the check from the other side. Target:
-each within 1.5 nats of the published figure. The full run takes 42 minutes on a 2-core CPU
-with torch's two threads, 65 with one (CD-25 most of it); ``device="auto"`` picks a GPU when
-there is one. Departure that likely costs the CD-25 row (RESULTS.md: -98.84 against -86.34):
-the paper raised k gradually from 1 to 25 during training, we use k = 25 from the start.
+figure; grey levels or a handful of betas are not comparable either (the AIS trap).
+
+Our full setup (chosen, documented, not the paper's exact schedule): 60k images, batch 100,
+SGD lr 0.05 with momentum 0.9, weight decay 2e-4, 100 epochs, seed 0; AIS with the published
+schedule and 100 runs, plus reverse AIS from 100 chains of 1000 Gibbs steps as the check
+from the other side. Target: each within 1.5 nats of the published figure. The full run
+takes 42 minutes on a 2-core CPU with torch's two threads, 65 with one (CD-25 most of it);
+``device="auto"`` picks a GPU when there is one. The departure that likely costs the CD-25
+row (RESULTS.md: -98.84 against -86.34): the paper raised k gradually from 1 to 25 during
+training, we use k = 25 from the start.
 
 ``--quick``: CD-1 for 2 epochs on the first 10,000 images and AIS with 1,000 betas — a
 SMOKE TEST of the pipeline (minutes on a CPU); its number is not comparable to the paper.
