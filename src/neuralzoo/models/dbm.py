@@ -33,11 +33,10 @@ from .base import (
     model_device,
     seeded_reset,
 )
-from .dbm_pretrain import ScaledRBM, doubling
+from .dbm_pretrain import train_stack
 from .dbn import check_chain, check_sizes
 from .rbm import RBM
 from .rbm_fast import bernoulli
-from .rbm_monitor import EpochMetrics
 
 PRETRAINED, TRAINED, FINETUNED = 1, 2, 3  # values of the buffer ``phase``
 EXACT_EVAL_UNITS = 20  # evaluate() adds the exact log-likelihood when log Z needs <= 2^20 states
@@ -193,11 +192,15 @@ class DBM(Trainable, Classifier, nn.Module):
                 layer.reset_parameters()
         self.phase.zero_()
 
+    def _start_states(self, n: int, generator: torch.Generator | None = None) -> list[torch.Tensor]:
+        """``n`` states of every layer: the visible units from the data marginals, hidden ones fair coins."""
+        p_on = [self.data_mean, *(torch.full((h,), 0.5, device=self.data_mean.device) for h in self.sizes[1:])]
+        return [bernoulli(p.expand(n, len(p)).clone(), generator) for p in p_on]
+
     def _reset_chains(self, generator: torch.Generator | None = None) -> None:
         with torch.no_grad():
-            for l, n in enumerate(self.sizes):
-                p = self.data_mean if l == 0 else torch.full((n,), 0.5, device=self.data_mean.device)
-                self.chains(l).copy_(bernoulli(p.expand(self.n_chains, n).clone(), generator))
+            for l, x in enumerate(self._start_states(self.n_chains, generator)):
+                self.chains(l).copy_(x)
 
     def chains(self, l: int) -> torch.Tensor:
         """The fantasy particles of layer ``l`` (M, n_l)."""
@@ -268,10 +271,7 @@ class DBM(Trainable, Classifier, nn.Module):
 
     def sample(self, n: int, steps: int = 1000, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` visible samples (n, D), ``p(v | h_1)`` after ``steps`` Gibbs sweeps from the data marginals."""
-        dev = model_device(self)
-        xs = [bernoulli(self.data_mean.expand(int(n), self.sizes[0]).clone(), generator)]
-        xs += [bernoulli(torch.full((int(n), h), 0.5, device=dev), generator) for h in self.sizes[1:]]
-        xs = self.gibbs_sweep(xs, int(steps), generator)
+        xs = self.gibbs_sweep(self._start_states(int(n), generator), int(steps), generator)
         with torch.no_grad():
             return torch.sigmoid(self.layer_input(xs, 0))
 
@@ -425,18 +425,7 @@ class DBM(Trainable, Classifier, nn.Module):
         cfg = self.train_config(epochs=self.pretrain_epochs, lr=self.pretrain_lr, momentum=0.5,
                                 lr_schedule="constant", weight_decay=0.0, seed=seed, progress=progress,
                                 device=device, batch_size=batch_size)
-        histories, rbms = [], []
-        for l in range(self.depth):
-            up, down = doubling(l, self.depth)
-            rbm = ScaledRBM(self.sizes[l], self.sizes[l + 1], up=up, down=down, init_std=self.init_std)
-            with torch.no_grad():
-                rbm.data_mean.copy_(data.mean(0))
-            seeded_reset(rbm, cfg.seed + l)
-            rbm._init_visible_biases()
-            histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
-                                       callbacks=[EpochMetrics(rbm, data)]))
-            rbms.append(rbm.cpu())
-            data = rbm.transform(data)  # (N, H_l): p(h_l | below) with the doubled input
+        rbms, histories = train_stack(self.sizes, data, cfg, init_std=self.init_std, out=out, resume=resume)
         self.cpu()._compose(rbms, cfg.seed)
         return histories
 

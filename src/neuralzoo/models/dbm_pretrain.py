@@ -11,12 +11,16 @@ once in each direction, so a middle layer averages its two doubled inputs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..config import TrainConfig
+from ..train.stages import fit_stage
 from .rbm import RBM
 from .rbm_fast import bernoulli
+from .rbm_monitor import EpochMetrics
 
 
 def doubling(l: int, L: int) -> tuple[float, float]:
@@ -62,3 +66,20 @@ class ScaledRBM(RBM):
 
 
 __all__ = ["ScaledRBM", "doubling"]
+
+
+def train_stack(sizes: list[int], data: torch.Tensor, cfg: TrainConfig, *, init_std: float,
+                out: str | Path | None = None, resume: bool = False) -> tuple[list[ScaledRBM], list]:
+    """The greedy pass: RBM ``l`` (weights doubled by :func:`doubling`) trained on ``p(h_{l-1} | below)``
+    of the data as stage ``rbm<l+1>``, its start drawn from ``cfg.seed + l``; returns the RBMs (on the
+    CPU) and their stage histories."""
+    depth, rbms, histories = len(sizes) - 1, [], []
+    for l in range(depth):
+        up, down = doubling(l, depth)
+        rbm = ScaledRBM(sizes[l], sizes[l + 1], up=up, down=down, init_std=init_std)
+        rbm.start_from_data(data, cfg.seed + l)
+        histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
+                                   callbacks=[EpochMetrics(rbm, data)]))
+        rbms.append(rbm.cpu())
+        data = rbm.transform(data)  # (N, H_l): p(h_l | below) with the doubled input
+    return rbms, histories

@@ -396,10 +396,7 @@ class DBN(Trainable, Classifier, nn.Module):
             if l == self.depth - 1 and y is not None:
                 data = torch.cat([data, F.one_hot(y, self.n_classes).to(data)], 1)
             # 1. as RBM.fit: base rates from the data, weights from the seed, visible biases log(p/(1-p))
-            with torch.no_grad():
-                rbm.data_mean.copy_(data.mean(0).to(rbm.data_mean))
-            seeded_reset(rbm, cfg.seed + l)
-            rbm._init_visible_biases()
+            rbm.start_from_data(data, cfg.seed + l)
             # 2. one stage of the greedy run, with its own checkpoint
             histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
                                        callbacks=[EpochMetrics(rbm, data), *callbacks]))

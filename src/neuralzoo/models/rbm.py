@@ -479,12 +479,17 @@ class RBM(Trainable, nn.Module):
             self.k = self.hparams["k"] = int(k)
         (X,) = self._fit_data(X, y)
         if not (warm_start or resume):
-            with torch.no_grad():
-                self.data_mean.copy_(X.mean(0).to(self.data_mean))
-            seeded_reset(self, self.train_config(seed=seed).seed)
-            self._init_visible_biases()
+            self.start_from_data(X, self.train_config(seed=seed).seed)
         return super().fit(X, seed=seed, warm_start=True, resume=resume,
                            callbacks=[EpochMetrics(self, X), *callbacks], **options)
+
+    def start_from_data(self, X: torch.Tensor, seed: int) -> None:
+        """The start of training: ``data_mean`` from ``X`` (N, D), the parameters drawn from ``seed``
+        (:meth:`reset_parameters`), the visible biases ``log(p/(1-p))`` of the data marginals."""
+        with torch.no_grad():
+            self.data_mean.copy_(X.mean(0).to(self.data_mean))
+        seeded_reset(self, seed)
+        self._init_visible_biases()
 
     def _init_visible_biases(self) -> None:
         with torch.no_grad():
