@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
@@ -176,6 +177,25 @@ def test_pcd_chains_persist_and_survive_checkpoint_resume(tmp_path, digits):
                                                         out=tmp_path, resume=True)
     assert torch.equal(resumed.chains, straight.chains)
     assert torch.allclose(resumed.W, straight.W)
+
+
+def test_gibbs_step_schedule_raises_k_per_epoch_and_after_resume(tmp_path, digits):
+    from neuralzoo.models.rbm_monitor import GibbsStepSchedule
+
+    X = digits[0][:200]
+    rbm = RBM(64, 8, k=1)
+    rbm.fit(X, epochs=5, seed=0, progress=False, callbacks=[GibbsStepSchedule(rbm, 1, 9, 5)], out=tmp_path / "a")
+    lines = (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()
+    ks = [json.loads(line)["k"] for line in lines]
+    assert ks == [1, 3, 5, 7, 9]
+    part = RBM(64, 8, k=1)
+    part.fit(X, epochs=2, seed=0, progress=False, callbacks=[GibbsStepSchedule(part, 1, 9, 5)], out=tmp_path / "b")
+    resumed = RBM(64, 8, k=1)
+    resumed.fit(X, epochs=5, seed=0, progress=False, callbacks=[GibbsStepSchedule(resumed, 1, 9, 5)],
+                out=tmp_path / "b", resume=True)
+    assert torch.allclose(resumed.W, rbm.W)  # the resumed run picked up k = 5 at its third epoch
+    with pytest.raises(ValueError, match="1 <= start <= end"):
+        GibbsStepSchedule(rbm, 5, 2, 10)
 
 
 def test_parallel_tempering_trains(digits):
