@@ -60,6 +60,37 @@ def test_ais_is_within_0_2_nats_of_the_exact_log_partition(sizes):
     assert r.log_z_low <= r.log_z <= r.log_z_high and r.n_betas == len(dbm_schedule(2000))
 
 
+@pytest.mark.parametrize("sizes", [[8, 6, 5], [6, 5, 4, 5]])
+def test_ais_with_base_biases_on_the_even_hidden_layers_is_still_exact(sizes):
+    Ws, cs = random_dbm(sizes, seed=1)
+    h_base = [torch.linspace(-3, 1, sizes[l], dtype=torch.float64) for l in range(2, len(sizes), 2)]
+    r = dbm_ais_log_partition(Ws, cs, b_base=cs[0], h_base=h_base, betas=dbm_schedule(2000), n_runs=200,
+                              generator=torch.Generator().manual_seed(0))
+    assert abs(r.log_z - float(dbm_log_partition(Ws, cs))) < 0.2
+
+
+def metastable_dbm():
+    """h1 and h2 all on reinforce each other (W_2 = 2 everywhere) but lose to the sparse state by far
+    (log p~ 1920 - 1800 - 480 < 0): a DBM whose h2 is sparse, with a dense trap beside it."""
+    g = torch.Generator().manual_seed(0)
+    Ws = [torch.randn(20, 16, generator=g, dtype=torch.float64) * 0.3, torch.full((16, 60), 2.0, dtype=torch.float64)]
+    cs = [torch.zeros(20, dtype=torch.float64), torch.full((16,), -30.0, dtype=torch.float64),
+          torch.full((60,), -30.0, dtype=torch.float64)]
+    return Ws, cs
+
+
+def test_ais_from_uniform_h2_falls_into_the_dense_trap_and_a_sparse_base_does_not():
+    Ws, cs = metastable_dbm()
+    exact = float(dbm_log_partition(Ws, cs))
+    run = dict(betas=dbm_schedule(2000), n_runs=100, generator=torch.Generator().manual_seed(0))
+    uniform = dbm_ais_log_partition(Ws, cs, **run).log_z  # half of h2 on at beta = 0
+    sparse = dbm_ais_log_partition(Ws, cs, h_base=[torch.full((60,), -4.0, dtype=torch.float64)], **run).log_z
+    assert uniform < exact - 2.0  # observed: 9.29 against 13.86
+    assert abs(sparse - exact) < 0.2
+    with pytest.raises(ValueError, match=r"h_base: expected one vector per even hidden layer, shapes \[\(60,\)\]"):
+        dbm_ais_log_partition(Ws, cs, h_base=[torch.zeros(16, dtype=torch.float64)], **run)
+
+
 def test_layers_that_do_not_chain_are_refused():
     Ws, cs = random_dbm([5, 4, 3])
     with pytest.raises(ValueError, match=r"W_2 must have shape \(4, 3\) to chain layers 1 and 2, got \(4, 2\)"):

@@ -91,6 +91,20 @@ def test_ais_of_a_small_dbm_is_within_0_2_nats_of_enumeration():
     assert abs(r.log_z - exact) < 0.2
 
 
+def test_ais_starts_h2_at_the_fantasy_particles_rates():
+    # the metastable DBM of tests/energy/test_dbm_exact.py: h1, h2 all on is a trap, h2 off the mass
+    dbm = DBM([20, 16, 60], n_chains=50).double()
+    with torch.no_grad():
+        dbm.W[0].copy_(torch.randn(20, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 0.3)
+        dbm.W[1].fill_(2.0)
+        dbm.bias[0].zero_(), dbm.bias[1].fill_(-30.0), dbm.bias[2].fill_(-30.0)
+        dbm.data_mean.fill_(0.5)
+        dbm.chains(2).zero_()  # the model's own samples: h2 off (its sparse state)
+    r = dbm.ais(betas=torch.linspace(0, 1, 2000, dtype=torch.float64), n_runs=100,
+                generator=torch.Generator().manual_seed(0))
+    assert abs(r.log_z - float(dbm.log_partition("exact"))) < 0.2  # fair-coin h2 gives 4.6 nats too low
+
+
 def test_surrogate_gradient_is_data_minus_model_statistics(monkeypatch):
     dbm = random_dbm([5, 4, 3], seed=3, n_chains=6)
     g = torch.Generator().manual_seed(1)

@@ -1,17 +1,26 @@
 """AIS for the partition function of a deep Boltzmann machine (Salakhutdinov & Hinton 2009).
 
-As for the RBM (:mod:`neuralzoo.energy.ais`), the runs anneal from a base-rate model A
-(``W = 0``, visible biases ``b_A`` from the data marginals, hidden biases 0) to the DBM B
+As for the RBM (:mod:`neuralzoo.energy.ais`), the runs anneal from a base model A of
+independent units (``W = 0``; visible biases ``b_A`` from the data marginals, even hidden
+layers' biases ``a_A,l`` from the model's own marginals, odd layers uniform) to the DBM B
 through ``p_k`` with energy ``E_k = (1 - beta_k) E_A + beta_k E_B``. The odd layers (h1, h3)
 are summed out in closed form, so a run's state is the even layers ``(v, h2, ...)``::
 
-    log p*_k(v, h2) = (1 - beta_k) b_A^T v + beta_k (b^T v + a_2^T h2)
+    log p*_k(v, h2) = (1 - beta_k) (b_A^T v + a_A,2^T h2) + beta_k (b^T v + a_2^T h2)
                       + sum_{l odd} sum_j softplus(beta_k (a_lj + (x_{l-1} W_l)_j + (W_{l+1} x_{l+1})_j))
-    log Z_A = sum_{l >= 1} n_l log 2 + sum_i softplus(b_A,i)
+    log Z_A = sum_{l odd} n_l log 2 + sum_i softplus(b_A,i) + sum_{l even >= 2} sum_j softplus(a_A,lj)
 
 The transition ``T_k`` is one block-Gibbs sweep of ``p_k``: the odd layers given the even
 ones, ``p_k(x_l = 1) = sigmoid(beta_k (c_l + inputs))``, then the even layers given the odd
 ones (the visible units ``sigmoid((1 - beta_k) b_A + beta_k (b + W_1 h1))``).
+
+Why the even hidden layers need a base of their own: with h2 uniform in A (``a_A,2 = 0``, the
+RBM's recipe carried over) the runs start with half of h2 on, while a trained DBM's h2 is
+sparse (2% on for the reproduction's 784-500-1000). Dense h2 and h1 reinforce each other
+through ``W_2`` and the chains stay in that state all the way to ``beta = 1``: on that DBM the
+estimate came out ~110 nats too low (598.6 for any number of betas, below the 694.6 that one
+mean-field bound proves), with the end states' ``log p~`` at -258 against ~610 for the
+model's own samples. Starting h2 at the fantasy particles' rates gave 708.8 (RESULTS.md).
 Then ``log Z_B_hat = log Z_A + log mean_m w_m`` with the +-3 std interval of
 :func:`~neuralzoo.energy.ais.interval`; like every forward AIS it is a stochastic *lower*
 bound on ``log Z`` (Jensen), so a log-likelihood bound computed from it is optimistic when
@@ -58,10 +67,12 @@ def _odd_inputs(Ws, cs, xs, L):
 
 
 def dbm_ais_log_partition(Ws: Sequence[torch.Tensor], cs: Sequence[torch.Tensor], *,
-                          b_base: torch.Tensor | None = None, betas: torch.Tensor | None = None,
-                          n_runs: int = 100, generator: torch.Generator | None = None) -> AISResult:
+                          b_base: torch.Tensor | None = None, h_base: Sequence[torch.Tensor] | None = None,
+                          betas: torch.Tensor | None = None, n_runs: int = 100,
+                          generator: torch.Generator | None = None) -> AISResult:
     """AIS estimate of a DBM's ``log Z``: ``Ws[l]`` (n_l, n_{l+1}), ``cs[l]`` (n_l,), ``b_base`` (n_0,)
-    the base-rate visible biases (zeros: the uniform model); ``betas`` default :func:`dbm_schedule`."""
+    the base-rate visible biases, ``h_base`` the base biases of the even hidden layers h2, h4, ...
+    in order (omitted: zeros, the uniform model); ``betas`` default :func:`dbm_schedule`."""
     sizes = check_layers(Ws, cs)
     L = len(Ws)
     if int(n_runs) < 1:
@@ -74,17 +85,24 @@ def dbm_ais_log_partition(Ws: Sequence[torch.Tensor], cs: Sequence[torch.Tensor]
     b_base = torch.zeros(D, dtype=dtype, device=device) if b_base is None else b_base.to(device, dtype)
     if b_base.shape != (D,):
         raise ValueError(f"b_base must have shape ({D},), got {tuple(b_base.shape)}")
-    log_z_base = float(sum(sizes[1:]) * math.log(2.0) + F.softplus(b_base.double()).sum())
+    even = list(range(2, L + 1, 2))
+    if h_base is None:
+        h_base = [torch.zeros(sizes[l], dtype=dtype, device=device) for l in even]
+    if len(h_base) != len(even) or any(tuple(h.shape) != (sizes[l],) for h, l in zip(h_base, even)):
+        raise ValueError(f"h_base: expected one vector per even hidden layer, shapes {[(sizes[l],) for l in even]}, "
+                         f"got {[tuple(h.shape) for h in h_base]}")
+    base = {0: b_base, **{l: h.to(device, dtype) for l, h in zip(even, h_base)}}  # even layer -> base biases
+    log_z_base = float(sum(sizes[l] for l in range(1, L + 1, 2)) * math.log(2.0)
+                       + sum(F.softplus(x.double()).sum() for x in base.values()))
 
     def rand(n: int) -> torch.Tensor:
         return torch.rand(M, n, generator=generator, dtype=dtype, device=device)
 
     with torch.no_grad():
-        # 1. exact samples of A: v from the base rates, the even hidden layers uniform
+        # 1. exact samples of A: every even layer independent with its base biases
         xs: list[torch.Tensor | None] = [None] * (L + 1)
-        xs[0] = (rand(D) < torch.sigmoid(b_base)).to(dtype)
-        for l in range(2, L + 1, 2):
-            xs[l] = (rand(sizes[l]) < 0.5).to(dtype)
+        for l, bl_ in base.items():
+            xs[l] = (rand(sizes[l]) < torch.sigmoid(bl_)).to(dtype)
         log_w = torch.zeros(M, dtype=torch.float64, device=device)
         K = len(betas) - 1
         bl = betas.tolist()
@@ -92,9 +110,7 @@ def dbm_ais_log_partition(Ws: Sequence[torch.Tensor], cs: Sequence[torch.Tensor]
             beta, prev = bl[k], bl[k - 1]
             # 2. log w += log p*_k(x) - log p*_{k-1}(x) at the current even states
             z = _odd_inputs(Ws, cs, xs, L)
-            delta = (beta - prev) * (xs[0] @ (cs[0] - b_base))
-            for l in range(2, L + 1, 2):
-                delta = delta + (beta - prev) * (xs[l] @ cs[l])
+            delta = sum((beta - prev) * (xs[l] @ (cs[l] - bl_)) for l, bl_ in base.items())
             for zl in z.values():
                 delta = delta + (F.softplus(beta * zl) - F.softplus(prev * zl)).sum(1)
             log_w += delta.double()
@@ -103,13 +119,11 @@ def dbm_ais_log_partition(Ws: Sequence[torch.Tensor], cs: Sequence[torch.Tensor]
             # 3. x ~ T_k(. | x): odd layers given even, then even layers given odd, at beta_k
             for l, zl in z.items():
                 xs[l] = (rand(sizes[l]) < torch.sigmoid(beta * zl)).to(dtype)
-            zv = torch.addmm(cs[0] - b_base, xs[1], Ws[0].T)  # b - b_A + W_1 h1
-            xs[0] = (rand(D) < torch.sigmoid(b_base + beta * zv)).to(dtype)
-            for l in range(2, L + 1, 2):
-                zl = torch.addmm(cs[l], xs[l - 1], Ws[l - 1])
-                if l < L:
-                    zl = torch.addmm(zl, xs[l + 1], Ws[l].T)
-                xs[l] = (rand(sizes[l]) < torch.sigmoid(beta * zl)).to(dtype)
+            for l, bl_ in base.items():  # p_k(x_l = 1) = sigmoid(base_l + beta (c_l - base_l + inputs))
+                zl = torch.addmm(cs[l] - bl_, xs[l + 1], Ws[l].T) if l < L else cs[l] - bl_
+                if l > 0:
+                    zl = torch.addmm(zl, xs[l - 1], Ws[l - 1])
+                xs[l] = (rand(sizes[l]) < torch.sigmoid(bl_ + beta * zl)).to(dtype)
     est, low, high = interval(log_w, log_z_base)
     return AISResult(est, low, high, log_z_base, log_w, len(betas))
 

@@ -310,15 +310,14 @@ class DBM(Trainable, Classifier, nn.Module):
 
     def ais(self, *, betas: torch.Tensor | None = None, n_runs: int = 100, data: Any = None,
             generator: torch.Generator | None = None) -> AISResult:
-        """AIS estimate of ``log Z`` with its +-3 std interval (:mod:`neuralzoo.energy.dbm_ais`); the
-        base-rate model from ``data`` (default: the training marginals); 20,000 betas by default."""
-        if data is None:
-            p = self.data_mean.double().clamp(1e-3, 1 - 1e-3)
-            b_base = torch.log(p) - torch.log1p(-p)
-        else:
-            b_base = base_rate_biases(self._check(data, "data"))
+        """AIS estimate of ``log Z`` with its +-3 std interval (:mod:`neuralzoo.energy.dbm_ais`); 20,000
+        betas by default. The base model's visible rates come from ``data`` (default: the training
+        marginals), those of h2 (h4, ...) from the fantasy particles, the model's own samples."""
+        b_base = base_rate_biases(self.data_mean[None] if data is None else self._check(data, "data"))
+        h_base = [base_rate_biases(self.chains(l)) for l in range(2, self.depth + 1, 2)]
         Ws, cs = self._params()
-        return dbm_ais.dbm_ais_log_partition(Ws, cs, b_base=b_base, betas=betas, n_runs=n_runs, generator=generator)
+        return dbm_ais.dbm_ais_log_partition(Ws, cs, b_base=b_base, h_base=h_base, betas=betas, n_runs=n_runs,
+                                             generator=generator)
 
     def lower_bound(self, X: Any, log_z: float | torch.Tensor, *, check: bool = True) -> torch.Tensor:
         """The variational bound ``sum_h q(h|v)(-E(v, h)) + H(q) - log Z <= log p(v)`` (N,) float64, with

@@ -15,11 +15,12 @@ REFERENCES), the official 60k/10k split, seed 0.
    persistent fantasy particles advanced 5 Gibbs sweeps per update for the model, SGD lr
    0.001 (the paper's code) momentum 0.9 decayed to 0 by a cosine schedule, weight decay
    2e-4, sparsity target 0.1 cost 0.01 (hidden layers), batch 100, ``EPOCHS`` epochs;
-3. ``log Z`` by AIS (``BETAS`` betas of the published shape, 100 runs), the mean-field lower
-   bound on the test images; every image's unnormalised bound ``E_q[-E] + H(q)`` is at most
-   ``log p~(v) <= log Z``, so their maximum is a floor that a valid estimate of ``log Z``
-   cannot lie below — the row says so when AIS does (the full run of 2026-11-27 did: its
-   chains do not follow this DBM, RESULTS.md);
+3. ``log Z`` by AIS (``BETAS`` betas of the published shape, 100 runs, the base model's h2
+   at the fantasy particles' rates), the mean-field lower bound on the test images; every
+   image's unnormalised bound ``E_q[-E] + H(q)`` is at most ``log p~(v) <= log Z``, so their
+   maximum is a floor that a valid estimate of ``log Z`` cannot lie below — the row says so
+   when AIS does (the runs of 2026-11-27 with a uniform h2 at beta = 0 did, by ~90 nats:
+   their chains stayed in a dense-h2 state, :mod:`neuralzoo.energy.dbm_ais`, RESULTS.md);
 4. fine-tuning: the 1784-500-1000-10 sigmoid network initialised from the DBM, input
    ``[v, q(h2 | v)]`` with ``v`` the grey levels (pixel / 255, read as the probabilities of
    the binary pixels), Adam lr 0.002 decayed by a cosine schedule, batch 100, ``FT`` epochs.
