@@ -21,8 +21,8 @@ split, seed 0.
    at the fantasy particles' rates), the mean-field lower bound on the test images; every
    image's unnormalised bound ``E_q[-E] + H(q)`` is at most ``log p~(v) <= log Z``, so their
    maximum is a floor that a valid estimate of ``log Z`` cannot lie below — the row says so
-   when AIS does (the runs of 2026-11-27 with a uniform h2 at beta = 0 did, by ~90 nats:
-   their chains stayed in a dense-h2 state, :mod:`neuralzoo.energy.dbm_ais`, RESULTS.md);
+   when AIS does (the runs of 2026-11-27 with h2 at fair coins at beta = 0 did, 98 nats
+   short: their chains stayed in a dense-h2 state, :mod:`neuralzoo.energy.dbm_ais`, RESULTS.md);
 4. fine-tuning: the 1784-500-1000-10 sigmoid network initialised from the DBM, input
    ``[v, q(h2 | v)]`` with ``v`` the grey levels (pixel / 255, read as the probabilities of
    the binary pixels), Adam lr 0.002 decayed by a cosine schedule, batch 100, ``FT`` epochs.
