@@ -33,7 +33,7 @@ The joint rate and the fine-tuning were chosen on a validation split
 saturating weights), 0.001 gave 1.84%; on that DBM, Adam 0.002 1.62% and, on the grey levels,
 1.30%. Those choices were made on thresholded digits (the data of the runs before 4992d86).
 
-Departures for the 2-core budget (about an hour on one thread): ``PRE = 20`` (paper: 100),
+Departures for the 2-core budget (45 minutes on one thread): ``PRE = 20`` (paper: 100),
 ``EPOCHS = 60`` joint epochs (paper: 500 with a slowly decayed rate; 30 epochs gave a bound of
 -88.66 on the sampled digits, RESULTS.md); ``BETAS = 20,000`` as published, ``FT = 25``
 (paper: 100 epochs of conjugate gradients).
