@@ -383,11 +383,10 @@ class RBM(Trainable, nn.Module):
         """The model samples ``v'`` (M, D) of this update (no gradient)."""
         k = self.k
         if self.method == "cd":  # k steps from the data: h0 -> v1 -> h1 -> ... -> v_k
-            h = h0
             for step in range(k):
-                v = self._down(h, W, b)
+                v = self._down(h0, W, b)
                 if step < k - 1:
-                    h = bernoulli(self._hidden_input(v, W, a).sigmoid_())
+                    h0 = bernoulli(self._hidden_input(v, W, a).sigmoid_())  # h_{step+1}
             return v
         if self.method == "pcd":
             v = self.chains
@@ -484,17 +483,15 @@ class RBM(Trainable, nn.Module):
                            callbacks=[EpochMetrics(self, X), *callbacks], **options)
 
     def start_from_data(self, X: torch.Tensor, seed: int) -> None:
-        """The start of training: ``data_mean`` from ``X`` (N, D), the parameters drawn from ``seed``
-        (:meth:`reset_parameters`), the visible biases ``log(p/(1-p))`` of the data marginals."""
+        """Start of training: ``data_mean`` of ``X`` (N, D), parameters from ``seed``, ``b`` the data's log-odds."""
         with torch.no_grad():
             self.data_mean.copy_(X.mean(0).to(self.data_mean))
         seeded_reset(self, seed)
         self._init_visible_biases()
 
-    def _init_visible_biases(self) -> None:
+    def _init_visible_biases(self) -> None:  # a model of independent pixels to start from
         with torch.no_grad():
-            p = self.data_mean.clamp(1e-3, 1 - 1e-3)
-            self.b.copy_(torch.log(p / (1 - p)))  # a model of independent pixels to start from
+            self.b.copy_(torch.logit(self.data_mean, eps=1e-3))  # p clipped to [1e-3, 1 - 1e-3]
 
     def extra_repr(self) -> str:
         extra = f", T={self.n_temperatures}" if self.method == "pt" else ""
