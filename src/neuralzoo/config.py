@@ -53,7 +53,7 @@ class TrainConfig:
     lr_step_size: int = 10  # epochs between decays for the "step" schedule
     lr_gamma: float = 0.5  # decay factor for "step" and "exponential"
     val_fraction: float = 0.0  # fraction of the training data held out for validation
-    patience: int | None = None  # early stopping: epochs without improvement of `monitor`
+    patience: int | None = None  # early stopping: epochs without improvement of `monitor`; ends on the best epoch
     monitor: str = "val_loss"  # metric watched by early stopping (minimised if it ends in "loss")
     seed: int = 0  # seeds initialisation, shuffling, dropout and validation split
     device: str = "auto"  # "auto", "cpu", "cuda" or "cuda:N"

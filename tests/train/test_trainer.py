@@ -232,6 +232,28 @@ def test_early_stopping_on_a_scripted_val_loss_restores_best_epoch(tmp_path):
     assert torch.equal(ckpt.load_weights(Linear(), tmp_path / ckpt.WEIGHTS).w, snapshots[4])
 
 
+def test_early_stopping_at_the_epoch_cap_still_ends_on_the_best_epoch(tmp_path):
+    # as scikit-learn's early_stopping: the cap comes before the patience runs out, the
+    # model still ends with the weights of its best validation epoch (not the last one)
+    x, t = _linear_data()
+    snapshots = {}
+
+    class Snapshot:
+        def on_epoch_end(self, state, metrics):
+            snapshots[metrics["epoch"]] = state.model.w.detach().clone()
+
+    model = ScriptedVal([5.0, 3.0, 4.0, 2.5, 2.6])
+    hist = neuralzoo.fit(model, (x, t), {"epochs": 5, "batch_size": 10, "lr": 0.01,
+                                         "val_fraction": 0.25, "patience": 3, **QUIET},
+                         out=tmp_path, callbacks=[Snapshot()])
+    assert hist.column("epoch") == [1, 2, 3, 4, 5]  # never 3 epochs without improvement
+    assert torch.equal(model.w, snapshots[4]) and not torch.equal(snapshots[4], snapshots[5])
+    assert torch.equal(ckpt.load_weights(Linear(), tmp_path / ckpt.WEIGHTS).w, snapshots[4])
+    plain = ScriptedVal([5.0, 3.0, 4.0, 2.5, 2.6])  # without patience: the last epoch's weights
+    neuralzoo.fit(plain, (x, t), {"epochs": 5, "batch_size": 10, "lr": 0.01, "val_fraction": 0.25, **QUIET})
+    assert torch.equal(plain.w, snapshots[5])
+
+
 def test_early_stopping_on_an_overfitting_mlp(digits_train):
     X, y = digits_train
     Xv, yv = X[1000:1300], y[1000:1300]

@@ -5,13 +5,18 @@ epochs per layer with CD-1, lr 0.01, batch 10; fine-tuning by SGD lr 0.1 with ea
 stopping on the 50k/10k/10k split, up to 1000 epochs). Target of the issue: <= 1.3%.
 
 Our setup: grey-level MNIST pixels / 255, the first 50,000 training images to train, the
-last 10,000 as the validation set (watched, not used to pick anything: the tutorial's early
-stopping is replaced by a fixed epoch count), the official 10k test set scored once;
-seed 0. Pretraining CD-1, SGD lr 0.01 without momentum, batch 10, as the tutorial;
-fine-tuning the sigmoid MLP 784-1000-1000-1000-10, SGD lr 0.1 without momentum, batch 10.
+last 10,000 as the validation set, the official 10k test set scored once; seed 0.
+Pretraining CD-1, SGD lr 0.01 without momentum, batch 10, as the tutorial; fine-tuning the
+sigmoid MLP 784-1000-1000-1000-10, SGD lr 0.1 without momentum, batch 10, with early stopping
+on the validation accuracy as the tutorial: stop after ``PATIENCE = 10`` epochs without a
+better one, at most ``FT`` epochs, and keep the weights of the best epoch (the test set plays
+no part in it). The tutorial's patience rule is iteration-based (it doubles the patience at
+each clear improvement); ten epochs is our simpler stand-in.
 
 Departures for the 2-core budget: ``PRE = 10`` pretraining epochs per layer (tutorial 100)
-and ``FT = 20`` fine-tuning epochs (tutorial: early stopping within 1000).
+and at most ``FT = 100`` fine-tuning epochs (tutorial 1000). Before 2026-11-28 the
+fine-tuning ran a fixed 20 epochs and the validation split was only watched (1.49%,
+RESULTS.md).
 
 ``--quick``: 5,000 images, 1 pretraining and 2 fine-tuning epochs, batch 10 — a smoke test.
 """
@@ -33,7 +38,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     X, y = datasets.load("mnist", split="train")
     X_test, y_test = datasets.load("mnist", split="test")
     X_tr, y_tr, X_val, y_val = X[:50_000], y[:50_000], X[50_000:], y[50_000:]
-    pre, ft = 10, 20
+    pre, ft, patience = 10, 100, 10
     if quick:
         X_tr, y_tr, X_val, y_val, pre, ft = X_tr[:5000], y_tr[:5000], X_val[:1000], y_val[:1000], 1, 2
     t0 = time.perf_counter()
@@ -42,11 +47,15 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     t_pre = time.perf_counter() - t0
     t0 = time.perf_counter()
     hist = dbn.fine_tune(X_tr, y_tr, method="backprop", epochs=ft, lr=0.1, batch_size=10, momentum=0.0, seed=0,
-                         device=device, progress=progress, val_data=(X_val, y_val))
-    val_err = 100 * (1 - hist[-1]["val_acc"])
+                         device=device, progress=progress, val_data=(X_val, y_val), patience=patience,
+                         monitor="val_acc")
+    val_acc = hist.column("val_acc")
+    best = val_acc.index(max(val_acc))  # the epoch whose weights the MLP keeps
+    val_err = 100 * (1 - val_acc[best])
     acc = dbn.score(X_test, y_test)
     return [row("DBN 784-1000-1000-1000 + MLP fine-tuning, test accuracy", acc, 0.9866, 0.987,
                 note=f"test error {100 * (1 - acc):.2f}% (target <= 1.3%, published 1.34%); {len(X_tr)} images, "
-                     f"{pre} pretraining epochs/layer (tutorial 100), {ft} fine-tuning epochs (validation error "
-                     f"{val_err:.2f}%); pretraining {t_pre:.0f} s, "
+                     f"{pre} pretraining epochs/layer (tutorial 100), fine-tuning stopped after {len(hist)} of at "
+                     f"most {ft} epochs, best validation error {val_err:.2f}% at epoch {best + 1} (kept); "
+                     f"pretraining {t_pre:.0f} s, "
                      f"fine-tuning {time.perf_counter() - t0:.0f} s" + (" (quick smoke test)" if quick else ""))]

@@ -294,7 +294,6 @@ def fit(
         n_batches = math.ceil(n / bs)
         sync_every = SYNC_EVERY_CPU if device.type == "cpu" else SYNC_EVERY_GPU
         label = f"{stage} " if stage else ""
-        stopped_early = False
         with Progress(enabled=cfg.progress, total=(cfg.epochs - start_epoch) * n_batches,
                       description=f"{label}{type(model).__name__}") as bar:
             for epoch in range(start_epoch, cfg.epochs):
@@ -358,7 +357,7 @@ def fit(
                     else:
                         bad_epochs += 1
                         if bad_epochs >= cfg.patience:
-                            stop = stopped_early = True
+                            stop = True
                 elif cfg.patience is not None:
                     raise ConfigError(
                         f"train.monitor: expected one of the epoch metrics {sorted(metrics)}, "
@@ -371,8 +370,8 @@ def fit(
                     atomic_write_text(out_path / "metrics.jsonl",
                                       "".join(json.dumps(row) + "\n" for row in history))
                 last = stop or epoch + 1 == cfg.epochs
-                if stopped_early and best_weights is not None:
-                    model.load_state_dict(best_weights)
+                if last and best_weights is not None:  # early stopping ends on its best epoch,
+                    model.load_state_dict(best_weights)  # stopped or at the epoch cap (as scikit-learn)
                 if last or (epoch + 1) % cfg.checkpoint_every == 0:
                     save_checkpoint(epoch + 1)
                 if stop:
