@@ -32,13 +32,14 @@ from .common import row
 ID = "dbn-theano"
 TITLE = "DBN 3x1000 on MNIST, CD-1, MLP fine-tuning (deeplearning.net tutorial: 1.34% test error)"
 SOURCE = "deeplearning.net tutorial 'Deep Belief Networks' (DBN.py), LISA lab, Theano 0.x"
+PRE, FT, PATIENCE = 10, 100, 10  # pretraining epochs per layer, most fine-tuning epochs, early-stopping patience
 
 
 def run(quick: bool = False, device: str = "auto", progress: bool = False) -> list[dict]:
     X, y = datasets.load("mnist", split="train")
     X_test, y_test = datasets.load("mnist", split="test")
     X_tr, y_tr, X_val, y_val = X[:50_000], y[:50_000], X[50_000:], y[50_000:]
-    pre, ft, patience = 10, 100, 10
+    pre, ft, patience = PRE, FT, PATIENCE
     if quick:
         X_tr, y_tr, X_val, y_val, pre, ft = X_tr[:5000], y_tr[:5000], X_val[:1000], y_val[:1000], 1, 2
     t0 = time.perf_counter()
