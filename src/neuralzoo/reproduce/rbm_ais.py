@@ -17,7 +17,7 @@ trained it: k raised gradually from 1 to 25 during training (here linearly over 
 and SGD lr 0.005 (``CD25``), chosen on a validation split (train on 50,000, score the last
 10,000 of the training set; ``benchmarks/rbm_cd25_val.py``, RESULTS.md): with the k schedule,
 lr 0.05 / 0.01 / 0.005 gave -99.37 / -91.83 / -89.52 (reverse AIS -102.10 / -91.85 / -89.42).
-On the test set lr 0.05 gave -100.88, lr 0.01 -88.87 (RESULTS.md). The full run takes
+On the test set lr 0.05 gave -100.88, lr 0.01 -88.87, lr 0.005 -88.61 (RESULTS.md). The full run takes
 about an hour on a 2-core CPU with one torch thread; ``device="auto"`` picks a GPU when there is one.
 
 ``--quick``: CD-1 for 2 epochs on the first 10,000 images and AIS with 1,000 betas — a
