@@ -213,7 +213,9 @@ class ScriptedVal(Linear):
         return {"loss": self.script[self.epoch - 1]}
 
 
-def test_early_stopping_on_a_scripted_val_loss_restores_best_epoch(tmp_path):
+def _fit_scripted(script, out=None, **config):
+    """Fit a ScriptedVal on the linear data, one epoch per scripted value; the model, its
+    history and the weights at the end of each epoch."""
     x, t = _linear_data()
     snapshots = {}
 
@@ -221,10 +223,15 @@ def test_early_stopping_on_a_scripted_val_loss_restores_best_epoch(tmp_path):
         def on_epoch_end(self, state, metrics):
             snapshots[metrics["epoch"]] = state.model.w.detach().clone()
 
-    model = ScriptedVal([5.0, 3.0, 4.0, 2.5, 2.6, 2.7, 1.0, 0.5])
-    hist = neuralzoo.fit(model, (x, t), {"epochs": 8, "batch_size": 10, "lr": 0.01,
-                                         "val_fraction": 0.25, "patience": 2, **QUIET},
-                         out=tmp_path, callbacks=[Snapshot()])
+    model = ScriptedVal(script)
+    hist = neuralzoo.fit(model, (x, t), {"epochs": len(script), "batch_size": 10, "lr": 0.01,
+                                         "val_fraction": 0.25, **config, **QUIET},
+                         out=out, callbacks=[Snapshot()])
+    return model, hist, snapshots
+
+
+def test_early_stopping_on_a_scripted_val_loss_restores_best_epoch(tmp_path):
+    model, hist, snapshots = _fit_scripted([5.0, 3.0, 4.0, 2.5, 2.6, 2.7, 1.0, 0.5], tmp_path, patience=2)
     # best 2.5 at epoch 4; epochs 5 and 6 do not improve -> stop after epoch 6
     assert hist.column("epoch") == [1, 2, 3, 4, 5, 6]
     assert torch.equal(model.w, snapshots[4])
@@ -235,22 +242,11 @@ def test_early_stopping_on_a_scripted_val_loss_restores_best_epoch(tmp_path):
 def test_early_stopping_at_the_epoch_cap_still_ends_on_the_best_epoch(tmp_path):
     # as scikit-learn's early_stopping: the cap comes before the patience runs out, the
     # model still ends with the weights of its best validation epoch (not the last one)
-    x, t = _linear_data()
-    snapshots = {}
-
-    class Snapshot:
-        def on_epoch_end(self, state, metrics):
-            snapshots[metrics["epoch"]] = state.model.w.detach().clone()
-
-    model = ScriptedVal([5.0, 3.0, 4.0, 2.5, 2.6])
-    hist = neuralzoo.fit(model, (x, t), {"epochs": 5, "batch_size": 10, "lr": 0.01,
-                                         "val_fraction": 0.25, "patience": 3, **QUIET},
-                         out=tmp_path, callbacks=[Snapshot()])
+    model, hist, snapshots = _fit_scripted([5.0, 3.0, 4.0, 2.5, 2.6], tmp_path, patience=3)
     assert hist.column("epoch") == [1, 2, 3, 4, 5]  # never 3 epochs without improvement
     assert torch.equal(model.w, snapshots[4]) and not torch.equal(snapshots[4], snapshots[5])
     assert torch.equal(ckpt.load_weights(Linear(), tmp_path / ckpt.WEIGHTS).w, snapshots[4])
-    plain = ScriptedVal([5.0, 3.0, 4.0, 2.5, 2.6])  # without patience: the last epoch's weights
-    neuralzoo.fit(plain, (x, t), {"epochs": 5, "batch_size": 10, "lr": 0.01, "val_fraction": 0.25, **QUIET})
+    plain, _, _ = _fit_scripted([5.0, 3.0, 4.0, 2.5, 2.6])  # without patience: the last epoch's weights
     assert torch.equal(plain.w, snapshots[5])
 
 
