@@ -117,6 +117,27 @@ def test_fused_route_equals_the_autograd_surrogate(monkeypatch, method, k):
     assert torch.allclose(grads[1][1], 2.5 * grads[0][1], atol=1e-12)
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_dynamic_binarization_draws_each_batch_afresh_from_the_grey_levels(monkeypatch, fused):
+    # the loss on grey levels x equals the plain model's loss on v ~ Bernoulli(x) drawn from the
+    # same random numbers (one uniform per pixel, v = [u < x]); each call draws a new v
+    dynamic = random_model(D=7, H=5, dynamic_binarization=True)
+    plain = random_model(D=7, H=5)
+    if not fused:
+        for rbm in (dynamic, plain):
+            monkeypatch.setattr(rbm, "_fused", lambda: False)
+    x = torch.rand(40, 7, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    torch.manual_seed(2)
+    value = float(dynamic.loss((x,)).detach())
+    torch.manual_seed(2)
+    v = (torch.rand(40, 7, dtype=torch.float64) < x).double()
+    assert value == pytest.approx(float(plain.loss((v,)).detach()), abs=1e-12)
+    assert float(dynamic.loss((x,)).detach()) != pytest.approx(value, abs=1e-6)  # a new draw, a new value
+    # the flag is a hyperparameter: in hparams (hence checkpoints), the config and the repr
+    assert RBM(**dynamic.hparams).dynamic_binarization and "dynamic binarization" in repr(dynamic)
+    assert RBM.from_config(RBM.Config(dynamic_binarization=True), 7, 0).dynamic_binarization
+
+
 def test_fused_route_is_taken_only_for_plain_cd_and_pcd():
     assert RBM(6, 4)._fused() and RBM(6, 4, method="pcd")._fused()
     assert not RBM(6, 4, method="pt")._fused() and not RBM(6, 4, centering=True)._fused()

@@ -28,7 +28,7 @@ from .base import (
     seeded_reset,
 )
 from .rbm_fast import bernoulli, fused_loss
-from .rbm_monitor import EpochMetrics
+from .rbm_monitor import EpochMetrics, pseudo_likelihood
 
 METHODS = ("cd", "pcd", "pt")
 EXACT_EVAL_UNITS = 20  # evaluate() reports the exact log-likelihood up to 2^20 enumerated states
@@ -68,6 +68,9 @@ class RBM(Trainable, nn.Module):
 
     Sparsity (Lee, Ekanadham & Ng 2008): ``sparsity_cost * sum_j (q - mean_n p(h_j=1|v_n))^2``
     is added for ``q = sparsity_target``, on the data phase of each batch.
+
+    Dynamic binarisation (``dynamic_binarization``; Salakhutdinov's code, ``data > rand``): ``X``
+    holds probabilities (grey levels) and every batch is drawn afresh, ``v_n ~ Bernoulli(x_n)``.
 
     Centering (Melchior, Fischer & Wiskott 2016): with offsets ``mu`` (D,) and ``lambda`` (H,)
     the energy is ``E = -(v - mu)^T W (h - lambda) - b^T (v - mu) - a^T (h - lambda)``.
@@ -123,16 +126,19 @@ class RBM(Trainable, nn.Module):
         sparsity_cost: float = 0.0  # weight of the sparsity penalty
         centering: bool = False  # centered RBM (Melchior et al. 2016)
         init_std: float = 0.01  # standard deviation of the initial weights
+        dynamic_binarization: bool = False  # draw each batch afresh as v ~ Bernoulli(X)
 
     @classmethod
     def from_config(cls, cfg: RBM.Config, n_features: int, n_classes: int) -> RBM:
         return cls(n_features, cfg.n_hidden, method=cfg.method, k=cfg.k, n_chains=cfg.n_chains,
                    n_temperatures=cfg.n_temperatures, sparsity_target=cfg.sparsity_target,
-                   sparsity_cost=cfg.sparsity_cost, centering=cfg.centering, init_std=cfg.init_std)
+                   sparsity_cost=cfg.sparsity_cost, centering=cfg.centering, init_std=cfg.init_std,
+                   dynamic_binarization=cfg.dynamic_binarization)
 
     def __init__(self, n_visible: int, n_hidden: int, *, method: str = "cd", k: int = 1,
                  n_chains: int = 100, n_temperatures: int = 10, sparsity_target: float | None = None,
-                 sparsity_cost: float = 0.0, centering: bool = False, init_std: float = 0.01) -> None:
+                 sparsity_cost: float = 0.0, centering: bool = False, init_std: float = 0.01,
+                 dynamic_binarization: bool = False) -> None:
         super().__init__()
         D, H = int(n_visible), int(n_hidden)
         if D < 1 or H < 1:
@@ -149,6 +155,7 @@ class RBM(Trainable, nn.Module):
         self.method, self.k, self.n_chains, self.n_temperatures = method, int(k), int(n_chains), int(n_temperatures)
         self.sparsity_target, self.sparsity_cost = sparsity_target, float(sparsity_cost)
         self.centering, self.init_std = bool(centering), float(init_std)
+        self.dynamic_binarization = bool(dynamic_binarization)
         self.W = nn.Parameter(torch.zeros(D, H))  # (D, H)
         self.b = nn.Parameter(torch.zeros(D))  # (D,) visible biases
         self.a = nn.Parameter(torch.zeros(H))  # (H,) hidden biases
@@ -163,7 +170,8 @@ class RBM(Trainable, nn.Module):
         self.hparams = {"n_visible": D, "n_hidden": H, "method": method, "k": self.k,
                         "n_chains": self.n_chains, "n_temperatures": self.n_temperatures,
                         "sparsity_target": sparsity_target, "sparsity_cost": self.sparsity_cost,
-                        "centering": self.centering, "init_std": self.init_std}
+                        "centering": self.centering, "init_std": self.init_std,
+                        "dynamic_binarization": self.dynamic_binarization}
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -312,29 +320,12 @@ class RBM(Trainable, nn.Module):
         ``BernoulliRBM.score_samples`` returns the one-bit estimate *times* D (a per-image
         figure): divide it by ``n_features`` to compare.
         """
-        v = self._check(X)
-        with torch.no_grad():
-            F0 = self.free_energy(v)  # (N,)
-            if full:
-                total = torch.zeros_like(F0)
-                for i in range(self.n_visible):
-                    flipped = v.clone()
-                    flipped[:, i] = 1 - flipped[:, i]
-                    total += F.logsigmoid(self.free_energy(flipped) - F0)
-                return total / self.n_visible
-            if generator is None:
-                generator = torch.Generator(device=v.device).manual_seed(0)
-            i = torch.randint(0, self.n_visible, (len(v),), generator=generator, device=v.device)
-            flipped = v.clone()
-            rows = torch.arange(len(v), device=v.device)
-            flipped[rows, i] = 1 - flipped[rows, i]
-            return F.logsigmoid(self.free_energy(flipped) - F0)
+        return pseudo_likelihood(self, self._check(X), full=full, generator=generator)
 
     def reconstruction_error(self, X: Any) -> float:
         """Mean squared error per visible unit between ``v`` and its mean-field reconstruction."""
         v = self._check(X)
-        with torch.no_grad():
-            return float(((v - self.p_v_given_h(self.p_h_given_v(v))) ** 2).mean())
+        return float(((v - self.reconstruct(v)) ** 2).mean())
 
     def free_energy_gap(self, X_train: Any, X_val: Any) -> float:
         """``mean F(X_val) - mean F(X_train)``: grows when the model overfits (Hinton's guide §6)."""
@@ -436,7 +427,7 @@ class RBM(Trainable, nn.Module):
         (:func:`~neuralzoo.models.rbm_fast.fused_loss`); centering, sparsity, PT and
         subclasses the autograd one.
         """
-        v0 = self._model_space(batch[0])
+        v0 = self._model_space(bernoulli(batch[0]) if self.dynamic_binarization else batch[0])
         if self._fused():
             return fused_loss(self, v0)
         if self.centering:
@@ -496,5 +487,6 @@ class RBM(Trainable, nn.Module):
     def extra_repr(self) -> str:
         extra = f", T={self.n_temperatures}" if self.method == "pt" else ""
         extra += ", centering" if self.centering else ""
+        extra += ", dynamic binarization" if self.dynamic_binarization else ""
         return (f"n_visible={self.n_visible}, n_hidden={self.n_hidden}, method={self.method!r}, k={self.k}, "
                 f"n_chains={self.n_chains}{extra}, params={count_parameters(self):,}")

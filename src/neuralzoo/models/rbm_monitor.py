@@ -1,13 +1,15 @@
 """Callbacks for an RBM's :func:`neuralzoo.fit`: what a run watches beside its surrogate loss
 (which is no likelihood) — reconstruction error, the free-energy gap and, for small models, the
-exact negative log-likelihood after every epoch — and a CD-k schedule that raises ``k`` as
-training goes (Salakhutdinov & Murray 2008 raised it from 1 to 25)."""
+exact negative log-likelihood after every epoch — a CD-k schedule that raises ``k`` as
+training goes (Salakhutdinov & Murray 2008 raised it from 1 to 25), and the pseudo-likelihood
+behind :meth:`RBM.pseudo_likelihood <neuralzoo.models.rbm.RBM.pseudo_likelihood>`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import torch
+import torch.nn.functional as F
 
 from .base import model_device
 
@@ -65,4 +67,24 @@ class GibbsStepSchedule:
         self.model.k = self.k_at(state.epoch + 1)
 
 
-__all__ = ["EXACT_EPOCH_UNITS", "EpochMetrics", "GibbsStepSchedule"]
+def pseudo_likelihood(rbm: RBM, v: torch.Tensor, *, full: bool = False,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """``(1/D) sum_i log p(v_i | v_-i)`` (N,) of the checked rows ``v``, ``log p(v_i | v_-i) =
+    log sigmoid(F(v with bit i flipped) - F(v))``: all D bits (``full``) or one seeded bit per row."""
+    rows = torch.arange(len(v), device=v.device)
+
+    def term(i: torch.Tensor) -> torch.Tensor:  # log p(v_i | v_-i) with bit i[n] of row n flipped (N,)
+        flipped = v.clone()
+        flipped[rows, i] = 1 - flipped[rows, i]
+        return F.logsigmoid(rbm.free_energy(flipped) - F0)
+
+    with torch.no_grad():
+        F0 = rbm.free_energy(v)  # (N,)
+        if full:
+            return sum(term(torch.full_like(rows, i)) for i in range(rbm.n_visible)) / rbm.n_visible
+        if generator is None:
+            generator = torch.Generator(device=v.device).manual_seed(0)
+        return term(torch.randint(0, rbm.n_visible, (len(v),), generator=generator, device=v.device))
+
+
+__all__ = ["EXACT_EPOCH_UNITS", "EpochMetrics", "GibbsStepSchedule", "pseudo_likelihood"]
