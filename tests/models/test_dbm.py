@@ -121,6 +121,24 @@ def test_surrogate_gradient_is_data_minus_model_statistics(monkeypatch):
     assert torch.equal(dbm.chains(2), model[2])  # the particles persist
 
 
+def test_dynamic_binarization_draws_each_batch_afresh_in_joint_training_and_pretraining():
+    # the DBM's and the bottom pretraining RBM's loss on grey levels x equal the plain models'
+    # loss on v = [u < x] drawn from the same random numbers
+    x = torch.rand(30, 6, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    dynamic = random_dbm([6, 4, 3], dynamic_binarization=True)
+    plain = random_dbm([6, 4, 3])
+    rbms = [ScaledRBM(6, 4, up=2.0, dynamic_binarization=flag).double() for flag in (True, False)]
+    rbms[1].load_state_dict(rbms[0].state_dict())
+    for a, b in [(dynamic, plain), rbms]:
+        torch.manual_seed(2)
+        value = float(a.loss((x,)).detach())
+        torch.manual_seed(2)
+        v = (torch.rand(30, 6, dtype=torch.float64) < x).double()
+        assert value == pytest.approx(float(b.loss((v,)).detach()), abs=1e-12)
+    assert DBM(**dynamic.hparams).dynamic_binarization
+    assert DBM.from_config(DBM.Config(dynamic_binarization=True), 6, 0).dynamic_binarization
+
+
 def test_doubled_weights_of_pretraining_and_the_paper_update():
     assert [doubling(l, 2) for l in range(2)] == [(2.0, 1.0), (1.0, 2.0)]
     assert [doubling(l, 3) for l in range(3)] == [(2.0, 1.0), (2.0, 2.0), (1.0, 2.0)]

@@ -127,18 +127,21 @@ class DBM(Trainable, Classifier, nn.Module):
         pretrain_lr: float = 0.05  # their learning rate (SGD, momentum 0.5)
         finetune_epochs: int = 10  # epochs of the mean-field classifier (0: none)
         finetune_lr: float = 0.1  # its learning rate (SGD, momentum 0.9)
+        dynamic_binarization: bool = False  # X as probabilities, each batch drawn afresh (v ~ Bernoulli(X))
 
     @classmethod
     def from_config(cls, cfg: DBM.Config, n_features: int, n_classes: int) -> DBM:
         return cls([n_features, *cfg.hidden], n_classes, n_chains=cfg.n_chains, k=cfg.k, mf_steps=cfg.mf_steps,
                    mf_tol=cfg.mf_tol, sparsity_target=cfg.sparsity_target, sparsity_cost=cfg.sparsity_cost,
                    pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
-                   finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr)
+                   finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr,
+                   dynamic_binarization=cfg.dynamic_binarization)
 
     def __init__(self, sizes: Sequence[int], n_classes: int = 0, *, n_chains: int = 100, k: int = 5,
                  mf_steps: int = 10, mf_tol: float = 1e-4, sparsity_target: float | None = None,
                  sparsity_cost: float = 0.0, pretrain_epochs: int = 10, pretrain_lr: float = 0.05,
-                 finetune_epochs: int = 10, finetune_lr: float = 0.1, init_std: float = 0.01) -> None:
+                 finetune_epochs: int = 10, finetune_lr: float = 0.1, init_std: float = 0.01,
+                 dynamic_binarization: bool = False) -> None:
         super().__init__()
         sizes = check_sizes(sizes)
         C = int(n_classes)
@@ -156,6 +159,7 @@ class DBM(Trainable, Classifier, nn.Module):
         self.sparsity_target, self.sparsity_cost = sparsity_target, float(sparsity_cost)
         self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
         self.finetune_epochs, self.finetune_lr, self.init_std = int(finetune_epochs), float(finetune_lr), float(init_std)
+        self.dynamic_binarization = bool(dynamic_binarization)
         L = len(sizes) - 1
         self.W = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l], sizes[l + 1])) for l in range(L))
         self.bias = nn.ParameterList(nn.Parameter(torch.zeros(n)) for n in sizes)
@@ -168,7 +172,8 @@ class DBM(Trainable, Classifier, nn.Module):
                         "mf_steps": self.mf_steps, "mf_tol": self.mf_tol, "sparsity_target": sparsity_target,
                         "sparsity_cost": self.sparsity_cost, "pretrain_epochs": self.pretrain_epochs,
                         "pretrain_lr": self.pretrain_lr, "finetune_epochs": self.finetune_epochs,
-                        "finetune_lr": self.finetune_lr, "init_std": self.init_std}
+                        "finetune_lr": self.finetune_lr, "init_std": self.init_std,
+                        "dynamic_binarization": self.dynamic_binarization}
         self.reset_parameters()
 
     @classmethod
@@ -383,7 +388,7 @@ class DBM(Trainable, Classifier, nn.Module):
 
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         """``mean E(v, mu) - mean E(fantasy)`` (+ sparsity): see the class docstring."""
-        v = batch[0]
+        v = bernoulli(batch[0]) if self.dynamic_binarization else batch[0]  # fresh draw of grey-level X
         # 1. data-dependent statistics: the mean-field posteriors of the batch
         data = [v, *self._mean_field(v)]
         # 2. model statistics: k Gibbs sweeps of the persistent fantasy particles
@@ -424,7 +429,8 @@ class DBM(Trainable, Classifier, nn.Module):
         cfg = self.train_config(epochs=self.pretrain_epochs, lr=self.pretrain_lr, momentum=0.5,
                                 lr_schedule="constant", weight_decay=0.0, seed=seed, progress=progress,
                                 device=device, batch_size=batch_size)
-        rbms, histories = train_stack(self.sizes, data, cfg, init_std=self.init_std, out=out, resume=resume)
+        rbms, histories = train_stack(self.sizes, data, cfg, init_std=self.init_std, out=out, resume=resume,
+                                      dynamic_binarization=self.dynamic_binarization)
         self.cpu()._compose(rbms, cfg.seed)
         return histories
 

@@ -52,7 +52,7 @@ class ScaledRBM(RBM):
         return torch.sigmoid(torch.addmm(self.b, h, self.W.T, alpha=self.down))
 
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        v0 = batch[0]
+        v0 = bernoulli(batch[0]) if self.dynamic_binarization else batch[0]
         with torch.no_grad():
             p0 = self.p_h_given_v(v0)
             h, v = bernoulli(p0), v0
@@ -69,14 +69,17 @@ __all__ = ["ScaledRBM", "doubling"]
 
 
 def train_stack(sizes: list[int], data: torch.Tensor, cfg: TrainConfig, *, init_std: float,
-                out: str | Path | None = None, resume: bool = False) -> tuple[list[ScaledRBM], list]:
+                out: str | Path | None = None, resume: bool = False,
+                dynamic_binarization: bool = False) -> tuple[list[ScaledRBM], list]:
     """The greedy pass: RBM ``l`` (weights doubled by :func:`doubling`) trained on ``p(h_{l-1} | below)``
     of the data as stage ``rbm<l+1>``, its start drawn from ``cfg.seed + l``; returns the RBMs (on the
-    CPU) and their stage histories."""
+    CPU) and their stage histories. ``dynamic_binarization``: the bottom RBM draws each batch of the
+    data afresh (the layers above train on the probabilities below, as without it)."""
     depth, rbms, histories = len(sizes) - 1, [], []
     for l in range(depth):
         up, down = doubling(l, depth)
-        rbm = ScaledRBM(sizes[l], sizes[l + 1], up=up, down=down, init_std=init_std)
+        rbm = ScaledRBM(sizes[l], sizes[l + 1], up=up, down=down, init_std=init_std,
+                        dynamic_binarization=dynamic_binarization and l == 0)
         rbm.start_from_data(data, cfg.seed + l)
         histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
                                    callbacks=[EpochMetrics(rbm, data)]))
