@@ -5,7 +5,7 @@
 trains the reproduction's CD-25 RBM (``rbm_ais.train_cd`` with ``CD25``: 784-500, k raised
 1 -> 25 over EPOCHS epochs (default 100), SGD momentum 0.9, weight decay 2e-4, batch 100,
 seed 0) at learning rate LR on the first 50,000 MNIST training images — the grey levels
-binarised afresh for every batch with DYNAMIC=1 (the default, ``CD25["dynamic"]``), the
+binarised afresh for every batch with DYNAMIC=1 (the default, ``rbm_ais.DYNAMIC``), the
 sampled-binary images drawn once (seed 0) with DYNAMIC=0 — saves it to CACHE.pt, and prints
 one JSON line per AIS estimate (``rbm_ais.ais_log_likelihood``) of the mean log p(v) of the
 last 10,000 sampled-binary images, drawn once with seed 0 (100 runs, forward with its +-3 std
@@ -21,12 +21,12 @@ import torch
 
 from neuralzoo import datasets
 from neuralzoo.energy import ais
-from neuralzoo.reproduce.rbm_ais import CD25, ais_log_likelihood, train_cd
+from neuralzoo.reproduce.rbm_ais import CD25, DYNAMIC, ais_log_likelihood, train_cd
 
 lr, path = float(sys.argv[1]), sys.argv[2]
 epochs = int(os.environ.get("EPOCHS", "100"))
 t = time.time()
-dynamic = os.environ.get("DYNAMIC", str(int(CD25.get("dynamic", False)))) == "1"
+dynamic = os.environ.get("DYNAMIC", str(int(DYNAMIC))) == "1"
 X, _ = datasets.load("mnist", split="train", binarize="sample", seed=0)
 G, _ = datasets.load("mnist", split="train")
 X, V = (G if dynamic else X)[:50_000], X[50_000:]
