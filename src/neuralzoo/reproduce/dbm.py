@@ -69,7 +69,8 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     pre, epochs, ft, n_betas = 20, 60, 25, 20_000
     if quick:
         y, G, pre, epochs, ft, n_betas = y[:10_000], G[:10_000], 2, 2, 3, 1000
-    what = (f"{len(G)} images (binarised afresh per batch), {pre} pretraining + {epochs} joint epochs" + (" (quick smoke test)" if quick else ""))
+    what = (f"{len(G)} images (binarised afresh per batch), {pre} pretraining + {epochs} joint epochs"
+            + (" (quick smoke test)" if quick else ""))
     t0 = time.perf_counter()
     dbm = DBM([784, 500, 1000], 10, n_chains=100, k=5, mf_steps=10, mf_tol=1e-4, sparsity_target=0.1,
               sparsity_cost=0.01, pretrain_epochs=pre, finetune_epochs=ft, finetune_lr=0.002,

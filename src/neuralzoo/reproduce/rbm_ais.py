@@ -3,8 +3,9 @@
 Published (Table 2, 784-500, test log-probability per image): CD-25 -86.34, CD-3 -105.50,
 CD-1 -125.53 nats; AIS from the base-rate model with 14,501 betas (0..0.5 step 1e-3,
 0.5..0.9 step 1e-4, 0.9..1 step 1e-5) and 100 runs. Data as in the paper: each pixel set to 1
-with probability pixel / 255 (``binarize="sample"``, drawn once with seed 0 — the "binarized
-MNIST" of the later density-estimation literature). Thresholded digits (pixel / 255 > 0.5) are
+with probability pixel / 255 — the test images drawn once with seed 0 (``binarize="sample"``,
+the "binarized MNIST" of the later density-estimation literature), the training images drawn
+afresh for every batch (below). Thresholded digits (pixel / 255 > 0.5) are
 easier: the same CD-25 setup gave -77.78 on them (RESULTS.md), 8.6 nats above the published
 figure; grey levels or a handful of betas are not comparable either (the AIS trap).
 
