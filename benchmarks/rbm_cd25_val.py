@@ -37,5 +37,5 @@ for nb in ([None, 100_000] if len(sys.argv) < 4 else [None]):
     t = time.time()
     r = ais_log_likelihood(rbm, V, betas=None if nb is None else ais.scaled_schedule(nb))
     print(json.dumps({"lr": lr, "epochs": epochs, "dynamic": dynamic, "n_betas": r["n_betas"],
-                      "val_ll": r["log_likelihood"], "low": r["low"], "high": r["high"], "reverse": r["reverse"], "log_z": r["log_z"],
-                      "s": round(time.time() - t)}), flush=True)
+                      "val_ll": r["log_likelihood"], "low": r["low"], "high": r["high"],
+                      "reverse": r["reverse"], "log_z": r["log_z"], "s": round(time.time() - t)}), flush=True)
