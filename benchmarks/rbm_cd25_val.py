@@ -28,8 +28,8 @@ epochs = int(os.environ.get("EPOCHS", "100"))
 t = time.time()
 dynamic = os.environ.get("DYNAMIC", str(int(DYNAMIC))) == "1"
 X, _ = datasets.load("mnist", split="train", binarize="sample", seed=0)
-G, _ = datasets.load("mnist", split="train")
-X, V = (G if dynamic else X)[:50_000], X[50_000:]
+V = X[50_000:]  # validation: the sampled-binary images, drawn once
+X = (datasets.load("mnist", split="train")[0] if dynamic else X)[:50_000]
 rbm = train_cd(X, k=25, epochs=epochs, device="cpu", **{**CD25, "lr": lr, "dynamic": dynamic})
 torch.save(rbm, path)
 print(json.dumps({"lr": lr, "epochs": epochs, "dynamic": dynamic, "train_s": round(time.time() - t)}), flush=True)

@@ -36,7 +36,7 @@ from .base import (
 from .dbm_pretrain import train_stack
 from .dbn import check_chain, check_sizes
 from .rbm import RBM
-from .rbm_fast import bernoulli
+from .rbm_fast import bernoulli, visible_batch
 
 PRETRAINED, TRAINED, FINETUNED = 1, 2, 3  # values of the buffer ``phase``
 EXACT_EVAL_UNITS = 20  # evaluate() adds the exact log-likelihood when log Z needs <= 2^20 states
@@ -388,7 +388,7 @@ class DBM(Trainable, Classifier, nn.Module):
 
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         """``mean E(v, mu) - mean E(fantasy)`` (+ sparsity): see the class docstring."""
-        v = bernoulli(batch[0]) if self.dynamic_binarization else batch[0]  # fresh draw of grey-level X
+        v = visible_batch(batch[0], self.dynamic_binarization)
         # 1. data-dependent statistics: the mean-field posteriors of the batch
         data = [v, *self._mean_field(v)]
         # 2. model statistics: k Gibbs sweeps of the persistent fantasy particles

@@ -19,7 +19,7 @@ import torch
 from ..config import TrainConfig
 from ..train.stages import fit_stage
 from .rbm import RBM
-from .rbm_fast import bernoulli
+from .rbm_fast import bernoulli, visible_batch
 from .rbm_monitor import EpochMetrics
 
 
@@ -52,7 +52,7 @@ class ScaledRBM(RBM):
         return torch.sigmoid(torch.addmm(self.b, h, self.W.T, alpha=self.down))
 
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        v0 = bernoulli(batch[0]) if self.dynamic_binarization else batch[0]
+        v0 = visible_batch(batch[0], self.dynamic_binarization)
         with torch.no_grad():
             p0 = self.p_h_given_v(v0)
             h, v = bernoulli(p0), v0

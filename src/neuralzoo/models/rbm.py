@@ -27,7 +27,7 @@ from .base import (
     model_device,
     seeded_reset,
 )
-from .rbm_fast import bernoulli, fused_loss
+from .rbm_fast import bernoulli, fused_loss, visible_batch
 from .rbm_monitor import EpochMetrics, pseudo_likelihood
 
 METHODS = ("cd", "pcd", "pt")
@@ -325,7 +325,8 @@ class RBM(Trainable, nn.Module):
     def reconstruction_error(self, X: Any) -> float:
         """Mean squared error per visible unit between ``v`` and its mean-field reconstruction."""
         v = self._check(X)
-        return float(((v - self.reconstruct(v)) ** 2).mean())
+        with torch.no_grad():  # not reconstruct(v): it would check v again
+            return float(((v - self.p_v_given_h(self.p_h_given_v(v))) ** 2).mean())
 
     def free_energy_gap(self, X_train: Any, X_val: Any) -> float:
         """``mean F(X_val) - mean F(X_train)``: grows when the model overfits (Hinton's guide §6)."""
@@ -427,7 +428,7 @@ class RBM(Trainable, nn.Module):
         (:func:`~neuralzoo.models.rbm_fast.fused_loss`); centering, sparsity, PT and
         subclasses the autograd one.
         """
-        v0 = self._model_space(bernoulli(batch[0]) if self.dynamic_binarization else batch[0])
+        v0 = self._model_space(visible_batch(batch[0], self.dynamic_binarization))
         if self._fused():
             return fused_loss(self, v0)
         if self.centering:

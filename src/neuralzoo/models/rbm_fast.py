@@ -24,6 +24,12 @@ def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None, *,
     return torch.lt(u, p, out=u if out is None else out)
 
 
+def visible_batch(x: torch.Tensor, dynamic: bool) -> torch.Tensor:
+    """The visible states a batch ``x`` trains on: ``x`` itself, or with dynamic binarisation
+    (``x`` the probabilities, e.g. grey levels) a fresh draw ``v ~ Bernoulli(x)`` for every batch."""
+    return bernoulli(x) if dynamic else x
+
+
 class _CDSurrogate(torch.autograd.Function):
     r"""The CD surrogate and its gradient from the products the sampling pass already computed.
 
@@ -100,4 +106,4 @@ def fused_loss(rbm: RBM, v0: torch.Tensor) -> torch.Tensor:
     return _CDSurrogate.apply(W, b, a, V, X, CP, c)
 
 
-__all__ = ["bernoulli", "fused_loss"]
+__all__ = ["bernoulli", "fused_loss", "visible_batch"]
