@@ -60,13 +60,14 @@ ID = "dbm"
 TITLE = "DBM 784-500-1000 on MNIST: 0.95% test error, test log p(v) >= -84.62 nats (AIS lower bound)"
 SOURCE = "Salakhutdinov & Hinton, Deep Boltzmann Machines, AISTATS 2009 (Table 1, section 4)"
 PUBLISHED_BOUND = -84.62
+PRE, EPOCHS, FT, BETAS = 20, 100, 25, 20_000  # pretraining epochs per RBM, joint epochs, fine-tuning epochs, AIS betas
 
 
 def run(quick: bool = False, device: str = "auto", progress: bool = False) -> list[dict]:
     X_test, y_test = datasets.load("mnist", split="test", binarize="sample", seed=0)
     G, y = datasets.load("mnist", split="train")  # grey levels: binarised afresh per batch; the classifier's input
     G_test, _ = datasets.load("mnist", split="test")
-    pre, epochs, ft, n_betas = 20, 60, 25, 20_000
+    pre, epochs, ft, n_betas = PRE, EPOCHS, FT, BETAS
     if quick:
         y, G, pre, epochs, ft, n_betas = y[:10_000], G[:10_000], 2, 2, 3, 1000
     what = (f"{len(G)} images (binarised afresh per batch), {pre} pretraining + {epochs} joint epochs"
