@@ -4,8 +4,9 @@
 
 trains the 784-25 RBM of `neuralzoo reproduce rbm-exact` (MNIST binarised by sampling, seed 0,
 as Salakhutdinov & Murray did; BINARIZE=threshold in the environment for the other convention;
-batch 100 or BATCH from the environment, SGD, seed 0) on the first 50,000 training images for each setting and prints one JSON line with
-the exact mean log p(v) of the last 10,000 (log Z by enumerating the 2^25 hidden states).
+batch 100 or BATCH from the environment, initial weight std 0.01 or INIT_STD, SGD, seed 0) on
+the first 50,000 training images for each setting and prints one JSON line with the exact mean
+log p(v) of the last 10,000 (log Z by enumerating the 2^25 hidden states).
 """
 import json
 import os
@@ -22,8 +23,10 @@ for setting in sys.argv[1:]:
     t = time.perf_counter()
     ll, log_z = held_out_log_likelihood(X, X_val, n_hidden=25, method=method, epochs=int(epochs), lr=float(lr),
                                         momentum=float(momentum), lr_schedule=schedule, weight_decay=float(wd),
-                                        batch_size=int(os.environ.get("BATCH", 100)))
+                                        batch_size=int(os.environ.get("BATCH", 100)),
+                                        init_std=float(os.environ.get("INIT_STD", 0.01)))
     print(json.dumps({"method": method, "lr": float(lr), "momentum": float(momentum), "epochs": int(epochs),
                       "schedule": schedule, "weight_decay": float(wd),
-                      "batch_size": int(os.environ.get("BATCH", 100)), "val_log_p": round(ll, 2),
+                      "batch_size": int(os.environ.get("BATCH", 100)),
+                      "init_std": float(os.environ.get("INIT_STD", 0.01)), "val_log_p": round(ll, 2),
                       "log_z": round(log_z, 2), "seconds": round(time.perf_counter() - t)}), flush=True)

@@ -39,9 +39,10 @@ PUBLISHED_CD1 = -143.0
 
 def held_out_log_likelihood(X: torch.Tensor, X_test: torch.Tensor, *, n_hidden: int, method: str,
                         epochs: int, lr: float = 0.05, momentum: float = 0.9, batch_size: int = 100,
-                        seed: int = 0, device: str = "auto", **train: Any) -> tuple[float, float]:
+                        seed: int = 0, device: str = "auto", init_std: float = 0.01,
+                        **train: Any) -> tuple[float, float]:
     """Train an RBM and return ``(mean exact test log p(v), log Z)`` in nats."""
-    rbm = RBM(X.shape[1], n_hidden, method=method)
+    rbm = RBM(X.shape[1], n_hidden, method=method, init_std=init_std)
     rbm.fit(X, epochs=epochs, lr=lr, momentum=momentum, batch_size=batch_size, optimizer="sgd",
             seed=seed, device=device, progress=False, **train)
     log_z = rbm.log_partition("exact")
