@@ -215,3 +215,36 @@ def test_three_hidden_layers_train_and_classify(digits):
     dbm = DBM([64, 32, 32, 32], 10, pretrain_epochs=8, finetune_epochs=15)
     dbm.fit(X, y, epochs=3, batch_size=20, progress=False)
     assert dbm.score(X_test, y_test) > 0.8  # (pretraining at batch 100 instead of 20 left it at chance)
+
+
+def test_fine_tuning_dropout_drops_units_while_training_and_leaves_the_test_network_plain():
+    import torch.nn.functional as F
+
+    from neuralzoo.models.dbm_finetune import MeanFieldClassifier
+
+    dbm = random_dbm([6, 5, 4], scale=0.5, n_classes=3, finetune_dropout=(0.25, 0.5))
+    head = dbm.head
+    head.init_from(dbm)
+    z = torch.rand(4000, 6 + 4, dtype=torch.float64) + 0.5  # no zeros of its own
+    seen = {}
+    head.layers[0].register_forward_pre_hook(lambda m, a: seen.__setitem__("in", a[0]))
+    head.layers[1].register_forward_pre_hook(lambda m, a: seen.__setitem__("h1", a[0]))
+    head.train()
+    out = head(z)
+    kept_in, kept_h1 = seen["in"] != 0, seen["h1"] != 0
+    assert abs(1 - float(kept_in.double().mean()) - 0.25) < 0.02  # dropped at the asked rates
+    assert abs(1 - float(kept_h1.double().mean()) - 0.5) < 0.02
+    torch.testing.assert_close(seen["in"][kept_in], (z / 0.75)[kept_in])  # kept ones scaled by 1 / (1 - p)
+    assert not torch.equal(out, head(z))  # a new mask every call
+    head.eval()  # the test network: the plain sigmoid network, by hand from the DBM's weights
+    W1, W2 = dbm.W
+    h1 = torch.sigmoid(z[:, :6] @ W1 + z[:, 6:] @ W2.T + dbm.bias[1])
+    h2 = torch.sigmoid(h1 @ W2 + dbm.bias[2])
+    torch.testing.assert_close(head(z), F.linear(h2, head.layers[2].weight, head.layers[2].bias))
+    plain = MeanFieldClassifier([6, 5, 4], 3).double().train()  # no dropout: training = test network
+    plain.load_state_dict(head.state_dict())
+    torch.testing.assert_close(plain(z), head(z))
+    assert DBM([6, 5, 4], 3, finetune_dropout=[0.2, 0.5]).hparams["finetune_dropout"] == [0.2, 0.5]
+    for bad in [(1.0, 0.0), (0.2,), (-0.1, 0.5)]:
+        with pytest.raises(ValueError, match=r"expected finetune_dropout = \(p_in, p_hidden\), each in \[0, 1\)"):
+            DBM([6, 5, 4], 3, finetune_dropout=bad)

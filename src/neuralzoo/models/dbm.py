@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..config import to_dict
@@ -33,6 +32,7 @@ from .base import (
     model_device,
     seeded_reset,
 )
+from .dbm_finetune import MeanFieldClassifier, check_dropout
 from .dbm_pretrain import train_stack
 from .dbn import check_chain, check_sizes
 from .rbm import RBM
@@ -40,28 +40,6 @@ from .rbm_fast import bernoulli, visible_batch
 
 PRETRAINED, TRAINED, FINETUNED = 1, 2, 3  # values of the buffer ``phase``
 EXACT_EVAL_UNITS = 20  # evaluate() adds the exact log-likelihood when log Z needs <= 2^20 states
-
-
-class MeanFieldClassifier(nn.Module):
-    """The DBM turned discriminative (SH09 §4): input ``[v, q(h_2 | v)]``, sigmoid layers initialised
-    from the DBM (``h_1 = sigm(W_1^T v + W_2 q_2 + a_1)``, ``h_l = sigm(W_l^T h_{l-1} + a_l)``), softmax."""
-
-    def __init__(self, sizes: list[int], n_classes: int) -> None:
-        super().__init__()
-        D, L = sizes[0], len(sizes) - 1
-        extra = sizes[2] if L >= 2 else 0
-        ins = [D + extra, *sizes[1:]]
-        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(ins, [*sizes[1:], n_classes]))
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        *hidden, out = self.layers
-        for layer in hidden:
-            z = torch.sigmoid(layer(z))  # (N, H_l)
-        return out(z)  # (N, C)
-
-    def loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        z, y = batch
-        return F.cross_entropy(self(z), y)
 
 
 class DBM(Trainable, Classifier, nn.Module):
@@ -127,6 +105,7 @@ class DBM(Trainable, Classifier, nn.Module):
         pretrain_lr: float = 0.05  # their learning rate (SGD, momentum 0.5)
         finetune_epochs: int = 10  # epochs of the mean-field classifier (0: none)
         finetune_lr: float = 0.1  # its learning rate (SGD, momentum 0.9)
+        finetune_dropout: list[float] = field(default_factory=lambda: [0.0, 0.0])  # its (p_in, p_hidden)
         dynamic_binarization: bool = False  # X as probabilities, each batch drawn afresh (v ~ Bernoulli(X))
 
     @classmethod
@@ -135,13 +114,13 @@ class DBM(Trainable, Classifier, nn.Module):
                    mf_tol=cfg.mf_tol, sparsity_target=cfg.sparsity_target, sparsity_cost=cfg.sparsity_cost,
                    pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
                    finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr,
-                   dynamic_binarization=cfg.dynamic_binarization)
+                   finetune_dropout=cfg.finetune_dropout, dynamic_binarization=cfg.dynamic_binarization)
 
     def __init__(self, sizes: Sequence[int], n_classes: int = 0, *, n_chains: int = 100, k: int = 5,
                  mf_steps: int = 10, mf_tol: float = 1e-4, sparsity_target: float | None = None,
                  sparsity_cost: float = 0.0, pretrain_epochs: int = 10, pretrain_lr: float = 0.05,
                  finetune_epochs: int = 10, finetune_lr: float = 0.1, init_std: float = 0.01,
-                 dynamic_binarization: bool = False) -> None:
+                 finetune_dropout: Sequence[float] = (0.0, 0.0), dynamic_binarization: bool = False) -> None:
         super().__init__()
         sizes = check_sizes(sizes)
         C = int(n_classes)
@@ -159,7 +138,7 @@ class DBM(Trainable, Classifier, nn.Module):
         self.sparsity_target, self.sparsity_cost = sparsity_target, float(sparsity_cost)
         self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
         self.finetune_epochs, self.finetune_lr, self.init_std = int(finetune_epochs), float(finetune_lr), float(init_std)
-        self.dynamic_binarization = bool(dynamic_binarization)
+        self.dynamic_binarization, self.finetune_dropout = bool(dynamic_binarization), check_dropout(finetune_dropout)
         L = len(sizes) - 1
         self.W = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l], sizes[l + 1])) for l in range(L))
         self.bias = nn.ParameterList(nn.Parameter(torch.zeros(n)) for n in sizes)
@@ -167,12 +146,13 @@ class DBM(Trainable, Classifier, nn.Module):
             self.register_buffer(f"chains{l}", torch.zeros(self.n_chains, n))  # (M, n_l)
         self.register_buffer("data_mean", torch.full((sizes[0],), 0.5))  # (D,)
         self.register_buffer("phase", torch.zeros((), dtype=torch.long))
-        self.head = MeanFieldClassifier(sizes, C) if C > 0 else None
+        self.head = MeanFieldClassifier(sizes, C, self.finetune_dropout) if C > 0 else None
         self.hparams = {"sizes": sizes, "n_classes": C, "n_chains": self.n_chains, "k": self.k,
                         "mf_steps": self.mf_steps, "mf_tol": self.mf_tol, "sparsity_target": sparsity_target,
                         "sparsity_cost": self.sparsity_cost, "pretrain_epochs": self.pretrain_epochs,
                         "pretrain_lr": self.pretrain_lr, "finetune_epochs": self.finetune_epochs,
                         "finetune_lr": self.finetune_lr, "init_std": self.init_std,
+                        "finetune_dropout": list(self.finetune_dropout),
                         "dynamic_binarization": self.dynamic_binarization}
         self.reset_parameters()
 
@@ -464,7 +444,8 @@ class DBM(Trainable, Classifier, nn.Module):
                   seed: int | None = None, out: str | Path | None = None, resume: bool = False,
                   **options: Any) -> list:
         """Stage ``finetune``: :class:`MeanFieldClassifier` initialised from the DBM, trained by
-        back-propagation on ``[v, q(h_2 | v)]`` (the mean field computed once, as in SH09)."""
+        back-propagation on ``[v, q(h_2 | v)]`` (the mean field computed once, as in SH09), with
+        the dropout of ``finetune_dropout`` (none by default)."""
         if int(self.phase) < TRAINED:
             raise NotFittedError("fine-tuning asked before pretraining: call fit(X) (pretraining and "
                                  "joint training) first")
@@ -475,16 +456,9 @@ class DBM(Trainable, Classifier, nn.Module):
         cfg = self.train_config(**{"epochs": epochs or self.finetune_epochs, "lr": lr or self.finetune_lr,
                                    "seed": seed, "optimizer": "sgd", "momentum": 0.9,
                                    "lr_schedule": "constant", **options})
-        with torch.no_grad():  # 1. initialise the layers from the DBM
-            heads = self.head.layers
-            D = self.sizes[0]
-            for l in range(self.depth):
-                heads[l].weight.zero_()
-                heads[l].weight[:, :self.sizes[l]].copy_(self.W[l].T)
-                heads[l].bias.copy_(self.bias[l + 1])
-            if self.depth >= 2:
-                heads[0].weight[:, D:].copy_(self.W[1])  # q(h_2) feeds h_1 through W_2
-            seeded_reset(heads[-1], cfg.seed)  # the new softmax layer: one seed, one model
+        self.head.init_from(self)  # 1. the hidden layers from the DBM
+        with torch.no_grad():
+            seeded_reset(self.head.layers[-1], cfg.seed)  # the new softmax layer: one seed, one model
             Z = torch.cat([self._classifier_input(v[i:i + 4096]) for i in range(0, len(v), 4096)])
         hist = fit_stage(self.head, (Z, y), cfg, stage="finetune", out=out, resume=resume)
         self.phase.fill_(FINETUNED)
