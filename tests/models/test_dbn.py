@@ -72,6 +72,15 @@ def test_to_mlp_preserves_the_upward_pass_exactly(digits):
     for ours, theirs in zip(dbn.up(X[:50]), mlp.hidden_activations(X[:50])):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
     assert mlp.sizes == [64, 32, 24, 16, 10]
+    drop = DBN([64, 32, 24, 16], 10, finetune="none", finetune_dropout=0.5)
+    drop.load_state_dict(dbn.state_dict())
+    mlp_d = drop.to_mlp().eval()  # with dropout: the same network at test time, units dropped in training
+    torch.testing.assert_close(mlp_d(X[:50]), mlp.eval()(X[:50]), rtol=0, atol=0)
+    assert mlp_d.dropout == 0.5 and drop.hparams["finetune_dropout"] == 0.5
+    mlp_d.train()
+    assert not torch.equal(mlp_d(X[:50]), mlp_d(X[:50]))
+    with pytest.raises(ValueError, match=r"dropout must lie in \[0, 1\), got 1.0"):
+        DBN([64, 8], 10, finetune_dropout=1.0)
 
 
 def test_backprop_fine_tuning_classifies_digits(digits):

@@ -160,6 +160,7 @@ class DBN(Trainable, Classifier, nn.Module):
         finetune: str = "backprop"  # "backprop" (MLP), "updown" (needs labels) or "none"
         finetune_epochs: int = 10  # epochs of fine-tuning
         finetune_lr: float = 0.1  # learning rate of fine-tuning (SGD, momentum 0.9 for backprop)
+        finetune_dropout: float = 0.0  # dropout of the MLP's hidden units in back-propagation
         updown_k: int = 10  # CD steps in the top RBM during up-down
         init_std: float = 0.01  # standard deviation of each RBM's initial weights
 
@@ -167,11 +168,11 @@ class DBN(Trainable, Classifier, nn.Module):
     def from_config(cls, cfg: DBN.Config, n_features: int, n_classes: int) -> DBN:
         return cls([n_features, *cfg.hidden], n_classes, labels=cfg.labels, method=cfg.method, k=cfg.k,
                    finetune=cfg.finetune, finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr,
-                   updown_k=cfg.updown_k, init_std=cfg.init_std)
+                   updown_k=cfg.updown_k, init_std=cfg.init_std, finetune_dropout=cfg.finetune_dropout)
 
     def __init__(self, sizes: Sequence[int], n_classes: int = 0, *, labels: bool = False, method: str = "cd",
                  k: int = 1, finetune: str = "backprop", finetune_epochs: int = 10, finetune_lr: float = 0.1,
-                 updown_k: int = 10, init_std: float = 0.01) -> None:
+                 updown_k: int = 10, init_std: float = 0.01, finetune_dropout: float = 0.0) -> None:
         super().__init__()
         sizes = check_sizes(sizes)
         C = int(n_classes)
@@ -194,11 +195,12 @@ class DBN(Trainable, Classifier, nn.Module):
         self.rbms = nn.ModuleList(rbms)
         self.gen_W = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l + 1], sizes[l])) for l in range(L - 1))
         self.gen_b = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l])) for l in range(L - 1))
-        self.mlp = MLP([*sizes, C], activation="sigmoid") if C > 0 else None
+        self.mlp = MLP([*sizes, C], activation="sigmoid", dropout=finetune_dropout) if C > 0 else None
         self.register_buffer("phase", torch.zeros((), dtype=torch.long))
         self.hparams = {"sizes": sizes, "n_classes": C, "labels": self.labels, "method": method, "k": int(k),
                         "finetune": finetune, "finetune_epochs": self.finetune_epochs,
-                        "finetune_lr": self.finetune_lr, "updown_k": self.updown_k, "init_std": float(init_std)}
+                        "finetune_lr": self.finetune_lr, "updown_k": self.updown_k, "init_std": float(init_std),
+                        "finetune_dropout": float(finetune_dropout)}
 
     @classmethod
     def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, **options: Any) -> DBN:
