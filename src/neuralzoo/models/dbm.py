@@ -67,7 +67,8 @@ class DBM(Trainable, Classifier, nn.Module):
 
     **Pretraining** (stages ``rbm1..rbmL``): RBMs with doubled weights
     (:mod:`~neuralzoo.models.dbm_pretrain`); then stage ``dbm`` (joint training) and, with
-    labels, stage ``finetune``: :class:`MeanFieldClassifier` on ``[v, q(h_2 | v)]``.
+    labels, stage ``finetune``: :class:`MeanFieldClassifier` on ``[v, q(h_2 | v)]``
+    (:mod:`~neuralzoo.models.dbm_finetune`; ``finetune_dropout = (p_in, p_hidden)`` adds dropout).
 
     Attributes:
         W[l] (n_l, n_{l+1}): weights.  bias[0] = b (D,), bias[l] = a_l (H_l,).  chains{l} (M, n_l):
