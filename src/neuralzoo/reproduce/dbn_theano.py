@@ -15,9 +15,12 @@ each clear improvement); ten epochs is our simpler stand-in.
 
 Departures for the 2-core budget: ``PRE = 30`` pretraining epochs per layer (tutorial 100;
 10 gave a best validation error of 1.45%, 30 gave 1.26%: RESULTS.md) and at most ``FT = 100``
-fine-tuning epochs (tutorial 1000). About 40 minutes on one thread. Before 2026-11-28 the
+fine-tuning epochs (tutorial 1000). About 45 minutes on one thread. Before 2026-11-28 the
 fine-tuning ran a fixed 20 epochs and the validation split was only watched (1.49%,
-RESULTS.md).
+RESULTS.md). From 2026-11-28 the fine-tuning drops the MLP's hidden units with probability
+``DROPOUT = 0.5`` (Srivastava et al., JMLR 2014; not in the tutorial): best validation error
+1.18% against 1.26% without, adopted by a rule fixed before the run (any validation gain);
+test error 1.32% against 1.41%.
 
 ``--quick``: 5,000 images, 1 pretraining and 2 fine-tuning epochs, batch 10 — a smoke test.
 """
@@ -34,7 +37,7 @@ ID = "dbn-theano"
 TITLE = "DBN 3x1000 on MNIST, CD-1, MLP fine-tuning (deeplearning.net tutorial: 1.34% test error)"
 SOURCE = "deeplearning.net tutorial 'Deep Belief Networks' (DBN.py), LISA lab, Theano 0.x"
 PRE, FT, PATIENCE = 30, 100, 10  # pretraining epochs per layer, most fine-tuning epochs, early-stopping patience
-DROPOUT = 0.0  # of the MLP's hidden units in fine-tuning: none, as the tutorial (RESULTS.md has a run with 0.5)
+DROPOUT = 0.5  # of the MLP's hidden units in fine-tuning (the tutorial: none; chosen on validation, RESULTS.md)
 
 
 def run(quick: bool = False, device: str = "auto", progress: bool = False) -> list[dict]:
