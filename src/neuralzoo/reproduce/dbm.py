@@ -42,8 +42,8 @@ validation error against 1.38% without it (25 epochs); adopted by a rule fixed b
 figure (at most 1.23%). Training the top layer alone first, as the paper's backprop code
 does for its first epochs, gave 1.37%: not adopted.
 
-Departures for the 2-core budget (75 minutes on one thread; 2026-11-28: bound -86.37, target
-met, and error 1.18%, RESULTS.md): ``PRE = 20`` (paper: 100),
+Departures for the 2-core budget (75 minutes on one thread; on 2026-11-28 it printed a bound
+of -86.37, target met, and an error of 1.18%, RESULTS.md): ``PRE = 20`` (paper: 100),
 ``EPOCHS = 100`` joint epochs (paper: 500 with a slowly decayed rate; with the training images
 drawn once, 30 epochs gave a bound of -88.66 and 60 epochs -87.62; drawn per batch, 60 epochs
 -86.70, RESULTS.md); ``BETAS = 20,000`` as published, ``FT = 50`` (paper: 100 epochs of
