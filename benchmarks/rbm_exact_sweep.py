@@ -18,15 +18,14 @@ from neuralzoo.reproduce.rbm_exact import held_out_log_likelihood
 
 X, _ = datasets.load("mnist", split="train", binarize=os.environ.get("BINARIZE", "sample"))
 X_val, X = X[50_000:], X[:50_000]
+batch_size, init_std = int(os.environ.get("BATCH", 100)), float(os.environ.get("INIT_STD", 0.01))
 for setting in sys.argv[1:]:
     method, lr, momentum, epochs, schedule, wd = setting.split()
     t = time.perf_counter()
     ll, log_z = held_out_log_likelihood(X, X_val, n_hidden=25, method=method, epochs=int(epochs), lr=float(lr),
                                         momentum=float(momentum), lr_schedule=schedule, weight_decay=float(wd),
-                                        batch_size=int(os.environ.get("BATCH", 100)),
-                                        init_std=float(os.environ.get("INIT_STD", 0.01)))
+                                        batch_size=batch_size, init_std=init_std)
     print(json.dumps({"method": method, "lr": float(lr), "momentum": float(momentum), "epochs": int(epochs),
                       "schedule": schedule, "weight_decay": float(wd),
-                      "batch_size": int(os.environ.get("BATCH", 100)),
-                      "init_std": float(os.environ.get("INIT_STD", 0.01)), "val_log_p": round(ll, 2),
+                      "batch_size": batch_size, "init_std": init_std, "val_log_p": round(ll, 2),
                       "log_z": round(log_z, 2), "seconds": round(time.perf_counter() - t)}), flush=True)
