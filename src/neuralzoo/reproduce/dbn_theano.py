@@ -22,8 +22,8 @@ RESULTS.md). From 2026-11-28 the fine-tuning drops the MLP's hidden units with p
 1.18% against 1.26% without, adopted by a rule fixed before the run (any validation gain);
 test error 1.32% against 1.41%. The tutorial's 100 pretraining epochs (2026-11-28, 96 minutes on
 one thread) tied on validation, 1.18%, with a test error of 1.21%; not adopted, by the rule
-fixed before that run (strictly below 1.18%), so ``PRE`` stays 30 and the shipped run's test
-error 1.32% (RESULTS.md).
+fixed before that run (strictly below 1.18%), so ``PRE`` stays 30 and the shipped run's test error
+is 1.32% (RESULTS.md).
 
 ``--quick``: 5,000 images, 1 pretraining and 2 fine-tuning epochs, batch 10 — a smoke test.
 """
