@@ -23,7 +23,7 @@ pretraining epochs tied on validation (1.18%) and were not adopted. With a patie
 most 100 epochs the run stopped at epoch 49 (test error 1.32%). Patience 30 and at most 120
 epochs (ninth session, chosen on validation by a rule fixed before the runs, against the same
 plus dropout 0.2 of the input pixels): best validation error 1.04% at epoch 107, test error
-1.21% (RESULTS.md).
+1.21% on one thread; the command with two threads printed 1.14% (RESULTS.md).
 
 ``--quick``: 5,000 images, 1 pretraining and 2 fine-tuning epochs, batch 10 — a smoke test.
 """
