@@ -198,6 +198,13 @@ def test_nan_in_first_epoch_says_no_checkpoint():
         neuralzoo.fit(NaNAt(4, epoch=1, batch=2), (x, t), {"epochs": 2, "batch_size": 10, **QUIET})
 
 
+def test_nan_guard_names_the_last_checkpoint_written_not_the_last_epoch(tmp_path):
+    x, t = _linear_data(n=40)
+    cfg = {"epochs": 3, "batch_size": 10, "checkpoint_every": 2, **QUIET}
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 1.*no checkpoint written"):
+        neuralzoo.fit(NaNAt(4, epoch=2, batch=1), (x, t), cfg, out=tmp_path)  # epoch 1: none
+
+
 # --- early stopping --------------------------------------------------------------------------
 
 
@@ -268,6 +275,60 @@ def test_early_stopping_without_validation_data_is_refused():
     x, t = _linear_data()
     with pytest.raises(ConfigError, match="train.monitor.*set val_fraction"):
         neuralzoo.fit(Linear(), (x, t), {"epochs": 2, "patience": 1, **QUIET})
+
+
+# --- per-batch hooks -------------------------------------------------------------------------
+
+
+class BatchLog:
+    """Records what the batch hooks see: counters, batch sizes, weights and losses."""
+
+    def __init__(self) -> None:
+        self.begin, self.end, self.sizes, self.losses = [], [], [], []
+
+    def on_batch_begin(self, state, batch):
+        self.begin.append((state.epoch, state.batch, state.step, state.model.w.detach().clone()))
+
+    def on_batch_end(self, state, batch, loss):
+        self.end.append((state.epoch, state.batch, state.step, state.model.w.detach().clone()))
+        self.sizes.append(len(batch[0]))
+        self.losses.append(loss)
+
+
+def test_batch_hooks_are_called_once_per_batch_with_the_state():
+    x, t = _linear_data(n=45)  # 5 batches per epoch: 4 of 10 and one of 5
+    cfg = {"epochs": 3, "batch_size": 10, "optimizer": "sgd", "lr": 0.01, **QUIET}
+    log = BatchLog()
+    model = Linear()
+    hist = neuralzoo.fit(model, (x, t), cfg, callbacks=[log])
+
+    assert [c[:3] for c in log.begin] == [(e, b, 5 * e + b) for e in range(3) for b in range(5)]
+    assert [c[:3] for c in log.end] == [(e, b + 1, 5 * e + b + 1) for e in range(3) for b in range(5)]
+    assert log.sizes == [10, 10, 10, 10, 5] * 3
+    # on_batch_end comes after the optimizer step: it sees the weights the next batch starts from
+    for end, begin in zip(log.end, log.begin[1:]):
+        assert torch.equal(end[3], begin[3])
+    for begin, end in zip(log.begin, log.end):
+        assert not torch.equal(begin[3], end[3])
+    assert torch.equal(log.end[-1][3], model.w)
+    # the loss: a detached 0-d tensor, the one the epoch's mean loss is made of
+    assert all(loss.dim() == 0 and not loss.requires_grad for loss in log.losses)
+    for e in range(3):
+        epoch = log.losses[5 * e:5 * e + 5]
+        assert sum(float(v) * n for v, n in zip(epoch, log.sizes)) / 45 == hist[e]["loss"]
+
+
+def test_batch_hooks_change_nothing_and_count_steps_across_a_resume(tmp_path):
+    x, t = _linear_data(n=45)
+    cfg = {"epochs": 3, "batch_size": 10, "optimizer": "sgd", "lr": 0.01, **QUIET}
+    plain = Linear()
+    neuralzoo.fit(plain, (x, t), cfg)
+    log = BatchLog()
+    neuralzoo.fit(Linear(), (x, t), {**cfg, "epochs": 2}, out=tmp_path)
+    resumed = Linear()
+    neuralzoo.fit(resumed, (x, t), cfg, out=tmp_path, resume=True, callbacks=[log])
+    assert torch.equal(resumed.w, plain.w)
+    assert [c[:3] for c in log.begin] == [(2, b, 10 + b) for b in range(5)]
 
 
 # --- run folders -----------------------------------------------------------------------------

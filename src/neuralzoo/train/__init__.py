@@ -2,7 +2,8 @@
 
 from .callbacks import Callback, TrainState
 from .checkpoint import CheckpointError, load_weights, save_weights
-from .trainer import History, RunExistsError, TrainingDiverged, as_tensor, fit, resolve_device
+from .data import as_tensor, as_tensors
+from .trainer import History, RunExistsError, TrainingDiverged, fit, resolve_device
 
 __all__ = [
     "Callback",
@@ -12,6 +13,7 @@ __all__ = [
     "TrainState",
     "TrainingDiverged",
     "as_tensor",
+    "as_tensors",
     "fit",
     "load_weights",
     "resolve_device",

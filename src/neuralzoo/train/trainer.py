@@ -4,7 +4,8 @@
 It knows no model: batching, optimizer, weight decay, gradient clipping, learning-rate
 schedule, validation and early stopping, progress, ``metrics.jsonl``, checkpoints, exact
 resume, the NaN guard, devices and seeds all live here, and model-specific work comes in as
-callbacks (``train/callbacks.py``).
+callbacks at the edges of each batch and epoch (``train/callbacks.py``). The data are held
+as tensors (``train/data.py``); :class:`Trainer` runs the loop in named steps.
 
 Optional model hooks:
 
@@ -27,7 +28,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -35,6 +35,7 @@ from .._io import atomic_write_json, atomic_write_text
 from ..config import ConfigError, TrainConfig, from_dict, to_dict
 from . import checkpoint as ckpt
 from .callbacks import TrainState, call
+from .data import as_tensors, split_validation
 from .progress import Progress
 
 SYNC_EVERY_CPU = 1  # batches between two reads of the loss (NaN guard) on the CPU: every one
@@ -75,30 +76,6 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return torch.device(device)
 
 
-def as_tensor(x: Any, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """A tensor from a tensor, a NumPy array or a nested list (no copy when possible)."""
-    if isinstance(x, torch.Tensor):
-        return x if dtype is None else x.to(dtype)
-    if isinstance(x, np.ndarray):
-        t = torch.from_numpy(np.ascontiguousarray(x))
-        return t if dtype is None else t.to(dtype)
-    return torch.as_tensor(x, dtype=dtype)
-
-
-def _as_tensors(data: Any) -> tuple[torch.Tensor, ...]:
-    if isinstance(data, (tuple, list)):
-        tensors = tuple(as_tensor(t) for t in data if t is not None)
-    else:
-        tensors = (as_tensor(data),)
-    if not tensors or len(tensors[0]) == 0:
-        raise ValueError("training data is empty: expected at least one example, got 0")
-    n = len(tensors[0])
-    for t in tensors[1:]:
-        if len(t) != n:
-            raise ValueError(f"data tensors disagree in length: expected {n}, got {len(t)}")
-    return tensors
-
-
 def _make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
@@ -118,17 +95,9 @@ def _make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
     return torch.optim.lr_scheduler.ConstantLR(opt, factor=1.0, total_iters=0)
 
 
-def _split_validation(tensors, cfg: TrainConfig):
-    n = len(tensors[0])
-    n_val = int(round(cfg.val_fraction * n))
-    if n_val == 0:
-        return tensors, None
-    if n_val >= n:
-        raise ValueError(f"train.val_fraction={cfg.val_fraction} leaves no training data ({n} examples)")
-    g = torch.Generator().manual_seed(cfg.seed + 7919)
-    perm = torch.randperm(n, generator=g)
-    val_idx, train_idx = perm[:n_val], perm[n_val:]
-    return tuple(t[train_idx] for t in tensors), tuple(t[val_idx] for t in tensors)
+def _hooks(callbacks: list[Any], hook: str) -> list[Any]:
+    """The bound ``hook`` methods of the callbacks that define it."""
+    return [fn for cb in callbacks if (fn := getattr(cb, hook, None)) is not None]
 
 
 def _improved(monitor: str, value: float, best: float | None) -> bool:
@@ -192,14 +161,19 @@ def fit(
     Args:
         model: an ``nn.Module`` with ``loss(batch) -> Tensor``; ``batch`` is the tuple of
             data tensors indexed by the current mini-batch (e.g. ``(x, y)``).
-        data: a tensor/array ``X`` or a tuple ``(X, y)`` (tensors or NumPy arrays).
+        data: a tensor/array ``X``, a tuple ``(X, y)`` (tensors or NumPy arrays), a
+            ``Dataset`` or a ``DataLoader`` (see :func:`as_tensors`: a loader's own batching
+            and shuffling are not used; ``batch_size`` and ``shuffle`` below decide).
         config: a :class:`TrainConfig` or a dict of its fields (unknown keys refused).
-        val_data: explicit validation data; otherwise ``config.val_fraction`` is held out.
+        val_data: explicit validation data, in the same forms as ``data``; otherwise
+            ``config.val_fraction`` is held out.
         out: run folder for ``config.json``, ``metrics.jsonl``, ``model.safetensors`` and
             ``state.pt``; None writes nothing.
         resume: continue from the checkpoint in ``out``.
         overwrite: allow writing into a folder that already holds a run.
-        callbacks: objects with ``on_train_begin / on_epoch_end / on_train_end``.
+        callbacks: objects with some of the hooks of :class:`~neuralzoo.train.Callback`
+            (``on_train_begin``, ``on_batch_begin``, ``on_batch_end``, ``on_epoch_end``,
+            ``on_train_end``).
         stage: name of this stage when a model is trained greedily in several fits; shown
             in the progress and logged as ``stage``.
         run_info: extra entries for ``config.json`` (dataset, model config, ...).
@@ -207,174 +181,252 @@ def fit(
     cfg = config if isinstance(config, TrainConfig) else from_dict(TrainConfig, dict(config or {}))
     if not callable(getattr(model, "loss", None)):
         raise TypeError(f"{type(model).__name__} has no loss(batch) method: it cannot be trained by fit")
-    device = resolve_device(cfg.device)
-    tensors = _as_tensors(data)
-    if val_data is not None:
-        val = _as_tensors(val_data)
-    else:
-        tensors, val = _split_validation(tensors, cfg)
-    tensors = tuple(t.to(device) for t in tensors)
-    val = tuple(t.to(device) for t in val) if val is not None else None
-    model.to(device)
+    trainer = Trainer(model, cfg, out=out, resume=resume, overwrite=overwrite,
+                      callbacks=callbacks, stage=stage, run_info=run_info)
+    return trainer.run(data, val_data)
 
-    out_path = Path(out) if out is not None else None
-    if out_path is not None:
-        if (out_path / ckpt.STATE).exists() and not (resume or overwrite):
-            raise RunExistsError(
-                f"{out_path} already holds a run: expected an empty or new folder "
-                "(resume it, or overwrite it explicitly)"
+
+class Trainer:
+    """One run of :func:`fit`, in named steps.
+
+    :meth:`run` calls ``_setup`` (data, run folder, optimizer), ``_restore`` (on resume),
+    then per epoch :meth:`run_epoch`, which calls :meth:`train_step` per mini-batch, and
+    :meth:`end_epoch` (validation, callbacks, early stopping, log, checkpoint).
+    """
+
+    def __init__(self, model: nn.Module, cfg: TrainConfig, *, out: str | Path | None = None,
+                 resume: bool = False, overwrite: bool = False, callbacks: Sequence[Any] = (),
+                 stage: str | None = None, run_info: dict[str, Any] | None = None) -> None:
+        self.model, self.cfg, self.stage, self.run_info = model, cfg, stage, run_info
+        self.out = Path(out) if out is not None else None
+        self.resume, self.overwrite = resume, overwrite
+        self.callbacks = list(callbacks)
+        # looked up once: a loop with no batch hooks pays nothing for them
+        self.on_batch_begin = _hooks(self.callbacks, "on_batch_begin")
+        self.on_batch_end = _hooks(self.callbacks, "on_batch_end")
+
+    def run(self, data: Any, val_data: Any = None) -> History:
+        self._setup(data, val_data)
+        # Everything random from here on (dropout, sampling inside a loss) draws from the
+        # global RNG, seeded for this run and forked so that the caller's RNG is left alone.
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            torch.manual_seed(self.cfg.seed)
+            if self.resume:
+                self._restore()
+            self._write_config()
+            call(self.callbacks, "on_train_begin", self.state)
+            label = f"{self.stage} " if self.stage else ""
+            total = (self.cfg.epochs - self.state.epoch) * self.n_batches
+            with Progress(enabled=self.cfg.progress, total=total,
+                          description=f"{label}{type(self.model).__name__}") as self.bar:
+                for epoch in range(self.state.epoch, self.cfg.epochs):
+                    if self.end_epoch(epoch, self.run_epoch(epoch)):
+                        break
+            call(self.callbacks, "on_train_end", self.state)
+        return self.history
+
+    def _setup(self, data: Any, val_data: Any) -> None:
+        cfg = self.cfg
+        # 1. the data on the device: training tensors, and validation ones (given, or held
+        #    out by a split seeded apart from the shuffling)
+        self.device = resolve_device(cfg.device)
+        tensors = as_tensors(data)
+        if val_data is not None:
+            val = as_tensors(val_data, "validation data")
+        else:
+            tensors, val = split_validation(tensors, cfg)
+        self.tensors = tuple(t.to(self.device) for t in tensors)
+        self.val = tuple(t.to(self.device) for t in val) if val is not None else None
+        self.model.to(self.device)
+        self.n = len(self.tensors[0])
+        self.bs = min(cfg.batch_size, self.n)
+        self.n_batches = math.ceil(self.n / self.bs)
+        self.sync_every = SYNC_EVERY_CPU if self.device.type == "cpu" else SYNC_EVERY_GPU
+        # 2. the run folder: never write over a run unless asked to
+        if self.out is not None:
+            if (self.out / ckpt.STATE).exists() and not (self.resume or self.overwrite):
+                raise RunExistsError(
+                    f"{self.out} already holds a run: expected an empty or new folder "
+                    "(resume it, or overwrite it explicitly)"
+                )
+            self.out.mkdir(parents=True, exist_ok=True)
+        # 3. optimizer, schedule, and a generator of its own for the order of the batches,
+        #    so that a checkpoint can save it apart from the global RNG (dropout)
+        self.optimizer = _make_optimizer(self.model, cfg)
+        self.scheduler = _make_scheduler(self.optimizer, cfg)
+        self.shuffle = torch.Generator().manual_seed(cfg.seed)
+        # 4. what a checkpoint carries besides them: history and early-stopping records
+        self.history = History()
+        self.best_value: float | None = None
+        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.bad_epochs = 0
+        self.saved_epoch = 0  # epoch of the last checkpoint, named when the loss diverges
+        self.state = TrainState(model=self.model, optimizer=self.optimizer, config=cfg,
+                                history=self.history, out=self.out, stage=self.stage)
+
+    def _restore(self) -> None:
+        """Continue from ``state.pt``: the weights saved with it, then every RNG and record."""
+        if self.out is None:
+            raise ValueError("resume needs the run folder (out=...)")
+        state = ckpt.load_state(self.out / ckpt.STATE)
+        if "model" in state:  # the weights saved with this state (see checkpoint.py)
+            ckpt.load_tensors(self.model, state["model"], self.out / ckpt.STATE)
+        else:
+            ckpt.load_weights(self.model, self.out / ckpt.WEIGHTS)
+        self.model.to(self.device)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.shuffle.set_state(state["shuffle_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        if self.device.type == "cuda" and "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+        self.history = self.state.history = History(json.loads(state["history"]))
+        self.best_value = state.get("best_value")
+        self.bad_epochs = int(state.get("bad_epochs", 0))
+        self.best_weights = state.get("best_weights")
+        self.saved_epoch = self.state.epoch = int(state["epoch"])
+        self.state.step = self.state.epoch * self.n_batches
+
+    def _write_config(self) -> None:
+        if self.out is None:
+            return
+        # on resume the train config may change (more epochs): config.json must say so
+        path = self.out / "config.json"
+        stored = json.loads(path.read_text(encoding="utf-8")) if self.resume and path.exists() else {}
+        atomic_write_json(path, {**stored, **_run_config(self.model, self.cfg, self.run_info)})
+
+    def run_epoch(self, epoch: int) -> dict[str, Any]:
+        """One pass over the training data; the epoch's metrics before validation."""
+        n, bs = self.n, self.bs
+        self.model.train()
+        t0 = time.perf_counter()
+        # 1. a new order of the examples, drawn from the trainer's own generator
+        perm = torch.randperm(n, generator=self.shuffle) if self.cfg.shuffle else torch.arange(n)
+        perm = perm.to(self.device)
+        # 2. one step per mini-batch; the losses stay on the device until the NaN guard reads them
+        self.losses = torch.empty(self.n_batches, dtype=torch.float64, device=self.device)
+        self.loss_sum, self.checked = 0.0, 0  # checked: batches whose loss has been read back
+        self.state.batch = 0
+        for b in range(self.n_batches):
+            idx = perm[b * bs:(b + 1) * bs]
+            batch = tuple(t.index_select(0, idx) for t in self.tensors)  # t[idx], 3-15x faster on the CPU
+            self.train_step(b, batch)
+        # 3. the metrics: lr is the one this epoch trained with (the schedule steps after)
+        seconds = time.perf_counter() - t0
+        metrics: dict[str, Any] = {
+            "epoch": epoch + 1,
+            "loss": self.loss_sum / n,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "seconds": seconds,
+            "samples_per_s": n / seconds if seconds > 0 else float("inf"),
+        }
+        if self.stage:
+            metrics["stage"] = self.stage
+        return metrics
+
+    def train_step(self, b: int, batch: tuple[torch.Tensor, ...]) -> None:
+        """Batch ``b`` of the epoch: loss, NaN guard, gradient, clipping, optimizer step."""
+        for hook in self.on_batch_begin:
+            hook(self.state, batch)
+        loss = self.model.loss(batch)
+        self.losses[b] = detached = loss.detach()
+        self._check_losses(b)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.cfg.clip_value is not None:
+            torch.nn.utils.clip_grad_value_(self.model.parameters(), self.cfg.clip_value)
+        if self.cfg.clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_norm)
+        self.optimizer.step()
+        self.state.batch, self.state.step = b + 1, self.state.step + 1
+        for hook in self.on_batch_end:  # the loss as a tensor: reading it would sync a GPU
+            hook(self.state, batch, detached)
+
+    def _check_losses(self, b: int) -> None:
+        # The NaN guard reads the loss back. On the CPU that is free, so every batch is
+        # checked before its step. On a GPU a read waits for the device, so losses are read
+        # every `sync_every` batches: a NaN is then caught up to that many steps late (the
+        # model in memory is lost, the checkpoint stays).
+        if b + 1 - self.checked < self.sync_every and b + 1 != self.n_batches:
+            return
+        n, bs, epoch = self.n, self.bs, self.state.epoch
+        for j, value in enumerate(self.losses[self.checked:b + 1].tolist(), start=self.checked):
+            if not math.isfinite(value):
+                raise TrainingDiverged(
+                    f"loss became {value} at epoch {epoch + 1}, batch {j + 1}: stopped; "
+                    + (f"the last good checkpoint (epoch {self.saved_epoch}) stays in {self.out}"
+                       if self.out is not None and self.saved_epoch > 0 else "no checkpoint written")
+                    + " (try a smaller lr or gradient clipping)"
+                )
+            self.loss_sum += value * min(bs, n - j * bs)
+        self.bar.advance(b + 1 - self.checked, epoch=epoch + 1, epochs=self.cfg.epochs,
+                         loss=self.loss_sum / min(n, (b + 1) * bs))
+        self.checked = b + 1
+
+    def end_epoch(self, epoch: int, metrics: dict[str, Any]) -> bool:
+        """Validate, ask callbacks and early stopping, log and checkpoint; True to stop."""
+        self.scheduler.step()
+        # 1. validation metrics, when the model defines them
+        if self.val is not None and callable(getattr(self.model, "metrics", None)):
+            self.model.eval()
+            with torch.no_grad():
+                for key, v in self.model.metrics(*self.val).items():
+                    metrics[f"val_{key}"] = float(v)
+        # 2. callbacks may add metrics and ask to stop; so may early stopping
+        stop = bool(call(self.callbacks, "on_epoch_end", self.state, metrics))
+        stop = self._early_stopping(metrics) or stop
+        # 3. the log: history, progress, metrics.jsonl (rewritten whole, atomically)
+        self.history.append(metrics)
+        self.state.epoch = epoch + 1
+        self.bar.epoch_done(metrics)
+        if self.out is not None:
+            atomic_write_text(self.out / "metrics.jsonl",
+                              "".join(json.dumps(row) + "\n" for row in self.history))
+        # 4. early stopping ends on its best epoch, stopped or at the epoch cap (as
+        #    scikit-learn); the last epoch always writes a checkpoint
+        last = stop or epoch + 1 == self.cfg.epochs
+        if last and self.best_weights is not None:
+            self.model.load_state_dict(self.best_weights)
+        if last or (epoch + 1) % self.cfg.checkpoint_every == 0:
+            self.save_checkpoint(epoch + 1)
+        return stop
+
+    def _early_stopping(self, metrics: dict[str, Any]) -> bool:
+        """Track the best ``monitor`` value and its weights; True after ``patience`` bad epochs."""
+        cfg = self.cfg
+        if cfg.patience is None:
+            return False
+        if cfg.monitor not in metrics:
+            raise ConfigError(
+                f"train.monitor: expected one of the epoch metrics {sorted(metrics)}, "
+                f"got {cfg.monitor!r} (early stopping needs validation data: set val_fraction)"
             )
-        out_path.mkdir(parents=True, exist_ok=True)
+        value = float(metrics[cfg.monitor])
+        if _improved(cfg.monitor, value, self.best_value):
+            self.best_value, self.bad_epochs = value, 0
+            self.best_weights = ckpt.state_tensors(self.model)
+            return False
+        self.bad_epochs += 1
+        return self.bad_epochs >= cfg.patience
 
-    optimizer = _make_optimizer(model, cfg)
-    scheduler = _make_scheduler(optimizer, cfg)
-    shuffle = torch.Generator().manual_seed(cfg.seed)
-    history = History()
-    best_value: float | None = None
-    best_weights: dict[str, torch.Tensor] | None = None
-    bad_epochs = 0
-    start_epoch = 0
-    rng_devices = [device] if device.type == "cuda" else []
-
-    with torch.random.fork_rng(devices=rng_devices):
-        torch.manual_seed(cfg.seed)
-        if resume:
-            if out_path is None:
-                raise ValueError("resume needs the run folder (out=...)")
-            state = ckpt.load_state(out_path / ckpt.STATE)
-            if "model" in state:  # the weights saved with this state (see checkpoint.py)
-                ckpt.load_tensors(model, state["model"], out_path / ckpt.STATE)
-            else:
-                ckpt.load_weights(model, out_path / ckpt.WEIGHTS)
-            model.to(device)
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-            shuffle.set_state(state["shuffle_rng"])
-            torch.set_rng_state(state["torch_rng"])
-            if device.type == "cuda" and "cuda_rng" in state:
-                torch.cuda.set_rng_state(state["cuda_rng"], device)
-            history = History(json.loads(state["history"]))
-            start_epoch = int(state["epoch"])
-            best_value = state.get("best_value")
-            bad_epochs = int(state.get("bad_epochs", 0))
-            best_weights = state.get("best_weights")
-        if out_path is not None:
-            # on resume the train config may change (more epochs): config.json must say so
-            old = out_path / "config.json"
-            stored = json.loads(old.read_text(encoding="utf-8")) if resume and old.exists() else {}
-            atomic_write_json(old, {**stored, **_run_config(model, cfg, run_info)})
-
-        ts = TrainState(model=model, optimizer=optimizer, config=cfg, epoch=start_epoch,
-                        history=history, out=out_path, stage=stage)
-        cbs = list(callbacks)
-        call(cbs, "on_train_begin", ts)
-
-        def save_checkpoint(epoch: int) -> None:
-            if out_path is None:
-                return
-            ckpt.save_weights(model, out_path / ckpt.WEIGHTS)
-            state = {
-                "epoch": epoch,
-                "model": ckpt.state_tensors(model),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "shuffle_rng": shuffle.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "history": json.dumps(history),
-                "best_value": best_value,
-                "bad_epochs": bad_epochs,
-                "best_weights": best_weights,
-            }
-            if device.type == "cuda":
-                state["cuda_rng"] = torch.cuda.get_rng_state(device)
-            ckpt.save_state(state, out_path / ckpt.STATE)
-
-        n = len(tensors[0])
-        bs = min(cfg.batch_size, n)
-        n_batches = math.ceil(n / bs)
-        sync_every = SYNC_EVERY_CPU if device.type == "cpu" else SYNC_EVERY_GPU
-        label = f"{stage} " if stage else ""
-        with Progress(enabled=cfg.progress, total=(cfg.epochs - start_epoch) * n_batches,
-                      description=f"{label}{type(model).__name__}") as bar:
-            for epoch in range(start_epoch, cfg.epochs):
-                model.train()
-                t0 = time.perf_counter()
-                perm = (torch.randperm(n, generator=shuffle) if cfg.shuffle else torch.arange(n)).to(device)
-                loss_sum = 0.0
-                losses = torch.empty(n_batches, dtype=torch.float64, device=device)
-                checked = 0  # batches whose loss has been read back and checked
-                for b in range(n_batches):
-                    idx = perm[b * bs:(b + 1) * bs]
-                    batch = tuple(t.index_select(0, idx) for t in tensors)  # t[idx], 3-15x faster on the CPU
-                    loss = model.loss(batch)
-                    losses[b] = loss.detach()
-                    # The NaN guard reads the loss back. On the CPU that is free, so every
-                    # batch is checked before its step. On a GPU a read waits for the device,
-                    # so losses are read every `sync_every` batches: a NaN is then caught up to
-                    # that many steps late (the model in memory is lost, the checkpoint stays).
-                    if b + 1 - checked >= sync_every or b + 1 == n_batches:
-                        for j, value in enumerate(losses[checked:b + 1].tolist(), start=checked):
-                            if not math.isfinite(value):
-                                raise TrainingDiverged(
-                                    f"loss became {value} at epoch {epoch + 1}, batch {j + 1}: stopped; "
-                                    + (f"the last good checkpoint (epoch {ts.epoch}) stays in {out_path}"
-                                       if out_path is not None and ts.epoch > 0 else "no checkpoint written")
-                                    + " (try a smaller lr or gradient clipping)"
-                                )
-                            loss_sum += value * min(bs, n - j * bs)
-                        bar.advance(b + 1 - checked, epoch=epoch + 1, epochs=cfg.epochs,
-                                    loss=loss_sum / min(n, (b + 1) * bs))
-                        checked = b + 1
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    if cfg.clip_value is not None:
-                        torch.nn.utils.clip_grad_value_(model.parameters(), cfg.clip_value)
-                    if cfg.clip_norm is not None:
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
-                    optimizer.step()
-                seconds = time.perf_counter() - t0
-                metrics: dict[str, Any] = {
-                    "epoch": epoch + 1,
-                    "loss": loss_sum / n,
-                    "lr": optimizer.param_groups[0]["lr"],
-                    "seconds": seconds,
-                    "samples_per_s": n / seconds if seconds > 0 else float("inf"),
-                }
-                if stage:
-                    metrics["stage"] = stage
-                scheduler.step()
-                if val is not None and callable(getattr(model, "metrics", None)):
-                    model.eval()
-                    with torch.no_grad():
-                        for key, v in model.metrics(*val).items():
-                            metrics[f"val_{key}"] = float(v)
-                stop = bool(call(cbs, "on_epoch_end", ts, metrics))
-                if cfg.patience is not None and cfg.monitor in metrics:
-                    value = float(metrics[cfg.monitor])
-                    if _improved(cfg.monitor, value, best_value):
-                        best_value, bad_epochs = value, 0
-                        best_weights = ckpt.state_tensors(model)
-                    else:
-                        bad_epochs += 1
-                        if bad_epochs >= cfg.patience:
-                            stop = True
-                elif cfg.patience is not None:
-                    raise ConfigError(
-                        f"train.monitor: expected one of the epoch metrics {sorted(metrics)}, "
-                        f"got {cfg.monitor!r} (early stopping needs validation data: set val_fraction)"
-                    )
-                history.append(metrics)
-                ts.epoch = epoch + 1
-                bar.epoch_done(metrics)
-                if out_path is not None:
-                    atomic_write_text(out_path / "metrics.jsonl",
-                                      "".join(json.dumps(row) + "\n" for row in history))
-                last = stop or epoch + 1 == cfg.epochs
-                if last and best_weights is not None:  # early stopping ends on its best epoch,
-                    model.load_state_dict(best_weights)  # stopped or at the epoch cap (as scikit-learn)
-                if last or (epoch + 1) % cfg.checkpoint_every == 0:
-                    save_checkpoint(epoch + 1)
-                if stop:
-                    break
-        call(cbs, "on_train_end", ts)
-    return history
+    def save_checkpoint(self, epoch: int) -> None:
+        """Weights, then ``state.pt`` with everything an exact resume needs."""
+        if self.out is None:
+            return
+        ckpt.save_weights(self.model, self.out / ckpt.WEIGHTS)
+        state = {
+            "epoch": epoch,
+            "model": ckpt.state_tensors(self.model),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "shuffle_rng": self.shuffle.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "history": json.dumps(self.history),
+            "best_value": self.best_value,
+            "bad_epochs": self.bad_epochs,
+            "best_weights": self.best_weights,
+        }
+        if self.device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        ckpt.save_state(state, self.out / ckpt.STATE)
+        self.saved_epoch = epoch
