@@ -12,7 +12,7 @@ import sys
 import time
 
 from neuralzoo import datasets
-from neuralzoo.models.cnn_lenet import LeNet5
+from neuralzoo.models.cnn.lenet import LeNet5
 from neuralzoo.reproduce.lenet5 import normalise
 
 opt, lr, epochs, bs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from neuralzoo.models import Autoencoder, DenoisingAutoencoder, NotFittedError, SparseAutoencoder
-from neuralzoo.models.autoencoder import corrupt, kl_sparsity
+from neuralzoo.models.autoencoder.basic import corrupt, kl_sparsity
 
 
 def test_tied_weights_share_storage_and_gradient():

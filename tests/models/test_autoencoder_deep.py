@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from neuralzoo.models import VAE, DeepAutoencoder, LinearRBM, SemanticHashing, StackedAutoencoder
-from neuralzoo.models.autoencoder_hashing import hamming
+from neuralzoo.models.autoencoder.hashing import hamming
 from neuralzoo.train.stages import stage_dir
 
 

@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from neuralzoo.models import NotFittedError
-from neuralzoo.models.cnn import CNN, LectureCNN, image_shape
-from neuralzoo.models.cnn_lenet import C3_TABLE, LeNet5
+from neuralzoo.models.cnn.lecture import LectureCNN, image_shape
+from neuralzoo.models.cnn.lenet import C3_TABLE, LeNet5
+from neuralzoo.models.cnn.modern import CNN
 
 QUIET = {"progress": False}
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from neuralzoo.models import cnn_ops
-from neuralzoo.models.cnn_ops import (
+from neuralzoo.models.cnn import ops as cnn_ops
+from neuralzoo.models.cnn.ops import (
     CLASSICAL_FILTERS,
     LECTURE_IMAGE,
     LECTURE_KERNEL,

@@ -11,9 +11,9 @@ import torch
 
 from neuralzoo import datasets
 from neuralzoo.models import NotFittedError
-from neuralzoo.models.dbm import DBM
-from neuralzoo.models.dbm_pretrain import ScaledRBM, doubling
-from neuralzoo.models.rbm import RBM
+from neuralzoo.models.dbm.model import DBM
+from neuralzoo.models.rbm.bernoulli import RBM
+from neuralzoo.models.rbm.scaled import ScaledRBM, doubling
 
 
 def random_dbm(sizes, seed=0, scale=0.8, **options) -> DBM:
@@ -171,7 +171,7 @@ def test_fit_pretrains_trains_and_fine_tunes_on_digits(digits):
 
 
 def test_one_seed_gives_one_dbm_whatever_the_global_rng_did_before(digits, monkeypatch):
-    import neuralzoo.models.dbm as dbm_module
+    import neuralzoo.models.dbm.model as dbm_module
 
     X = digits[0][:200]
     stage = dbm_module.fit_stage
@@ -220,7 +220,7 @@ def test_three_hidden_layers_train_and_classify(digits):
 def test_fine_tuning_dropout_drops_units_while_training_and_leaves_the_test_network_plain():
     import torch.nn.functional as F
 
-    from neuralzoo.models.dbm_finetune import MeanFieldClassifier
+    from neuralzoo.models.dbm.finetune import MeanFieldClassifier
 
     dbm = random_dbm([6, 5, 4], scale=0.5, n_classes=3, finetune_dropout=(0.25, 0.5))
     head = dbm.head

@@ -12,9 +12,9 @@ import torch.nn.functional as F
 
 from neuralzoo import datasets
 from neuralzoo.models import NotFittedError
-from neuralzoo.models.dbn import DBN
-from neuralzoo.models.dbn_updown import UpDown
-from neuralzoo.models.rbm import RBM
+from neuralzoo.models.dbn.model import DBN
+from neuralzoo.models.dbn.updown import UpDown
+from neuralzoo.models.rbm.bernoulli import RBM
 
 
 def states(n: int) -> torch.Tensor:

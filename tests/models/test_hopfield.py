@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuralzoo.models import NotFittedError
-from neuralzoo.models.hopfield import (
+from neuralzoo.models.hopfield.continuous import ContinuousHopfield, ModernHopfield
+from neuralzoo.models.hopfield.discrete import (
     Hopfield,
     RecallResult,
     find_spurious_state,
@@ -19,7 +20,6 @@ from neuralzoo.models.hopfield import (
     mask,
     storkey_weights,
 )
-from neuralzoo.models.hopfield_continuous import ContinuousHopfield, ModernHopfield
 from neuralzoo.train import checkpoint as ckpt
 
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from neuralzoo.models import LSTM
-from neuralzoo.models.lstm import LSTMCellRef, from_torch_weights, to_torch_weights
-from neuralzoo.models.recurrent import StateReset, stream_order
+from neuralzoo.models.recurrent.base import StateReset, stream_order
+from neuralzoo.models.recurrent.lstm import LSTMCellRef, from_torch_weights, to_torch_weights
 
 
 def test_reference_cell_equals_torch_lstm_after_mapping():

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from neuralzoo import datasets
-from neuralzoo.models.rbm import RBM
-from neuralzoo.models.rbm_gaussian import GaussianRBM
+from neuralzoo.models.rbm.bernoulli import RBM
+from neuralzoo.models.rbm.gaussian import GaussianRBM
 
 
 def states(n: int, dtype=torch.float32) -> torch.Tensor:
@@ -201,7 +201,7 @@ def test_pcd_chains_persist_and_survive_checkpoint_resume(tmp_path, digits):
 
 
 def test_gibbs_step_schedule_raises_k_per_epoch_and_after_resume(tmp_path, digits):
-    from neuralzoo.models.rbm_monitor import GibbsStepSchedule
+    from neuralzoo.models.rbm.monitor import GibbsStepSchedule
 
     X = digits[0][:200]
     rbm = RBM(64, 8, k=1)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from neuralzoo.models import ElmanRNN
-from neuralzoo.models.rnn import bptt
+from neuralzoo.models.recurrent.elman import bptt
 
 
 def _net(task="sequence", recurrence="full", **kw) -> ElmanRNN:

@@ -8,7 +8,7 @@ import torch
 
 from neuralzoo import datasets
 from neuralzoo.bench import autoencoder as bench_ae
-from neuralzoo.models.autoencoder_deep import DeepAutoencoder
+from neuralzoo.models.autoencoder.deep import DeepAutoencoder
 from neuralzoo.reproduce import autoencoder_2006, sda
 
 

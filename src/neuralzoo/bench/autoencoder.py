@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import datasets
-from ..models.autoencoder_deep import PAPER_SIZES, DeepAutoencoder
+from ..models.autoencoder.deep import PAPER_SIZES, DeepAutoencoder
 from ..train import resolve_device
 
 NAME = "autoencoder"

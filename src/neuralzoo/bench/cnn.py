@@ -6,7 +6,7 @@ against PyTorch's fused kernels.
    (N, 1, 28, 28)), shuffling, batch 64 and Adam, in the same process, alternated, median of
    the repeats. Target: ours <= 1.05x the plain loop per epoch.
 2. ``LeNet5(ops="reference")`` (im2col convolution and pooling with hand-written backward,
-   :mod:`neuralzoo.models.cnn_ops`) against ``LeNet5(ops="fused")`` (``F.conv2d`` and
+   :mod:`neuralzoo.models.cnn.ops`) against ``LeNet5(ops="fused")`` (``F.conv2d`` and
    friends): time per training step on the same batches. Informational: how much the
    readable implementation costs; no target to meet.
 
@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import datasets
-from ..models.cnn_lenet import LeNet5
+from ..models.cnn.lenet import LeNet5
 from ..train import resolve_device
 
 NAME = "cnn"

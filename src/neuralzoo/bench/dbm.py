@@ -24,7 +24,7 @@ import time
 import torch
 
 from .. import datasets
-from ..models.dbm import DBM
+from ..models.dbm.model import DBM
 from ..train import fit, resolve_device
 
 NAME = "dbm"

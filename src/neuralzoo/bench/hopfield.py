@@ -20,7 +20,7 @@ import time
 import numpy as np
 import torch
 
-from ..models.hopfield import Hopfield, flip
+from ..models.hopfield.discrete import Hopfield, flip
 
 NAME = "hopfield"
 TITLE = "Hopfield batch recall (N=784, 50 patterns, async) vs a per-probe NumPy loop"

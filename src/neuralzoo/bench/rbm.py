@@ -30,7 +30,8 @@ import torch
 
 from .. import datasets
 from ..energy import ais
-from ..models.rbm import RBM, bernoulli
+from ..energy.sampling import bernoulli
+from ..models.rbm.bernoulli import RBM
 from ..train import resolve_device
 
 NAME = "rbm"

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import datasets
-from ..models.lstm import LSTM
+from ..models.recurrent.lstm import LSTM
 from ..train import resolve_device
 
 NAME = "rnn"

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from torch import nn
 
-from .autoencoder import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
-from .autoencoder_deep import DeepAutoencoder, LinearRBM
-from .autoencoder_hashing import SemanticHashing
-from .autoencoder_stacked import StackedAutoencoder
-from .autoencoder_vae import VAE
-from .base import Classifier, NotFittedError, Trainable, check_X, check_y, count_parameters
+from .._checks import check_X, check_y
+from .autoencoder.basic import Autoencoder, DenoisingAutoencoder, SparseAutoencoder
+from .autoencoder.deep import DeepAutoencoder
+from .autoencoder.hashing import SemanticHashing
+from .autoencoder.stacked import StackedAutoencoder
+from .autoencoder.vae import VAE
+from .base import Classifier, NotFittedError, Trainable, count_parameters
 from .boltzmann import BoltzmannMachine
-from .cnn import CNN, LectureCNN
-from .cnn_lenet import LeNet5
-from .dbm import DBM
-from .dbn import DBN
-from .hopfield import Hopfield
-from .hopfield_continuous import ContinuousHopfield, ModernHopfield
-from .lstm import LSTM
+from .cnn.lecture import LectureCNN
+from .cnn.lenet import LeNet5
+from .cnn.modern import CNN
+from .dbm.model import DBM
+from .dbn.model import DBN
+from .hopfield.continuous import ContinuousHopfield, ModernHopfield
+from .hopfield.discrete import Hopfield
 from .mlp import MLP
 from .perceptron import ConvergenceWarning, Perceptron
 from .rbf import RBFNetwork
-from .rbm import RBM
-from .rbm_gaussian import GaussianRBM
-from .rnn import ElmanRNN
+from .rbm.bernoulli import RBM
+from .rbm.gaussian import GaussianRBM
+from .rbm.linear import LinearRBM
+from .recurrent.elman import ElmanRNN
+from .recurrent.lstm import LSTM
 
 REGISTRY: dict[str, type[nn.Module]] = {
     "perceptron": Perceptron,

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import check_X, check_y
 from ..config import TrainConfig, from_dict
 from ..train import as_tensor
 from ..train import fit as train_fit
@@ -27,59 +28,10 @@ class NotFittedError(RuntimeError):
     """The model was used before it was fitted."""
 
 
-def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | None = None) -> torch.Tensor:
-    """``X`` as a float32 (N, D) tensor on ``device``; refuses empty, wrong width, NaN/inf."""
-    X = as_tensor(X)
-    if X.dim() != 2:
-        if X.dim() > 2:
-            X = X.reshape(len(X), -1)  # (N, ...) -> (N, D)
-        else:
-            raise ValueError(f"{name} must be 2-D (N, {n_features}): got shape {tuple(X.shape)}")
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty: expected at least one row of {n_features} features, got 0")
-    if X.shape[1] != n_features:
-        raise ValueError(f"{name}.size(-1) must equal n_features: expected {n_features}, got {X.shape[1]}")
-    if not X.is_floating_point():
-        X = X.float()
-    X = X.to(torch.float32)
-    # a finite sum means every entry is finite (NaN and inf propagate); 15x cheaper than
-    # isfinite over a large X, and only a non-finite sum pays for the full count
-    if not torch.isfinite(X.sum()) and not torch.isfinite(X).all():
-        bad = int((~torch.isfinite(X)).sum())
-        raise ValueError(f"{name} must be finite: expected no NaN or inf, got {bad} non-finite values")
-    return X if device is None else X.to(device)
 
 
-def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
-    """Refuse values outside [0, 1] (Bernoulli visible units), naming how many and the first."""
-    if X.numel() == 0:
-        return X
-    lo, hi = torch.aminmax(X)  # one pass, ~7x cheaper than the two comparisons on 60k images;
-    if lo >= 0 and hi <= 1:  # the full check below only to say how many values are out and where
-        return X
-    bad = (X < 0) | (X > 1)
-    if bool(bad.any()):
-        r, c = (int(i) for i in bad.nonzero()[0])
-        raise ValueError(f"{name} must lie in [0, 1] for Bernoulli visible units: got {int(bad.sum())} "
-                         f"values outside, first at row {r}, column {c}")
-    return X
 
 
-def check_y(y: Any, n_classes: int, n: int, *, device: torch.device | None = None) -> torch.Tensor:
-    """``y`` as an int64 (N,) tensor of labels in [0, n_classes)."""
-    y = as_tensor(y)
-    if y.dim() != 1:
-        raise ValueError(f"y must be 1-D (N,): got shape {tuple(y.shape)}")
-    if len(y) != n:
-        raise ValueError(f"y must have one label per row of X: expected {n}, got {len(y)}")
-    if y.is_floating_point():
-        if not torch.equal(y, y.round()):
-            raise ValueError("y must hold integer class labels: got non-integer values")
-    y = y.long()
-    lo, hi = int(y.min()), int(y.max())
-    if lo < 0 or hi >= n_classes:
-        raise ValueError(f"labels must lie in [0, {n_classes - 1}]: got values in [{lo}, {hi}]")
-    return y if device is None else y.to(device)
 
 
 def model_device(model: nn.Module) -> torch.device:

@@ -16,9 +16,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._checks import check_X
 from ..config import check_choice
 from ..energy import exact, gibbs
-from .base import Trainable, check_X, count_parameters, model_device, seeded_reset
+from .base import Trainable, count_parameters, model_device, seeded_reset
 
 METHODS = ("exact", "gibbs")
 

@@ -13,8 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import check_X, check_y
 from ..config import check_choice
-from .base import Classifier, Trainable, check_X, check_y, count_parameters
+from .base import Classifier, Trainable, count_parameters
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu}
 

@@ -16,7 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .base import Classifier, Trainable, check_X, check_y, count_parameters
+from .._checks import check_X, check_y
+from .base import Classifier, Trainable, count_parameters
 
 
 class ConvergenceWarning(UserWarning):

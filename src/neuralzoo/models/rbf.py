@@ -18,11 +18,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import check_X, check_y
 from ..config import check_choice
 from ..train import History, as_tensor, resolve_device
 from ..train import fit as train_fit
 from ..train.trainer import write_run
-from .base import Classifier, Trainable, check_X, check_y, count_parameters, model_device
+from .base import Classifier, Trainable, count_parameters, model_device
 
 CENTERS = ("kmeans", "random", "all")
 WIDTHS = ("nearest", "max-distance")

@@ -75,7 +75,7 @@ def vae_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
 def retrieval_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n_queries: int = 4,
                      shown: int = 7) -> Figure:
     """Each row: a query, then the nearest test items by Hamming distance of their codes."""
-    from ..models.autoencoder_hashing import hamming
+    from ..models.autoencoder.hashing import hamming
 
     codes = model.hash(X)
     d = hamming(codes[:n_queries], codes).float()  # (Q, N)

@@ -139,7 +139,7 @@ def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
     import io
 
     from ..datasets import text as textdata
-    from ..models.lstm import LSTM
+    from ..models import LSTM
 
     try:
         source = textdata.read_text(textdata.locate("tinyshakespeare"))[:TOUR_TEXT_CHARS]

@@ -157,7 +157,7 @@ def rbm_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
 def cnn_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
     """First-layer kernels, the feature maps of one input through every layer, and (for the
     lecture's network) the classical filters of the lecture applied to the same image."""
-    from ..models.cnn_ops import CLASSICAL_FILTERS, apply_filter
+    from ..models.cnn.ops import CLASSICAL_FILTERS, apply_filter
 
     figs: dict[str, Figure] = {}
     K = model.first_layer_filters  # (C_out, C_in, k, k)

@@ -21,8 +21,8 @@ import time
 from typing import Any
 
 from ..datasets.sequences import ADDING_BASELINE_MSE, load_sequences
-from ..models.lstm import LSTM
-from ..models.rnn import ElmanRNN
+from ..models.recurrent.elman import ElmanRNN
+from ..models.recurrent.lstm import LSTM
 
 ID = "adding"
 TITLE = "Adding problem, T = 200: LSTM MSE < 0.01, Elman RNN near the 0.167 baseline"

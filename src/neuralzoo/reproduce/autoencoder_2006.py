@@ -25,7 +25,7 @@ import time
 import torch
 
 from .. import datasets
-from ..models.autoencoder_deep import PAPER_SIZES, DeepAutoencoder
+from ..models.autoencoder.deep import PAPER_SIZES, DeepAutoencoder
 
 ID = "autoencoder-2006"
 TITLE = "Deep autoencoder 784-1000-500-250-30 (RBM-pretrained) vs PCA-30: MNIST test squared error per image"

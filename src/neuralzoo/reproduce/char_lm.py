@@ -28,7 +28,7 @@ from typing import Any
 import torch
 
 from ..datasets import text as textdata
-from ..models.lstm import LSTM
+from ..models.recurrent.lstm import LSTM
 
 ID = "char-lm"
 TITLE = "Char-level 2x128 LSTM on tiny-shakespeare (char-rnn: ~1.39-1.47 nats/char validation)"
@@ -57,7 +57,7 @@ def char_rnn_split(ids: torch.Tensor, streams: int = 50, seq_len: int = 50, val_
     into windows of ``seq_len``; batch m is window m of every stream; the first
     ``floor(0.95 * batches)`` batches train, the rest validate. Returns ``X, Y, X_val, Y_val``,
     each (streams * batches, seq_len), stream-major (the windows of stream 0, then of stream 1,
-    ...), which is the layout :func:`~neuralzoo.models.recurrent.stream_order` expects."""
+    ...), which is the layout :func:`~neuralzoo.models.recurrent.base.stream_order` expects."""
     per = (len(ids) - 1) // (streams * seq_len) * seq_len  # characters per stream
     x = ids[: streams * per].reshape(streams, per // seq_len, seq_len)  # (B, M, S)
     y = ids[1: streams * per + 1].reshape(streams, per // seq_len, seq_len)

@@ -62,7 +62,7 @@ import torch
 
 from .. import datasets
 from ..energy.dbm_ais import dbm_schedule
-from ..models.dbm import DBM
+from ..models.dbm.model import DBM
 from .common import row
 
 ID = "dbm"

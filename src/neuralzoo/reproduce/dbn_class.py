@@ -37,7 +37,7 @@ import copy
 import time
 
 from .. import datasets
-from ..models.dbn import DBN
+from ..models.dbn.model import DBN
 from .common import row
 
 ID = "dbn-class"

@@ -33,7 +33,7 @@ from __future__ import annotations
 import time
 
 from .. import datasets
-from ..models.dbn import DBN
+from ..models.dbn.model import DBN
 from .common import row
 
 ID = "dbn-theano"

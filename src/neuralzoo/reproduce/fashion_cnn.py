@@ -17,7 +17,7 @@ training images and 2 epochs — a smoke test, not the result.
 from __future__ import annotations
 
 from .. import datasets
-from ..models.cnn import CNN
+from ..models.cnn.modern import CNN
 from .common import row
 
 ID = "fashion-cnn"

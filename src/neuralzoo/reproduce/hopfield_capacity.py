@@ -26,7 +26,7 @@ import math
 
 import torch
 
-from ..models.hopfield import Hopfield, flip
+from ..models.hopfield.discrete import Hopfield, flip
 
 ID = "hopfield-capacity"
 TITLE = "Hebbian Hopfield capacity: one-step bit errors, breakdown near alpha_c = 0.138"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ..models.hopfield import Hopfield
+from ..models.hopfield.discrete import Hopfield
 
 ID = "hopfield-rules"
 TITLE = "Storage rules at N=100: Hebb vs Storkey vs pseudo-inverse (fraction of stable patterns)"

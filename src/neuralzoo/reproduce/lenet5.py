@@ -3,7 +3,7 @@
 Published: 0.95% test error without distortions (0.8% with distortions), LeNet-5 trained
 20 epochs by stochastic diagonal Levenberg-Marquardt (paper, Section III-C, Fig. 14).
 
-Our setup: the paper's network (:class:`~neuralzoo.models.cnn_lenet.LeNet5`: 28x28 digits
+Our setup: the paper's network (:class:`~neuralzoo.models.cnn.lenet.LeNet5`: 28x28 digits
 padded to 32x32, scaled tanh ``1.7159 tanh(2a/3)``, trainable subsampling, the C3
 connections of Table I) with two departures, both said here: a softmax cross-entropy output
 layer instead of the RBF units, and SGD instead of stochastic diagonal Levenberg-Marquardt —
@@ -26,7 +26,7 @@ max pooling and ReLU, Adam lr 2e-3 + cosine, batch 64, 20 epochs.
 from __future__ import annotations
 
 from .. import datasets
-from ..models.cnn_lenet import LeNet5
+from ..models.cnn.lenet import LeNet5
 from .common import row
 
 ID = "lenet5"

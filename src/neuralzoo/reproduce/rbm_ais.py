@@ -14,7 +14,7 @@ SGD lr 0.05 (CD-25: 0.005) with momentum 0.9, weight decay 2e-4, 100 epochs, see
 the published schedule and 100 runs, plus reverse AIS from 100 chains of 1000 Gibbs steps as the check
 from the other side. Target: each within 1.5 nats of the published figure. CD-25 as the paper
 trained it: k raised gradually from 1 to 25 during training (here linearly over the epochs,
-:class:`~neuralzoo.models.rbm_monitor.GibbsStepSchedule`; the paper gives no exact schedule)
+:class:`~neuralzoo.models.rbm.monitor.GibbsStepSchedule`; the paper gives no exact schedule)
 and SGD lr 0.005 (``CD25``), chosen on a validation split (train on 50,000, score the last
 10,000 of the training set; ``benchmarks/rbm_cd25_val.py``, RESULTS.md): with the k schedule,
 lr 0.05 / 0.01 / 0.005 / 0.0025 gave -99.37 / -91.83 / -89.52 / -90.33 (reverse AIS -102.10 /
@@ -39,8 +39,8 @@ import torch
 
 from .. import datasets
 from ..energy import ais
-from ..models.rbm import RBM
-from ..models.rbm_monitor import GibbsStepSchedule
+from ..models.rbm.bernoulli import RBM
+from ..models.rbm.monitor import GibbsStepSchedule
 from ..train import resolve_device
 
 ID = "rbm-ais"

@@ -29,7 +29,7 @@ from typing import Any
 import torch
 
 from .. import datasets
-from ..models.rbm import RBM
+from ..models.rbm.bernoulli import RBM
 
 ID = "rbm-exact"
 TITLE = "RBM 784-25 on binarised MNIST: exact test log-likelihood, CD-1 (about -143) and PCD (better)"

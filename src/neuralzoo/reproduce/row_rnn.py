@@ -17,8 +17,8 @@ on two quiet CPU cores.
 from __future__ import annotations
 
 from .. import datasets
-from ..models.lstm import LSTM
-from ..models.rnn import ElmanRNN
+from ..models.recurrent.elman import ElmanRNN
+from ..models.recurrent.lstm import LSTM
 from .common import row
 
 ID = "row-rnn"

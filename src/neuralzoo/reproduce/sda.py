@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 
 from .. import datasets
-from ..models.autoencoder_stacked import StackedAutoencoder
+from ..models.autoencoder.stacked import StackedAutoencoder
 
 ID = "sda"
 TITLE = "Stacked denoising autoencoder 3 x 1000 (noise 0.1/0.2/0.3) + fine-tuning: MNIST test error"

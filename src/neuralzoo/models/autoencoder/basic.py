@@ -23,8 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
-from .base import Trainable, check_X, count_parameters, model_device
+from ..._checks import check_X
+from ...config import check_choice
+from ..base import Trainable, count_parameters, model_device
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "linear": lambda t: t}
 CORRUPTIONS = ("none", "mask", "gaussian")

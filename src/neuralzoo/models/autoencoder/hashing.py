@@ -9,8 +9,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .autoencoder_deep import DeepAutoencoder
-from .base import check_y
+from ..._checks import check_y
+from .deep import DeepAutoencoder
 
 
 def hamming(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:

@@ -18,18 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import TrainConfig
-from ..train.stages import fit_stage, write_stages_run
-from .autoencoder import ACTIVATIONS, Autoencoder, check_noise
-from .base import (
-    Classifier,
-    Trainable,
-    check_X,
-    check_y,
-    count_parameters,
-    model_device,
-    seeded_reset,
-)
+from ..._checks import check_X, check_y
+from ...config import TrainConfig
+from ...train.stages import fit_stage, write_stages_run
+from ..base import Classifier, Trainable, count_parameters, model_device, seeded_reset
+from .basic import ACTIVATIONS, Autoencoder, check_noise
 
 
 class StackedAutoencoder(Trainable, Classifier, nn.Module):

@@ -14,9 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
-from .autoencoder import ACTIVATIONS
-from .base import Trainable, check_unit_interval, check_X, count_parameters, model_device
+from ..._checks import check_unit_interval, check_X
+from ...config import check_choice
+from ..base import Trainable, count_parameters, model_device
+from .basic import ACTIVATIONS
 
 
 class VAE(Trainable, nn.Module):

@@ -3,7 +3,7 @@
 The fused/reference op tables, the activations (with LeCun's :func:`scaled_tanh`), the
 layer-stack geometry (:func:`image_shape`, :func:`min_size`) and :class:`ConvNet`, which
 :class:`~neuralzoo.models.cnn.LectureCNN`, :class:`~neuralzoo.models.cnn.CNN` and
-:class:`~neuralzoo.models.cnn_lenet.LeNet5` build on.
+:class:`~neuralzoo.models.cnn.lenet.LeNet5` build on.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
-from ..train import as_tensor
-from . import cnn_ops
-from .base import Classifier, Trainable, check_X, check_y, count_parameters, model_device
+from ..._checks import check_X, check_y
+from ...config import check_choice
+from ...train import as_tensor
+from ..base import Classifier, Trainable, count_parameters, model_device
+from . import ops as cnn_ops
 
 OPS: dict[str, tuple[Callable, Callable, Callable]] = {  # (conv2d, max_pool2d, avg_pool2d)
     "fused": (F.conv2d, F.max_pool2d, F.avg_pool2d),

@@ -40,8 +40,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import check_choice
-from .cnn_base import ConvNet, Geometry, image_shape
+from ...config import check_choice
+from .base import ConvNet, Geometry, image_shape
 
 # Table I of LeCun et al. 1998: the S2 maps that each of the 16 C3 maps takes as input
 C3_TABLE: tuple[tuple[int, ...], ...] = (

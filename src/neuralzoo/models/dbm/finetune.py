@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 if TYPE_CHECKING:
-    from .dbm import DBM
+    from .model import DBM
 
 
 def check_dropout(dropout: Sequence[float]) -> tuple[float, float]:

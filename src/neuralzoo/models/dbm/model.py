@@ -17,26 +17,24 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import to_dict
-from ..energy import dbm_ais, dbm_exact
-from ..energy.ais import AISResult, base_rate_biases
-from ..train.stages import fit_stage, write_stages_run
-from .base import (
+from ..._checks import check_sizes, check_unit_interval, check_X, check_y
+from ...config import to_dict
+from ...energy import dbm_ais, dbm_exact
+from ...energy.ais import AISResult, base_rate_biases
+from ...energy.sampling import bernoulli, visible_batch
+from ...train.stages import fit_stage, write_stages_run
+from ..base import (
     Classifier,
     NotFittedError,
     Trainable,
-    check_unit_interval,
-    check_X,
-    check_y,
     count_parameters,
     model_device,
     seeded_reset,
 )
-from .dbm_finetune import MeanFieldClassifier, check_dropout
-from .dbm_pretrain import train_stack
-from .dbn import check_chain, check_sizes
-from .rbm import RBM
-from .rbm_fast import bernoulli, visible_batch
+from ..rbm.bernoulli import RBM
+from ..rbm.stack import check_chain
+from .finetune import MeanFieldClassifier, check_dropout
+from .pretrain import train_stack
 
 PRETRAINED, TRAINED, FINETUNED = 1, 2, 3  # values of the buffer ``phase``
 EXACT_EVAL_UNITS = 20  # evaluate() adds the exact log-likelihood when log Z needs <= 2^20 states
@@ -66,9 +64,9 @@ class DBM(Trainable, Classifier, nn.Module):
     hidden layer; momentum, weight decay and LR decay are the trainer's.
 
     **Pretraining** (stages ``rbm1..rbmL``): RBMs with doubled weights
-    (:mod:`~neuralzoo.models.dbm_pretrain`); then stage ``dbm`` (joint training) and, with
+    (:mod:`~neuralzoo.models.dbm.pretrain`); then stage ``dbm`` (joint training) and, with
     labels, stage ``finetune``: :class:`MeanFieldClassifier` on ``[v, q(h_2 | v)]``
-    (:mod:`~neuralzoo.models.dbm_finetune`; ``finetune_dropout = (p_in, p_hidden)`` adds dropout).
+    (:mod:`~neuralzoo.models.dbm.finetune`; ``finetune_dropout = (p_in, p_hidden)`` adds dropout).
 
     Attributes:
         W[l] (n_l, n_{l+1}): weights.  bias[0] = b (D,), bias[l] = a_l (H_l,).  chains{l} (M, n_l):

@@ -4,7 +4,7 @@ Greedy layer-wise pretraining stacks RBMs "stack by stack"; the stack is then a 
 model (Gibbs sampling in the top RBM, one down pass), a feature extractor (``transform``)
 and, fine-tuned, a classifier: as an MLP by back-propagation, or generatively by the
 up-down (contrastive wake-sleep) algorithm with label units in the top RBM
-(:mod:`neuralzoo.models.dbn_updown`).
+(:mod:`neuralzoo.models.dbn.updown`).
 """
 
 from __future__ import annotations
@@ -18,88 +18,33 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice, to_dict
-from ..energy import exact
-from ..train.stages import fit_stage, write_stages_run
-from .base import (
+from ..._checks import check_sizes, check_unit_interval, check_X, check_y
+from ...config import check_choice, to_dict
+from ...energy import exact
+from ...energy.sampling import bernoulli
+from ...train.stages import fit_stage, write_stages_run
+from ..base import (
     Classifier,
     NotFittedError,
     Trainable,
-    check_unit_interval,
-    check_X,
-    check_y,
     count_parameters,
     model_device,
     seeded_reset,
 )
-from .mlp import MLP
-from .rbm import RBM
-from .rbm_fast import bernoulli
-from .rbm_monitor import EpochMetrics
+from ..mlp import MLP
+from ..rbm.bernoulli import RBM
+from ..rbm.label import LabelRBM
+from ..rbm.monitor import EpochMetrics
+from ..rbm.stack import check_chain
 
 FINETUNE = ("backprop", "updown", "none")
 PRETRAINED, BACKPROP, UPDOWN = 1, 2, 3  # values of the buffer ``phase`` (0: nothing trained)
 
 
-def check_sizes(sizes: Sequence[int], name: str = "sizes") -> list[int]:
-    """Layer sizes ``[D, H_1, ..., H_L]``: at least two, each an integer >= 1."""
-    try:
-        out = [int(s) for s in sizes]
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a list of layer sizes, got {sizes!r}") from None
-    if len(out) < 2 or min(out) < 1 or any(float(s) != int(s) for s in sizes):
-        raise ValueError(f"{name} must list at least 2 integer layer sizes >= 1 (visible first), got {list(sizes)}")
-    return out
 
 
-def check_chain(rbms: Sequence[RBM]) -> list[int]:
-    """The sizes ``[D, H_1, ...]`` of a stack of RBMs; refuses layers that do not chain."""
-    if not rbms:
-        raise ValueError("expected at least one RBM to stack, got none")
-    sizes = [rbms[0].n_visible]
-    for i, r in enumerate(rbms):
-        if r.n_visible != sizes[-1]:
-            raise ValueError(f"layer sizes do not chain: RBM {i + 1} has {r.n_visible} visible units, "
-                             f"expected {sizes[-1]} (the hidden units of RBM {i})")
-        sizes.append(r.n_hidden)
-    return sizes
 
 
-class LabelRBM(RBM):
-    r"""The top RBM of a DBN with ``C`` softmax label units beside its ``P`` penultimate units.
-
-    Its visible vector is ``[x, y]``: ``x`` (N, P) binary, ``y`` (N, C) one-hot. Energy and
-    free energy are the RBM's; only the conditional of the labels differs, a softmax::
-
-        p(y = c | h) = exp(b_{P+c} + (W h)_{P+c}) / sum_c' exp(b_{P+c'} + (W h)_{P+c'})
-        p(y = c | x) ∝ exp(-F([x, e_c]))   (the hidden units summed out: the generative classifier)
-    """
-
-    def __init__(self, n_pen: int, n_labels: int, n_hidden: int, **options: Any) -> None:
-        super().__init__(int(n_pen) + int(n_labels), n_hidden, **options)
-        self.n_pen, self.n_labels = int(n_pen), int(n_labels)
-
-    def p_v_given_h(self, h: torch.Tensor) -> torch.Tensor:
-        """``[p(x = 1 | h), p(y | h)]`` (N, P + C): sigmoids, then the label softmax."""
-        z = torch.addmm(self.b, h, self.W.T)  # (N, P + C)
-        return torch.cat([torch.sigmoid(z[:, :self.n_pen]), torch.softmax(z[:, self.n_pen:], 1)], 1)
-
-    def _down(self, h: torch.Tensor, W: torch.Tensor, b: torch.Tensor,
-              generator: torch.Generator | None = None) -> torch.Tensor:
-        z = torch.addmm(b, h, W.T)  # (N, P + C)
-        x = bernoulli(torch.sigmoid(z[:, :self.n_pen]), generator)
-        c = torch.multinomial(torch.softmax(z[:, self.n_pen:], 1), 1, generator=generator)  # (N, 1)
-        return torch.cat([x, F.one_hot(c[:, 0], self.n_labels).to(x)], 1)
-
-    def sample_v(self, h: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.p_v_given_h(h), self._down(h, self.W, self.b, generator)
-
-    def label_logits(self, x: torch.Tensor) -> torch.Tensor:
-        """``-F([x, e_c])`` for every class c (N, C): ``log p(y = c | x)`` up to a constant."""
-        P = self.n_pen
-        base = torch.addmm(self.a, x, self.W[:P])  # (N, H)
-        cols = [F.softplus(base + self.W[P + c]).sum(1) for c in range(self.n_labels)]
-        return torch.stack(cols, 1) + self.b[P:] + (x @ self.b[:P])[:, None]
 
 
 class DBN(Trainable, Classifier, nn.Module):
@@ -121,7 +66,7 @@ class DBN(Trainable, Classifier, nn.Module):
        generation ``G_l = W_l^T``, ``g_l = b_l``.
     2. **Fine-tuning** (stage ``backprop`` or ``updown``): (a) the recognition pass becomes an
        MLP (``to_mlp``: the sigmoid layers with the weights copied, plus a softmax layer) trained
-       by back-propagation; or (b) up-down with labels (:mod:`~neuralzoo.models.dbn_updown`):
+       by back-propagation; or (b) up-down with labels (:mod:`~neuralzoo.models.dbn.updown`):
        wake-phase delta rule on ``G``, CD on the top RBM, sleep-phase delta rule on ``W``.
 
     Classification: the MLP after (a); otherwise with labels the top RBM's free energy
@@ -432,7 +377,7 @@ class DBN(Trainable, Classifier, nn.Module):
                   resume: bool = False, batch_size: int | None = None, val_data: Any = None,
                   **options: Any) -> list:
         """Fine-tune for classification, stage ``backprop`` (MLP, SGD momentum 0.9; ``val_data`` (X, y)
-        adds ``val_loss``/``val_acc`` per epoch) or ``updown`` (:mod:`~neuralzoo.models.dbn_updown`);
+        adds ``val_loss``/``val_acc`` per epoch) or ``updown`` (:mod:`~neuralzoo.models.dbn.updown`);
         returns the stage history."""
         method = method or (self.finetune if self.finetune != "none" else "backprop")
         check_choice("method", method, ("backprop", "updown"))
@@ -452,7 +397,7 @@ class DBN(Trainable, Classifier, nn.Module):
             hist = fit_stage(self.mlp, (v, y), cfg, stage="backprop", out=out, resume=resume, val_data=val_data)
             self.phase.fill_(BACKPROP)
         else:
-            from .dbn_updown import UpDown
+            from .updown import UpDown
 
             if int(self.phase) == BACKPROP:
                 raise ValueError("up-down after back-propagation: expected a pretrained DBN, got a fine-tuned MLP")

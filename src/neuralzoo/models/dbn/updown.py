@@ -30,10 +30,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .rbm_fast import bernoulli
+from ...energy.sampling import bernoulli
 
 if TYPE_CHECKING:
-    from .dbn import DBN
+    from .model import DBN
 
 
 class UpDown(nn.Module):

@@ -15,8 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import check_choice
-from .hopfield import RULES, RecallResult, _Memory, from_pm1, store_weights
+from ...config import check_choice
+from .discrete import RULES, RecallResult, _Memory, from_pm1, store_weights
 
 METHODS = ("euler", "rk4")
 

@@ -20,11 +20,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import check_choice
-from ..train import History, as_tensor, resolve_device
-from ..train.trainer import write_run
-from .base import NotFittedError, Trainable
-from .hopfield_rules import (
+from ...config import check_choice
+from ...train import History, as_tensor, resolve_device
+from ...train.trainer import write_run
+from ..base import NotFittedError, Trainable
+from .rules import (
     flip,
     from_pm1,
     hebbian_weights,

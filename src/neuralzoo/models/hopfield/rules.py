@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from ..train import as_tensor
+from ...train import as_tensor
 
 # -- binary conventions and corruptions -------------------------------------------------------
 

@@ -4,7 +4,7 @@ Visible units ``v`` and hidden units ``h`` are connected only across the two lay
 given one layer the units of the other are conditionally independent (条件独立): the
 conditionals are one matrix product and a sigmoid, ``p(v)`` has a closed-form free energy,
 and learning needs no sequential Gibbs sweeps. See :class:`RBM` (binary visibles) and
-:class:`~neuralzoo.models.rbm_gaussian.GaussianRBM` (real-valued visibles).
+:class:`~neuralzoo.models.rbm.gaussian.GaussianRBM` (real-valued visibles).
 """
 
 from __future__ import annotations
@@ -17,18 +17,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
-from ..energy import ais, exact, tempering
-from .base import (
-    Trainable,
-    check_unit_interval,
-    check_X,
-    count_parameters,
-    model_device,
-    seeded_reset,
-)
-from .rbm_fast import bernoulli, fused_loss, visible_batch
-from .rbm_monitor import EpochMetrics, pseudo_likelihood
+from ..._checks import check_unit_interval, check_X
+from ...config import check_choice
+from ...energy import ais, exact, tempering
+from ...energy.sampling import bernoulli, visible_batch
+from ..base import Trainable, count_parameters, model_device, seeded_reset
+from .fast import fused_loss
+from .monitor import EpochMetrics, pseudo_likelihood
 
 METHODS = ("cd", "pcd", "pt")
 EXACT_EVAL_UNITS = 20  # evaluate() reports the exact log-likelihood up to 2^20 enumerated states
@@ -425,7 +420,7 @@ class RBM(Trainable, nn.Module):
         """The surrogate ``mean F(v_data) - mean F(v_model)`` (+ sparsity); see the class docstring.
 
         CD and PCD of the plain RBM take a fused route with the same value and gradient
-        (:func:`~neuralzoo.models.rbm_fast.fused_loss`); centering, sparsity, PT and
+        (:func:`~neuralzoo.models.rbm.fast.fused_loss`); centering, sparsity, PT and
         subclasses the autograd one.
         """
         v0 = self._model_space(visible_batch(batch[0], self.dynamic_binarization))

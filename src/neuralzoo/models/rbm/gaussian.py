@@ -10,10 +10,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
-from ..energy import exact
-from .base import check_X, model_device
-from .rbm import RBM, bernoulli
+from ..._checks import check_X
+from ...config import check_choice
+from ...energy import exact
+from ...energy.sampling import bernoulli
+from ..base import model_device
+from .bernoulli import RBM
 
 
 class GaussianRBM(RBM):

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F
 
-from .base import model_device
+from ..base import model_device
 
 if TYPE_CHECKING:
-    from .rbm import RBM
+    from .bernoulli import RBM
 
 EXACT_EPOCH_UNITS = 16  # the per-epoch exact metric enumerates at most 2^16 states
 

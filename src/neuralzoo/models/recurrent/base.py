@@ -1,7 +1,7 @@
 """What the recurrent networks share: inputs, the output layer ``o_t = c + V h_t``, the three
 tasks, carried state and character sampling.
 
-:class:`~neuralzoo.models.rnn.ElmanRNN` and :class:`~neuralzoo.models.lstm.LSTM` differ only
+:class:`~neuralzoo.models.recurrent.elman.ElmanRNN` and :class:`~neuralzoo.models.recurrent.lstm.LSTM` differ only
 in their hidden layers (``_layers(x, state) -> (h, state)``); everything a user sees of a
 sequence model is here.
 
@@ -32,9 +32,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import TrainConfig, check_choice
-from ..train import as_tensor
-from .base import Classifier, Trainable, check_y, count_parameters, model_device
+from ..._checks import check_y
+from ...config import TrainConfig, check_choice
+from ...train import as_tensor
+from ..base import Classifier, Trainable, count_parameters, model_device
 
 TASKS = ("classify", "regress", "sequence")
 EVAL_STREAMS = 32  # default: evaluate a carried-state model on this many contiguous streams
@@ -470,3 +471,16 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
             f"tokens={self.n_tokens}" if self.n_tokens else f"D={self.D}")
         return (f"{inp}, H={self.H}, L={self.L}, C={self.C}, task={self.task!r}, "
                 f"params={count_parameters(self):,}")
+
+
+
+def rows_task(n_features: int, n_classes: int) -> dict[str, Any]:
+    """How a recurrent model reads flat square images: row by row, ``sqrt(D)`` steps of
+    ``sqrt(D)`` pixels (8x8 digits: 8 steps of 8; MNIST: 28 of 28)."""
+    side = math.isqrt(n_features)
+    if side * side != n_features:
+        raise ValueError(f"cannot read {n_features} features row by row: expected a square image "
+                         "(H*H pixels), or sequence data (--data tinyshakespeare|adding|copy|FILE.txt)")
+    return {"input_size": side, "output_size": n_classes, "task": "classify", "n_steps": side}
+
+

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
-from .recurrent import RecurrentNet
+from ...config import check_choice
+from .base import RecurrentNet, rows_task
 
 RECURRENCES = ("full", "diagonal")
 
@@ -248,11 +248,3 @@ class ElmanRNN(RecurrentNet):
         return f"recurrence={self.recurrence!r}, " + super().extra_repr()
 
 
-def rows_task(n_features: int, n_classes: int) -> dict[str, Any]:
-    """How a recurrent model reads flat square images: row by row, ``sqrt(D)`` steps of
-    ``sqrt(D)`` pixels (8x8 digits: 8 steps of 8; MNIST: 28 of 28)."""
-    side = math.isqrt(n_features)
-    if side * side != n_features:
-        raise ValueError(f"cannot read {n_features} features row by row: expected a square image "
-                         "(H*H pixels), or sequence data (--data tinyshakespeare|adding|copy|FILE.txt)")
-    return {"input_size": side, "output_size": n_classes, "task": "classify", "n_steps": side}

@@ -18,9 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import check_choice
-from .recurrent import RecurrentNet
-from .rnn import rows_task
+from ...config import check_choice
+from .base import RecurrentNet, rows_task
 
 IMPLS = ("fused", "reference")
 # nn.LSTM stacks its four row blocks as (input gate, forget gate, cell candidate, output gate)
