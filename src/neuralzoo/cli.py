@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import datasets, models, runs
-from .config import DataConfig, TrainConfig, from_dict, load_toml, parse_overrides
+from .config import TrainConfig, from_dict, load_toml, parse_overrides
 from .models.base import NotFittedError
 from .train.checkpoint import CheckpointError
 from .train.trainer import TrainingDiverged
@@ -66,8 +66,7 @@ def train(
     force: bool = typer.Option(False, "--force", help="overwrite an existing run folder"),
 ) -> None:
     """Train MODEL on a dataset; writes a run folder with weights, metrics and report.html."""
-    cls = models.get(model)
-    sections = {"model": cls.Config, "train": TrainConfig, "data": DataConfig}
+    sections = runs.model_sections(model)
     values: dict[str, dict[str, Any]] = {name: {} for name in sections}
     if resume and out_dir is not None and (out_dir / "config.json").exists():
         stored = runs.read_config(out_dir)
@@ -256,8 +255,37 @@ def report(run: Path = typer.Argument(..., help="run folder")) -> None:
     err.print(f"wrote {runs.make_report(run)}")
 
 
+def model_help(name: str) -> Table:
+    """The hyperparameters of ``neuralzoo train NAME``: key, type, default and meaning, read from
+    the model's one declaration (its constructor's signature and ``Args:`` lines)."""
+    cls = models.get(name)
+    table = Table(title=f"{name}: model hyperparameters (--set KEY=VALUE, or \\[model] in --config)")
+    for column in ("key", "type", "default", "meaning"):
+        table.add_column(column, overflow="fold")
+    if hasattr(cls, "Config"):  # a family not yet reading its signature
+        import dataclasses
+        import typing
+
+        hints = typing.get_type_hints(cls.Config)
+        for f in dataclasses.fields(cls.Config):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            table.add_row(f.name, str(hints[f.name]).replace("typing.", ""), repr(default), "")
+        return table
+    from .config import hyperparameters
+
+    for p in hyperparameters(cls).values():
+        table.add_row(p.name, p.type_name, "—" if p.required else repr(p.default), p.doc)
+    return table
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes become one line on stderr and exit code 2."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) >= 2 and args[0] == "train" and ("--help" in args or "-h" in args) \
+            and args[1] in models.REGISTRY:
+        app(args=["train", "--help"], standalone_mode=False)
+        Console(width=120).print(model_help(args[1]))
+        sys.exit(0)
     try:
         code = app(args=argv, standalone_mode=False)
     except typer.Abort:

@@ -1,13 +1,16 @@
-"""Typed configurations: dataclasses, TOML files and ``--set key=value`` overrides.
+"""Typed configurations: constructor signatures, dataclasses, TOML files and ``--set`` overrides.
 
-A run is described by three sections, each a dataclass with a comment per field:
+A run is described by three sections:
 
-- ``[model]`` — the hyperparameters of the chosen model (its ``Config`` dataclass),
+- ``[model]`` — the hyperparameters of the chosen model, declared once: by its constructor's
+  signature (names, types from the annotations, defaults) and one line of doc per parameter
+  in the class docstring's ``Args:`` block (:func:`model_params`, read the way scikit-learn's
+  ``get_params`` reads ``__init__``);
 - ``[train]`` — :class:`TrainConfig`, the options of the one training loop,
 - ``[data]``  — :class:`DataConfig`, which dataset and how it is prepared.
 
-Values are checked against the field types: an unknown key or a value of the wrong type is
-refused with a :class:`ConfigError` that names the valid keys or the expected type.
+Values are checked against the declared types: an unknown key or a value of the wrong type
+is refused with a :class:`ConfigError` that names the valid keys or the expected type.
 
 >>> cfg = from_dict(TrainConfig, {"epochs": 3, "lr": "0.1"})
 Traceback (most recent call last):
@@ -20,8 +23,11 @@ neuralzoo.config.ConfigError: train.lr: expected float, got str '0.1'
 from __future__ import annotations
 
 import ast
+import collections.abc
 import dataclasses
+import inspect
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -117,7 +123,7 @@ def _type_ok(value: Any, tp: Any) -> bool:
         return any(_type_ok(value, arg) for arg in typing.get_args(tp))
     if tp is type(None):
         return value is None
-    if origin in (list, tuple):
+    if origin in (list, tuple, collections.abc.Sequence):
         args = typing.get_args(tp)
         inner = args[0] if args else Any
         return isinstance(value, (list, tuple)) and all(_type_ok(v, inner) for v in value)
@@ -132,6 +138,105 @@ def _type_name(tp: Any) -> str:
     if typing.get_origin(tp) is not None:  # list[int] has __name__ "list": say "list[int]"
         return str(tp).replace("typing.", "")
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+DATA_SIZES = ("n_features", "input_shape", "n_classes", "n_outputs")
+"""The sizes the data fixes, named one way across the zoo: the builder fills them from the data;
+every other constructor parameter is a hyperparameter."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor parameter of a model: its declaration, read from the signature."""
+
+    name: str
+    type: Any  # the resolved annotation (Any where there is none)
+    default: Any  # inspect.Parameter.empty when the parameter has none
+    doc: str  # its line in the class docstring's ``Args:`` block
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+    @property
+    def type_name(self) -> str:
+        return _type_name(self.type)
+
+
+_ARGS_HEAD = re.compile(r"^(\s*)(Args|Arguments|Parameters):\s*$")
+
+
+def param_docs(cls: type) -> dict[str, str]:
+    """``{name: doc}`` from the ``Args:`` blocks of ``cls`` and its bases (a subclass's line wins).
+
+    A block is a line ``Args:`` followed by lines ``name: text`` one indent deeper;
+    continuation lines are indented further still.
+    """
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        lines = (klass.__dict__.get("__doc__") or "").splitlines()
+        i = 0
+        while i < len(lines):
+            head = _ARGS_HEAD.match(lines[i])
+            i += 1
+            if not head:
+                continue
+            indent = None
+            name = None
+            while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(head.group(1))):
+                line = lines[i]
+                i += 1
+                if not line.strip():
+                    break
+                depth = len(line) - len(line.lstrip())
+                indent = depth if indent is None else indent
+                m = re.match(r"\s*(\w+)\s*(?:\(.*?\))?:\s*(.*)$", line)
+                if depth == indent and m:
+                    name = m.group(1)
+                    docs[name] = m.group(2).strip()
+                elif name is not None:
+                    docs[name] = (docs[name] + " " + line.strip()).strip()
+    return docs
+
+
+def model_params(cls: type) -> dict[str, Param]:
+    """The constructor parameters of model class ``cls``, in signature order: the one declaration
+    of its hyperparameters. ``**kwargs`` passed on to a base class are followed into its signature."""
+    out: dict[str, Param] = {}
+    docs = param_docs(cls)
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        hints = typing.get_type_hints(init)
+        more = False
+        for p in list(inspect.signature(init).parameters.values())[1:]:
+            if p.kind is p.VAR_KEYWORD:
+                more = True
+            elif p.kind is not p.VAR_POSITIONAL and p.name not in out:
+                out[p.name] = Param(p.name, hints.get(p.name, Any), p.default, docs.get(p.name, ""))
+        if not more:
+            break
+    return out
+
+
+def hyperparameters(cls: type) -> dict[str, Param]:
+    """The parameters a user chooses: every constructor parameter but the data's sizes."""
+    return {k: p for k, p in model_params(cls).items() if k not in DATA_SIZES}
+
+
+def check_params(cls: type, values: dict[str, Any], section: str = "model",
+                 params: dict[str, Param] | None = None) -> dict[str, Any]:
+    """``values`` checked against the declaration of ``cls``: unknown keys and wrong types refused
+    by name (lists for tuples, as JSON and TOML write them)."""
+    params = hyperparameters(cls) if params is None else params
+    for key, value in values.items():
+        if key not in params:
+            raise ConfigError(f"unknown key {section}.{key}: expected one of {', '.join(params)}")
+        if not _type_ok(value, params[key].type):
+            raise ConfigError(f"{section}.{key}: expected {params[key].type_name}, "
+                              f"got {type(value).__name__} {value!r}")
+    return dict(values)
 
 
 def from_dict(cls: type[T], values: dict[str, Any], section: str | None = None) -> T:
@@ -173,10 +278,16 @@ def parse_value(text: str) -> Any:
     return text
 
 
-def parse_overrides(items: list[str], sections: dict[str, type]) -> dict[str, dict[str, Any]]:
+def section_keys(spec: Any) -> list[str]:
+    """The keys of a section: a dataclass's fields, or the names of a ``{name: Param}`` dict."""
+    return list(spec) if isinstance(spec, dict) else [f.name for f in dataclasses.fields(spec)]
+
+
+def parse_overrides(items: list[str], sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Parse ``["train.lr=0.1", "hidden=[100]"]`` into ``{"train": {"lr": 0.1}, ...}``.
 
-    A key without a section goes to the one section that has a field of that name.
+    ``sections`` maps a section name to its dataclass or to its ``{name: Param}`` declaration.
+    A key without a section goes to the one section that has a key of that name.
     """
     out: dict[str, dict[str, Any]] = {name: {} for name in sections}
     for item in items:
@@ -192,11 +303,9 @@ def parse_overrides(items: list[str], sections: dict[str, type]) -> dict[str, di
                     f"{', '.join(sections)}"
                 )
         else:
-            owners = [s for s, cls in sections.items() if key in {f.name for f in dataclasses.fields(cls)}]
+            owners = [s for s, spec in sections.items() if key in section_keys(spec)]
             if not owners:
-                valid = ", ".join(
-                    f"{s}.{f.name}" for s, cls in sections.items() for f in dataclasses.fields(cls)
-                )
+                valid = ", ".join(f"{s}.{k}" for s, spec in sections.items() for k in section_keys(spec))
                 raise ConfigError(f"unknown key {key!r} in --set {item!r}: expected one of {valid}")
             if len(owners) > 1:
                 raise ConfigError(
@@ -229,7 +338,14 @@ def load_toml(path: str | Path, sections: tuple[str, ...]) -> dict[str, dict[str
 
 
 __all__ = [
+    "DATA_SIZES",
     "ConfigError",
+    "Param",
+    "check_params",
+    "hyperparameters",
+    "model_params",
+    "param_docs",
+    "section_keys",
     "DataConfig",
     "TrainConfig",
     "check_choice",

@@ -17,7 +17,15 @@ from torch import nn
 
 from . import datasets, models
 from ._io import atomic_write_json
-from .config import ConfigError, DataConfig, TrainConfig, from_dict, to_dict
+from .config import (
+    ConfigError,
+    DataConfig,
+    TrainConfig,
+    check_params,
+    from_dict,
+    hyperparameters,
+    to_dict,
+)
 from .train import checkpoint as ckpt
 from .train.trainer import RunExistsError
 
@@ -36,10 +44,33 @@ def load_data(cfg: DataConfig, split: str = "train") -> tuple[torch.Tensor, torc
     return X, y
 
 
-def model_config(name: str, values: dict[str, Any]) -> Any:
-    """The model's ``Config`` dataclass from a dict (unknown keys refused by name)."""
+def model_config(name: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The model's hyperparameters from a dict, checked against its constructor's declaration
+    (unknown keys and wrong types refused by name)."""
     cls = models.get(name)
-    return from_dict(cls.Config, values, section="model")
+    if hasattr(cls, "Config"):  # a family not yet reading its signature
+        return to_dict(from_dict(cls.Config, values, section="model"))
+    return check_params(cls, values)
+
+
+def model_sections(name: str) -> dict[str, Any]:
+    """The ``[model]``, ``[train]`` and ``[data]`` declarations of ``neuralzoo train NAME``."""
+    cls = models.get(name)
+    return {"model": cls.Config if hasattr(cls, "Config") else hyperparameters(cls),
+            "train": TrainConfig, "data": DataConfig}
+
+
+def build_for_data(name: str, values: dict[str, Any], n_features: int, n_classes: int,
+                   spec: dict[str, Any] | None = None) -> nn.Module:
+    """Model ``name`` with hyperparameters ``values`` and the sizes the data fixes (its
+    ``sizes_from_data``: columns, classes, an image's shape, what sequence data says of itself)."""
+    cls = models.get(name)
+    if hasattr(cls, "Config"):  # a family not yet reading its signature
+        mcfg = from_dict(cls.Config, values, section="model")
+        if spec is not None:
+            return cls.from_config(mcfg, spec["input_size"], spec["output_size"], task=spec)
+        return cls.from_config(mcfg, n_features, n_classes)
+    return cls(**cls.sizes_from_data(n_features, n_classes, spec), **values)
 
 
 def data_config(model_name: str, values: dict[str, Any] | None = None) -> DataConfig:
@@ -49,14 +80,15 @@ def data_config(model_name: str, values: dict[str, Any] | None = None) -> DataCo
     return from_dict(DataConfig, {**defaults, **(values or {})}, section="data")
 
 
-def sequence_model(cls: type[nn.Module], mcfg: Any, cfg: DataConfig) -> nn.Module:
+def sequence_model(name: str, values: dict[str, Any], cfg: DataConfig) -> nn.Module:
     """A recurrent model built for sequence data (its input size, task and vocabulary)."""
+    cls = models.get(name)
     if not getattr(cls, "sequence_model", False):
         raise ValueError(f"data {cfg.name!r} is sequence data: expected a recurrent model "
                          f"(rnn, lstm), got {getattr(cls, 'registry_name', cls.__name__)!r}")
     _, _, spec = datasets.load_sequences(cfg.name, "test", seq_len=cfg.seq_len, seed=cfg.seed, n=1,
                                          root=cfg.root)
-    return cls.from_config(mcfg, spec["input_size"], spec["output_size"], task=spec)
+    return build_for_data(name, values, spec["input_size"], spec["output_size"], spec)
 
 
 def class_names(name: str) -> list[str]:
@@ -123,23 +155,22 @@ def train_run(
     Returns the summary (also written to ``summary.json``).
     """
     out = Path(out)
-    cls = models.get(model_name)
-    mcfg = model_config(model_name, model_values or {})
+    values = model_config(model_name, model_values or {})
     data_cfg = data_config(model_name, data_values)
     train_values = dict(train_values or {})
     prepare_out(out, resume=resume, force=force)
     X, y = load_data(data_cfg, "train")
     X_test, y_test = load_data(data_cfg, "test")
     if datasets.is_sequence(data_cfg.name):  # text, adding, copy: the data says how to read it
-        model = sequence_model(cls, mcfg, data_cfg)
+        model = sequence_model(model_name, values, data_cfg)
     else:
         X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
-        model = cls.from_config(mcfg, X.shape[1], datasets.info(data_cfg.name).n_classes)
+        model = build_for_data(model_name, values, X.shape[1], datasets.info(data_cfg.name).n_classes)
     model.train_config(**train_values)  # refuse bad train keys before any work
     t0 = time.perf_counter()
     # only the values the user gave: each family's fit fills in its own defaults
     model.fit(X, y, out=out, resume=resume, overwrite=force,
-              run_info={"model_config": to_dict(mcfg), "data": to_dict(data_cfg)},
+              run_info={"model_config": values, "data": to_dict(data_cfg)},
               **train_values)
     seconds = time.perf_counter() - t0
     summary: dict[str, Any] = {"model": model_name, "data": data_cfg.name,

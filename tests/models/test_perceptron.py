@@ -120,8 +120,9 @@ def test_digits_against_sklearn(digits):
 
 
 def test_config_and_hparams():
-    net = Perceptron.from_config(Perceptron.Config(pocket=True), 64, 10)
-    assert net.hparams == {"n_features": 64, "n_classes": 10, "pocket": True}
+    net = Perceptron(**Perceptron.sizes_from_data(64, 10), pocket=True)
+    assert net.hparams == net.get_params() == {"n_features": 64, "n_classes": 10, "pocket": True}
+    assert type(net)(**net.get_params()).hparams == net.hparams
     assert "pocket_W" in net.state_dict()
     assert "n_features=64" in repr(net) and "params=650" in repr(net)
 

@@ -1,11 +1,14 @@
-"""What every neuralzoo model shares: input checks, ``fit`` through the one loop, and the
-classifier methods ``predict / predict_proba / score``.
+"""What every neuralzoo model shares: its hyperparameters read from its signature, ``fit``
+through the one loop, and the classifier methods ``predict / predict_proba / score``.
 
 A model family subclasses ``nn.Module`` and :class:`Trainable` (and :class:`Classifier` for
-classifiers), stores its constructor arguments in ``self.hparams`` (so that a run folder can
-rebuild it), and implements ``loss(batch)``. Its ``fit`` is the one below unless the family
-trains differently (closed-form rules), in which case it still calls :func:`neuralzoo.fit`
-for every gradient step it takes.
+classifiers) and implements ``loss(batch)``. Its constructor is the one declaration of its
+hyperparameters: every parameter annotated, documented on one line of the class docstring's
+``Args:`` block and kept as an attribute of the same name, so that :meth:`Trainable.get_params`
+(and ``hparams``, ``config.json``, the CLI's ``--set`` keys) read it back as scikit-learn's
+``get_params`` reads ``__init__``. Its ``fit`` is the one below unless the family trains
+differently (closed-form rules), in which case it still calls :func:`neuralzoo.fit` for every
+gradient step it takes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_X, check_y
-from ..config import TrainConfig, from_dict
+from ..config import DATA_SIZES, TrainConfig, from_dict, model_params
 from ..train import as_tensor
 from ..train import fit as train_fit
 
@@ -28,17 +31,31 @@ class NotFittedError(RuntimeError):
     """The model was used before it was fitted."""
 
 
-
-
-
-
-
-
 def model_device(model: nn.Module) -> torch.device:
     """The device of the model's first parameter or buffer (CPU when it has none)."""
     for t in list(model.parameters()) + list(model.buffers()):
         return t.device
     return torch.device("cpu")
+
+
+def model_dtype(model: nn.Module) -> torch.dtype:
+    """The dtype of the model's first floating parameter or buffer (float32 when it has none):
+    the dtype its inputs are cast to, so that ``model.double()`` computes in float64."""
+    for t in list(model.parameters()) + list(model.buffers()):
+        if t.is_floating_point():
+            return t.dtype
+    return torch.float32
+
+
+def _json_ready(value: Any) -> Any:
+    """Tuples as lists (as JSON and TOML write them), recursively; everything else as it is."""
+    if isinstance(value, (tuple, list)):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def _mark_fitted(module: nn.Module, incompatible_keys: Any) -> None:
+    module._fitted = True  # a loaded state dict is a trained model (as for any torch module)
 
 
 def seeded_reset(module: nn.Module, seed: int) -> None:
@@ -58,8 +75,42 @@ class Trainable:
 
     train_defaults: dict[str, Any] = {}
     registry_name: str = ""
-    hparams: dict[str, Any]
     history_: list[dict[str, Any]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # a fresh model given a trained state_dict predicts, as any torch module would
+        self.register_load_state_dict_post_hook(_mark_fitted)
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's arguments, read back from the attributes of the same names (as
+        scikit-learn's ``get_params``): ``type(self)(**self.get_params())`` rebuilds the model."""
+        out = {}
+        for name in model_params(type(self)):
+            if not hasattr(self, name):
+                raise AttributeError(f"{type(self).__name__} keeps no attribute {name!r}: every constructor "
+                                     "parameter must be stored under its own name (see models/base.py)")
+            out[name] = _json_ready(getattr(self, name))
+        return out
+
+    @property
+    def hparams(self) -> dict[str, Any]:
+        """:meth:`get_params`, JSON-ready: what ``config.json`` stores to rebuild the model."""
+        legacy = self.__dict__.get("_legacy_hparams")
+        return legacy if legacy is not None else self.get_params()
+
+    @hparams.setter
+    def hparams(self, value: dict[str, Any]) -> None:  # families not yet reading their signature
+        self.__dict__["_legacy_hparams"] = value
+
+    @classmethod
+    def sizes_from_data(cls, n_features: int, n_classes: int, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The constructor's data sizes (those of ``DATA_SIZES`` it has) for data of ``n_features``
+        columns and ``n_classes`` classes; image and sequence models override it (``spec``:
+        what sequence data says of itself)."""
+        params = model_params(cls)
+        given = {"n_features": n_features, "n_classes": n_classes, "n_outputs": n_classes}
+        return {k: v for k, v in given.items() if k in params and k in DATA_SIZES}
 
     def train_config(self, **options: Any) -> TrainConfig:
         """The resolved :class:`TrainConfig`: model defaults, then ``options``."""
@@ -138,7 +189,7 @@ class Classifier:
 
     def _logits(self, X: Any) -> torch.Tensor:
         self._check_fitted()
-        X = self._check_input(X).to(model_device(self))
+        X = self._check_input(X).to(device=model_device(self), dtype=model_dtype(self))
         was_training = self.training
         self.eval()
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -98,6 +97,11 @@ class Perceptron(Trainable, Classifier, nn.Module):
     the fewest training errors seen at an epoch end are kept and used at the end, which is
     what one wants on data that is not separable.
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data).
+        n_classes: C, the number of classes (fixed by the data).
+        pocket: keep the weights with the fewest training errors seen at an epoch end (Gallant).
+
     Glossary (N batch, D inputs, C classes):
         x: (N, D) inputs;  s: (N, C) scores (the logits);  W: (C, D) weights, row c = w_c;
         b: (C,) biases;  eta: learning rate (``lr``).
@@ -132,17 +136,7 @@ class Perceptron(Trainable, Classifier, nn.Module):
     registry_name = "perceptron"
     train_defaults = {"epochs": 100, "batch_size": 1, "lr": 1.0, "optimizer": "sgd", "momentum": 0.0}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train perceptron`` (sizes come from the data)."""
-
-        pocket: bool = False  # keep the weights with the fewest training errors (Gallant)
-
-    @classmethod
-    def from_config(cls, cfg: Perceptron.Config, n_features: int, n_classes: int) -> Perceptron:
-        return cls(n_features, n_classes, pocket=cfg.pocket)
-
-    def __init__(self, n_features: int, n_classes: int = 2, pocket: bool = False) -> None:
+    def __init__(self, n_features: int, n_classes: int = 2, *, pocket: bool = False) -> None:
         super().__init__()
         n_features, n_classes = int(n_features), int(n_classes)
         if n_features < 1:
@@ -151,7 +145,6 @@ class Perceptron(Trainable, Classifier, nn.Module):
             raise ValueError(f"n_classes must be >= 2, got {n_classes}")
         if not isinstance(pocket, bool):
             raise TypeError(f"pocket must be a bool, got {type(pocket).__name__} {pocket!r}")
-        self.hparams = {"n_features": n_features, "n_classes": n_classes, "pocket": pocket}
         self.n_features, self.n_classes, self.pocket = n_features, n_classes, pocket
         self.W = nn.Parameter(torch.zeros(n_classes, n_features))  # (C, D)
         self.b = nn.Parameter(torch.zeros(n_classes))  # (C,)
