@@ -27,9 +27,10 @@ from .models import (
     SparseAutoencoder,
     StackedAutoencoder,
 )
+from .runs import load
 from .train import History, fit
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "DBN",
@@ -60,4 +61,5 @@ __all__ = [
     "__version__",
     "datasets",
     "fit",
+    "load",
 ]

@@ -199,7 +199,15 @@ def load_run(run: str | Path, device: str | None = None) -> nn.Module:
     config = read_config(run)
     if "model" not in config or "hparams" not in config:
         raise ConfigError(f"{run}/config.json: expected keys 'model' and 'hparams'")
-    model = models.build(config["model"], config["hparams"])
+    hparams = config["hparams"]
+    if "format" not in config:  # written by neuralzoo 0.1: its constructor arguments, renamed since
+        cls = models.get(config["model"])
+        try:
+            hparams = cls.upgrade_hparams(hparams) if hasattr(cls, "upgrade_hparams") else hparams
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigError(f"{run}/config.json was written by neuralzoo 0.1 and cannot be read by "
+                              f"{__version__()}: {err}; retrain the run, or load it with neuralzoo 0.1") from None
+    model = models.build(config["model"], hparams)
     ckpt.load_weights(model, Path(run) / ckpt.WEIGHTS)
     model._fitted = True
     history_path = Path(run) / "metrics.jsonl"
@@ -212,6 +220,15 @@ def load_run(run: str | Path, device: str | None = None) -> nn.Module:
 
         model.to(resolve_device(device))
     return model
+
+
+def __version__() -> str:
+    from . import __version__ as version
+
+    return f"neuralzoo {version}"
+
+
+load = load_run  # the public name: nz.load(run_dir)
 
 
 def run_data_config(run: str | Path) -> DataConfig:

@@ -104,6 +104,12 @@ class Trainable:
         self.__dict__["_legacy_hparams"] = value
 
     @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """The constructor arguments of a run written by neuralzoo 0.1 (``config.json`` without
+        ``"format"``), renamed to this version's; families whose arguments changed override it."""
+        return dict(old)
+
+    @classmethod
     def sizes_from_data(cls, n_features: int, n_classes: int, spec: dict[str, Any] | None = None) -> dict[str, Any]:
         """The constructor's data sizes (those of ``DATA_SIZES`` it has) for data of ``n_features``
         columns and ``n_classes`` classes; image and sequence models override it (``spec``:

@@ -42,6 +42,10 @@ SYNC_EVERY_CPU = 1  # batches between two reads of the loss (NaN guard) on the C
 SYNC_EVERY_GPU = 50  # ... and on an accelerator, where a read waits for the device
 
 
+CONFIG_FORMAT = 2  # config.json: 2 = hparams are the constructor's arguments of neuralzoo >= 0.2
+# (one declaration per model); a file without "format" was written by 0.1 (see runs.load_run)
+
+
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
 
@@ -109,6 +113,7 @@ def _improved(monitor: str, value: float, best: float | None) -> bool:
 def _run_config(model: nn.Module, cfg: TrainConfig, run_info: dict[str, Any] | None) -> dict[str, Any]:
     """What ``config.json`` holds: enough to rebuild the model and repeat the run."""
     return {
+        "format": CONFIG_FORMAT,
         "model": getattr(model, "registry_name", type(model).__name__.lower()),
         "hparams": getattr(model, "hparams", {}),
         "train": to_dict(cfg),

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from ...config import check_choice
-from .base import ACTIVATIONS, ConvNet, Geometry, image_shape, min_size, scaled_tanh
+from .base import ConvNet, Geometry, image_shape, min_size
 
 
 class LectureCNN(ConvNet):

@@ -98,4 +98,4 @@ def fused_loss(rbm: RBM, v0: torch.Tensor) -> torch.Tensor:
     return _CDSurrogate.apply(W, b, a, V, X, CP, c)
 
 
-__all__ = ["bernoulli", "fused_loss", "visible_batch"]
+__all__ = ["fused_loss"]
