@@ -13,6 +13,7 @@ gradient step it takes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,16 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import DataLoader, Dataset
 
 from .._checks import check_X, check_y
 from ..config import DATA_SIZES, TrainConfig, from_dict, model_params
-from ..train import as_tensor
+from ..train import as_tensor, as_tensors
 from ..train import fit as train_fit
+
+PROTOCOL = ("fit", "predict", "predict_proba", "score", "transform", "reconstruct", "sample", "recall",
+            "energy", "free_energy", "log_likelihood", "evaluate")
+"""The methods of the one calling convention (models/__init__.py); a family has those that fit it."""
 
 
 class NotFittedError(RuntimeError):
@@ -54,6 +60,31 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+def unpack_data(X: Any, y: Any = None) -> tuple[Any, Any]:
+    """``(X, y)`` from a ``Dataset`` or ``DataLoader`` given as ``X`` (its first field the inputs,
+    its second, if any and ``y`` is None, the targets); anything else passes through unchanged."""
+    if isinstance(X, (Dataset, DataLoader)):
+        tensors = as_tensors(X)
+        if y is None and len(tensors) > 1:
+            y = tensors[1]
+        X = tensors[0]
+    return X, y
+
+
+def _accepting_datasets(fit: Any) -> Any:
+    """Wrap a family's ``fit`` so that it takes a ``Dataset`` or ``DataLoader`` (as ``X`` or
+    ``val_data``) like tensors and arrays: one rule for every ``fit`` of the zoo."""
+    @functools.wraps(fit)
+    def wrapper(self: Any, X: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        X, y = unpack_data(X, y)
+        if isinstance(kwargs.get("val_data"), (Dataset, DataLoader)):
+            kwargs["val_data"] = unpack_data(kwargs["val_data"])
+        return fit(self, X, y, *args, **kwargs)
+
+    wrapper.__accepts_datasets__ = True
+    return wrapper
+
+
 def _mark_fitted(module: nn.Module, incompatible_keys: Any) -> None:
     module._fitted = True  # a loaded state dict is a trained model (as for any torch module)
 
@@ -77,10 +108,26 @@ class Trainable:
     registry_name: str = ""
     history_: list[dict[str, Any]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fit = cls.__dict__.get("fit")
+        if fit is not None and not getattr(fit, "__accepts_datasets__", False):
+            cls.fit = _accepting_datasets(fit)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # a fresh model given a trained state_dict predicts, as any torch module would
         self.register_load_state_dict_post_hook(_mark_fitted)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)  # nn.Module's: parameters, buffers, submodules
+        except AttributeError:
+            if name in PROTOCOL:  # a method of the protocol this family does not have: say which it has
+                has = [m for m in PROTOCOL if callable(getattr(type(self), m, None))]
+                raise AttributeError(f"{type(self).__name__} has no {name}(): it supports "
+                                     f"{', '.join(m + '()' for m in has)}") from None
+            raise
 
     def get_params(self) -> dict[str, Any]:
         """The constructor's arguments, read back from the attributes of the same names (as
@@ -175,6 +222,9 @@ class Trainable:
                 f"this {type(self).__name__} is not fitted yet: call fit(X, y) first "
                 "(or load a trained run)"
             )
+
+
+Trainable.fit = _accepting_datasets(Trainable.fit)  # the families' own fits are wrapped as they are defined
 
 
 class Classifier:
