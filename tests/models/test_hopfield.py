@@ -10,6 +10,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import neuralzoo
+from neuralzoo.config import hyperparameters
 from neuralzoo.models import NotFittedError
 from neuralzoo.models.hopfield.continuous import ContinuousHopfield, ModernHopfield
 from neuralzoo.models.hopfield.discrete import (
@@ -283,7 +285,7 @@ def test_state_dict_round_trip_rebuilds_an_identical_network(cls, tmp_path):
 def test_fit_on_digits_stores_one_pattern_per_class_and_writes_the_run(digits_train, tmp_path):
     X, y = digits_train
     Xb = (X > 0.5).float()
-    hop = Hopfield.from_config(Hopfield.Config(rule="pseudo-inverse"), 64, 10)
+    hop = Hopfield(**Hopfield.sizes_from_data(64, 10), rule="pseudo-inverse")
     hop.fit(Xb, y, epochs=5, lr=0.1, seed=0, progress=False, out=tmp_path / "run")
     assert hop.n_stored == 10 and hop.history_[0]["stage"] == "store"
     assert hop.history_[0]["fixed_fraction"] == 1.0
@@ -292,6 +294,7 @@ def test_fit_on_digits_stores_one_pattern_per_class_and_writes_the_run(digits_tr
     assert 0.0 <= metrics["recall_exact"] <= 1.0 and -1.0 <= metrics["overlap"] <= 1.0
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["model"] == "hopfield" and config["hparams"]["n_stored"] == 10
+    assert config["hparams"]["n_features"] == 64 and "n_units" not in config["hparams"]
     again = Hopfield(**config["hparams"])
     ckpt.load_weights(again, tmp_path / "run" / "model.safetensors")
     assert again.evaluate() == metrics
@@ -311,6 +314,71 @@ def test_corruptions_and_spurious_state():
     assert s.spurious and s.fixed_point and len(s.mixture) == 3
     assert hop.is_fixed_point(s.state[None]).all()
     assert not ((hop.patterns == s.state).all(1) | (hop.patterns == -s.state).all(1)).any()
+
+
+# -- hyperparameters declared once ---------------------------------------------------------------
+
+CLASSES = [Hopfield, ContinuousHopfield, ModernHopfield]
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_get_params_round_trips_and_every_hyperparameter_is_documented(cls):
+    net = cls(64).store(random_patterns(3, 64, 0))
+    params = net.get_params()
+    assert params["n_features"] == 64 and params["n_stored"] == 3 and net.n_units == 64
+    assert type(net)(**params).get_params() == params == net.hparams
+    assert cls.sizes_from_data(64, 10) == {"n_features": 64}
+    hyper = hyperparameters(cls)
+    assert "n_features" not in hyper and {"select", "patterns_per_class", "n_patterns"} <= set(hyper)
+    for key, p in hyper.items():
+        assert p.doc != "", f"{cls.__name__}.{key} has no line in the Args: block"
+        assert not p.required, f"{cls.__name__}.{key} has no default"
+
+
+def test_constructor_arguments_by_name():
+    hop = Hopfield(n_features=16, rule="storkey", scaled=False)
+    assert (hop.n_features, hop.n_units, hop.rule, hop.scaled) == (16, 16, "storkey", False)
+    assert "n_features=16" in repr(hop)
+    with pytest.raises(TypeError):
+        Hopfield(n_units=16)  # the data size is n_features everywhere in the zoo
+    with pytest.raises(TypeError):
+        ModernHopfield(16, 8.0)  # beta is keyword-only
+    assert ModernHopfield(16, beta=8.0).get_params()["beta"] == 8.0
+    with pytest.raises(ValueError, match="n_features must be >= 1, got 0"):
+        ContinuousHopfield(0)
+
+
+@pytest.mark.parametrize("name", ["hopfield", "continuous-hopfield", "modern-hopfield"])
+def test_train_help_lists_the_hyperparameters(name, run_cli):
+    code, out, _ = run_cli("train", name, "--help")
+    assert code == 0
+    for key in hyperparameters(neuralzoo.models.get(name)):
+        assert key in out
+
+
+# the config.json "hparams" of a neuralzoo 0.1 run (no "format" key): N was called n_units
+OLD_HPARAMS = {
+    Hopfield: {"n_units": 64, "rule": "pseudo-inverse", "scaled": True, "select": "per-class",
+               "patterns_per_class": 1, "n_patterns": 10, "n_stored": 6},
+    ContinuousHopfield: {"n_units": 64, "rule": "hebbian", "gain": 4.0, "tau": 1.0, "dt": 0.05,
+                         "method": "euler", "max_steps": 400, "tol": 1e-4, "select": "per-class",
+                         "patterns_per_class": 1, "n_patterns": 10, "n_stored": 6},
+    ModernHopfield: {"n_units": 64, "beta": 8.0, "max_steps": 3, "select": "per-class",
+                     "patterns_per_class": 1, "n_patterns": 10, "n_stored": 6},
+}
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_run_folder_of_neuralzoo_0_1_loads(cls, tmp_path):
+    old = OLD_HPARAMS[cls]
+    net = cls(**{**cls.upgrade_hparams(old), "n_stored": 0}).store(random_patterns(6, 64, 5))
+    ckpt.save_weights(net, tmp_path / ckpt.WEIGHTS)
+    (tmp_path / "config.json").write_text(json.dumps({"model": cls.registry_name, "hparams": old}))
+    again = neuralzoo.load(tmp_path)
+    assert type(again) is cls and again.get_params() == {**cls.upgrade_hparams(old), "n_stored": 6}
+    probes = flip(net.patterns, 0.2, torch.Generator().manual_seed(0))
+    assert torch.equal(again.recall(probes, seed=1), net.recall(probes, seed=1))
+    assert again.evaluate() == net.evaluate()
 
 
 # -- errors --------------------------------------------------------------------------------------

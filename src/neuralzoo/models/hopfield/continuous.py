@@ -9,7 +9,6 @@ graded state) in the probes' convention.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -47,6 +46,21 @@ class ContinuousHopfield(_Memory, nn.Module):
     when ``gain tau`` times their eigenvalue of W exceeds 1 (about ``gain tau (1 - alpha) > 1``
     for Hebb).
 
+    Args:
+        n_features: N, the number of units: the width of a pattern (fixed by the data).
+        rule: storage rule: "hebbian", "storkey" or "pseudo-inverse".
+        gain: slope of V = tanh(gain u); high gain ~ binary units.
+        tau: time constant of the leak -u / tau.
+        dt: integration step.
+        method: integrator: "euler" or "rk4".
+        max_steps: integration steps at most.
+        tol: converged when max |du/dt| < tol.
+        select: patterns stored by fit: "per-class" or the "first" rows.
+        patterns_per_class: select="per-class": the first examples of each class.
+        n_patterns: select="first": how many rows.
+        n_stored: P, the stored patterns' count, set by store and fit; give it only to rebuild
+            a stored network (the (P, N) patterns buffer that load_state_dict fills).
+
     Glossary (B probes, N units, P patterns, S steps):
         u: (B, N) internal potentials;  V: (B, N) outputs in (-1, 1);  W: (N, N) weights,
         symmetric, zero diagonal;  I: (N,) bias currents;  Xi: (P, N) stored patterns.
@@ -54,7 +68,7 @@ class ContinuousHopfield(_Memory, nn.Module):
     Attributes (buffers):
         W: (N, N) weights, zero until ``store``.
         I: (N,) bias currents, zero.
-        patterns: (P, N) stored patterns as -1/+1 (P = ``hparams["n_stored"]``).
+        patterns: (P, N) stored patterns as -1/+1 (P = ``n_stored``).
 
     Example:
         >>> import torch
@@ -70,28 +84,7 @@ class ContinuousHopfield(_Memory, nn.Module):
 
     registry_name = "continuous-hopfield"
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train continuous-hopfield`` (N comes from the data)."""
-
-        rule: str = "hebbian"  # storage rule: "hebbian", "storkey" or "pseudo-inverse"
-        gain: float = 4.0  # slope of V = tanh(gain u); high gain ~ binary units
-        tau: float = 1.0  # time constant of the leak -u / tau
-        dt: float = 0.05  # integration step
-        method: str = "euler"  # integrator: "euler" or "rk4"
-        max_steps: int = 400  # integration steps at most
-        tol: float = 1e-4  # converged when max |du/dt| < tol
-        select: str = "per-class"  # patterns stored by fit: "per-class" or the "first" rows
-        patterns_per_class: int = 1  # select="per-class": the first examples of each class
-        n_patterns: int = 10  # select="first": how many rows
-
-    @classmethod
-    def from_config(cls, cfg: ContinuousHopfield.Config, n_features: int, n_classes: int) -> ContinuousHopfield:
-        return cls(n_features, rule=cfg.rule, gain=cfg.gain, tau=cfg.tau, dt=cfg.dt, method=cfg.method,
-                   max_steps=cfg.max_steps, tol=cfg.tol, select=cfg.select,
-                   patterns_per_class=cfg.patterns_per_class, n_patterns=cfg.n_patterns)
-
-    def __init__(self, n_units: int, *, rule: str = "hebbian", gain: float = 4.0, tau: float = 1.0,
+    def __init__(self, n_features: int, *, rule: str = "hebbian", gain: float = 4.0, tau: float = 1.0,
                  dt: float = 0.05, method: str = "euler", max_steps: int = 400, tol: float = 1e-4,
                  select: str = "per-class", patterns_per_class: int = 1, n_patterns: int = 10,
                  n_stored: int = 0) -> None:
@@ -103,15 +96,11 @@ class ContinuousHopfield(_Memory, nn.Module):
                 raise ValueError(f"{name} must be positive, got {v}")
         if int(max_steps) < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
-        self._init_memory(n_units, n_stored, select, patterns_per_class, n_patterns)
+        self._init_memory(n_features, n_stored, select, patterns_per_class, n_patterns)
         n = self.n_units
         self.rule, self.method = rule, method
         self.gain, self.tau, self.dt, self.tol = float(gain), float(tau), float(dt), float(tol)
         self.max_steps = int(max_steps)
-        self.hparams = {"n_units": n, "rule": rule, "gain": self.gain, "tau": self.tau, "dt": self.dt,
-                        "method": method, "max_steps": self.max_steps, "tol": self.tol,
-                        "select": select, "patterns_per_class": self.patterns_per_class,
-                        "n_patterns": self.n_patterns, "n_stored": int(n_stored)}
         self.register_buffer("W", torch.zeros(n, n))  # (N, N)
         self.register_buffer("I", torch.zeros(n))  # (N,)
 
@@ -205,7 +194,7 @@ class ContinuousHopfield(_Memory, nn.Module):
         return (self.recall(s) == s).all(1)
 
     def extra_repr(self) -> str:
-        return (f"n_units={self.n_units}, rule={self.rule!r}, gain={self.gain}, tau={self.tau}, "
+        return (f"n_features={self.n_features}, rule={self.rule!r}, gain={self.gain}, tau={self.tau}, "
                 f"dt={self.dt}, method={self.method!r}, n_stored={self.n_stored}")
 
 
@@ -225,11 +214,21 @@ class ModernHopfield(_Memory, nn.Module):
     ``beta`` separates the patterns more sharply; at small ``beta`` the update averages
     neighbouring patterns (metastable states).
 
+    Args:
+        n_features: N, the number of units: the width of a pattern (fixed by the data).
+        beta: inverse temperature of the softmax over patterns.
+        max_steps: updates per recall at most.
+        select: patterns stored by fit: "per-class" or the "first" rows.
+        patterns_per_class: select="per-class": the first examples of each class.
+        n_patterns: select="first": how many rows.
+        n_stored: P, the stored patterns' count, set by store and fit; give it only to rebuild
+            a stored network (the (P, N) patterns buffer that load_state_dict fills).
+
     Glossary (B probes, N units, P patterns):
         x: (B, N) states;  Xi: (P, N) stored patterns, -1/+1;  beta: inverse temperature.
 
     Attributes (buffers):
-        patterns: (P, N) the stored patterns, the whole memory (P = ``hparams["n_stored"]``).
+        patterns: (P, N) the stored patterns, the whole memory (P = ``n_stored``).
 
     Example:
         >>> import torch
@@ -246,24 +245,9 @@ class ModernHopfield(_Memory, nn.Module):
     """
 
     registry_name = "modern-hopfield"
-    rule = "dense"
+    rule = "dense"  # named in fit's history; one way to store (patterns as they are), so no argument
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train modern-hopfield`` (N comes from the data)."""
-
-        beta: float = 1.0  # inverse temperature of the softmax over patterns
-        max_steps: int = 3  # updates per recall at most
-        select: str = "per-class"  # patterns stored by fit: "per-class" or the "first" rows
-        patterns_per_class: int = 1  # select="per-class": the first examples of each class
-        n_patterns: int = 10  # select="first": how many rows
-
-    @classmethod
-    def from_config(cls, cfg: ModernHopfield.Config, n_features: int, n_classes: int) -> ModernHopfield:
-        return cls(n_features, cfg.beta, max_steps=cfg.max_steps, select=cfg.select,
-                   patterns_per_class=cfg.patterns_per_class, n_patterns=cfg.n_patterns)
-
-    def __init__(self, n_units: int, beta: float = 1.0, *, max_steps: int = 3,
+    def __init__(self, n_features: int, *, beta: float = 1.0, max_steps: int = 3,
                  select: str = "per-class", patterns_per_class: int = 1, n_patterns: int = 10,
                  n_stored: int = 0) -> None:
         super().__init__()
@@ -271,11 +255,8 @@ class ModernHopfield(_Memory, nn.Module):
             raise ValueError(f"beta must be positive, got {beta}")
         if int(max_steps) < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
-        self._init_memory(n_units, n_stored, select, patterns_per_class, n_patterns)
+        self._init_memory(n_features, n_stored, select, patterns_per_class, n_patterns)
         self.beta, self.max_steps = float(beta), int(max_steps)
-        self.hparams = {"n_units": self.n_units, "beta": self.beta, "max_steps": self.max_steps,
-                        "select": select, "patterns_per_class": self.patterns_per_class,
-                        "n_patterns": self.n_patterns, "n_stored": int(n_stored)}
 
     def reset_parameters(self) -> None:
         """Empty memory: no stored pattern."""
@@ -339,4 +320,4 @@ class ModernHopfield(_Memory, nn.Module):
         return (_binary(self.update(s), s) == s).all(1)
 
     def extra_repr(self) -> str:
-        return f"n_units={self.n_units}, beta={self.beta}, n_stored={self.n_stored}"
+        return f"n_features={self.n_features}, beta={self.beta}, n_stored={self.n_stored}"

@@ -42,10 +42,6 @@ BLOCK = 64  # units per block of an asynchronous sweep (see Hopfield._async_swee
 TIE_EPS = 16  # a field within TIE_EPS * eps * (sum_j |w_ij| + |theta_i|) of 0 is a tie
 
 
-def _mark_fitted(module: nn.Module, incompatible_keys: Any) -> None:
-    module._fitted = True  # a loaded state dict is a stored memory
-
-
 @dataclass
 class RecallResult:
     """What ``recall(..., return_trace=True)`` returns (B probes, N units, S sweeps or steps)."""
@@ -63,31 +59,41 @@ class RecallResult:
 class _Memory(Trainable):
     """Pattern buffer, fitted-ness, ``fit`` (choose patterns, store them) and ``evaluate``.
 
-    ``patterns`` (P, N) is a buffer that grows at every ``store``; ``hparams["n_stored"]``
-    follows it, so that ``cls(**hparams)`` builds buffers of the right shape before
-    ``load_state_dict`` (which marks the network as stored).
+    ``patterns`` (P, N) is a buffer that grows at every ``store``; the constructor argument
+    ``n_stored`` is read back from it (``get_params()["n_stored"]`` is P), so that
+    ``cls(**net.get_params())`` builds buffers of the right shape before ``load_state_dict``
+    (which marks the network as stored: the hook of ``Trainable.__init__``).
     """
 
     train_defaults = {"epochs": 1}  # storage is one pass; the trainer's options are not used
     data_defaults = {"binarize": "threshold"}
+    n_features: int
     n_units: int
     rule: str
     patterns: torch.Tensor
 
-    def _init_memory(self, n_units: int, n_stored: int, select: str, patterns_per_class: int,
+    def _init_memory(self, n_features: int, n_stored: int, select: str, patterns_per_class: int,
                      n_patterns: int) -> None:
         check_choice("select", select, SELECTS)
-        for name, v in (("n_units", n_units), ("patterns_per_class", patterns_per_class),
+        for name, v in (("n_features", n_features), ("patterns_per_class", patterns_per_class),
                         ("n_patterns", n_patterns)):
             if int(v) < 1:
                 raise ValueError(f"{name} must be >= 1, got {v}")
         if int(n_stored) < 0:
             raise ValueError(f"n_stored must be >= 0, got {n_stored}")
-        self.n_units, self.select = int(n_units), select
+        self.n_features = self.n_units = int(n_features)  # N: the data's width is the units' count
+        self.select = select
         self.patterns_per_class, self.n_patterns = int(patterns_per_class), int(n_patterns)
         self.register_buffer("patterns", torch.zeros(int(n_stored), self.n_units))  # (P, N) +-1
-        self.register_load_state_dict_post_hook(_mark_fitted)
         self._fitted = False
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``n_units`` is now ``n_features``."""
+        new = dict(old)
+        if "n_units" in new:
+            new["n_features"] = new.pop("n_units")
+        return new
 
     @property
     def n_stored(self) -> int:
@@ -96,7 +102,6 @@ class _Memory(Trainable):
 
     def _set_patterns(self, xi: torch.Tensor) -> None:
         self.patterns = xi.to(self.patterns)  # a new (P, N) buffer
-        self.hparams["n_stored"] = xi.shape[0]
         self._fitted = True
 
     def _check_fitted(self) -> None:
@@ -213,6 +218,16 @@ class Hopfield(_Memory, nn.Module):
     them up to ``N / (2 ln N)`` (McEliece et al. 1987). Storkey's rule raises the capacity to
     about ``N / sqrt(2 ln N)``; the pseudo-inverse stores any N independent patterns.
 
+    Args:
+        n_features: N, the number of units: the width of a pattern (fixed by the data).
+        rule: storage rule: "hebbian", "storkey" or "pseudo-inverse".
+        scaled: Hebbian weights divided by N (False: the unscaled textbook sum).
+        select: patterns stored by fit: "per-class" or the "first" rows.
+        patterns_per_class: select="per-class": the first examples of each class.
+        n_patterns: select="first": how many rows.
+        n_stored: P, the stored patterns' count, set by store and fit; give it only to rebuild
+            a stored network (the (P, N) patterns buffer that load_state_dict fills).
+
     Glossary (B probes, N units, P patterns, S sweeps):
         x: (B, N) states in {-1, +1};  h: (B, N) local fields;  W: (N, N) weights,
         symmetric, zero diagonal;  theta: (N,) thresholds;  Xi: (P, N) stored patterns.
@@ -220,8 +235,9 @@ class Hopfield(_Memory, nn.Module):
     Attributes (buffers, restored by ``load_state_dict``):
         W: (N, N) weights, zero until ``store``.
         theta: (N,) thresholds, zero (set them with :meth:`set_weights`).
-        patterns: (P, N) the stored patterns as -1/+1; P = ``hparams["n_stored"]``, so
-            ``Hopfield(**hparams)`` has the shapes of the stored network.
+        patterns: (P, N) the stored patterns as -1/+1; P = ``n_stored``, so
+            ``Hopfield(**hop.get_params())`` has the shapes of the stored network.
+        n_features, n_units: N (the lecture's units; both names hold it).
 
     Example:
         >>> import torch
@@ -242,32 +258,14 @@ class Hopfield(_Memory, nn.Module):
 
     registry_name = "hopfield"
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train hopfield`` (N comes from the data)."""
-
-        rule: str = "hebbian"  # storage rule: "hebbian", "storkey" or "pseudo-inverse"
-        scaled: bool = True  # Hebbian weights divided by N (False: the unscaled textbook sum)
-        select: str = "per-class"  # patterns stored by fit: "per-class" or the "first" rows
-        patterns_per_class: int = 1  # select="per-class": the first examples of each class
-        n_patterns: int = 10  # select="first": how many rows
-
-    @classmethod
-    def from_config(cls, cfg: Hopfield.Config, n_features: int, n_classes: int) -> Hopfield:
-        return cls(n_features, rule=cfg.rule, scaled=cfg.scaled, select=cfg.select,
-                   patterns_per_class=cfg.patterns_per_class, n_patterns=cfg.n_patterns)
-
-    def __init__(self, n_units: int, *, rule: str = "hebbian", scaled: bool = True,
+    def __init__(self, n_features: int, *, rule: str = "hebbian", scaled: bool = True,
                  select: str = "per-class", patterns_per_class: int = 1, n_patterns: int = 10,
                  n_stored: int = 0) -> None:
         super().__init__()
         check_choice("rule", rule, RULES)
-        self._init_memory(n_units, n_stored, select, patterns_per_class, n_patterns)
+        self._init_memory(n_features, n_stored, select, patterns_per_class, n_patterns)
         n = self.n_units
         self.rule, self.scaled = rule, bool(scaled)
-        self.hparams = {"n_units": n, "rule": rule, "scaled": self.scaled, "select": select,
-                        "patterns_per_class": self.patterns_per_class,
-                        "n_patterns": self.n_patterns, "n_stored": int(n_stored)}
         self.register_buffer("W", torch.zeros(n, n))  # (N, N)
         self.register_buffer("theta", torch.zeros(n))  # (N,)
 
@@ -429,7 +427,7 @@ class Hopfield(_Memory, nn.Module):
                             cycles=cycles, sweeps=sweeps, frames=from_pm1(F, was01))
 
     def extra_repr(self) -> str:
-        return f"n_units={self.n_units}, rule={self.rule!r}, n_stored={self.n_stored}"
+        return f"n_features={self.n_features}, rule={self.rule!r}, n_stored={self.n_stored}"
 
 
 @dataclass
