@@ -72,7 +72,8 @@ def test_train_writes_a_complete_run(trained):
     assert [r["epoch"] for r in metric_rows(trained)] == [1, 2]
     config = json.loads((trained / "config.json").read_text())
     assert config["model"] == "mlp" and config["data"]["name"] == "digits"
-    assert config["train"]["epochs"] == 2 and config["hparams"]["sizes"] == [64, 100, 10]
+    assert config["train"]["epochs"] == 2 and config["hparams"]["hidden"] == [100]
+    assert (config["hparams"]["n_features"], config["hparams"]["n_classes"]) == (64, 10)
     summary = json.loads((trained / "summary.json").read_text())
     assert summary["epochs"] == 2 and 0.0 <= summary["test_acc"] <= 1.0
     assert "<html" in (trained / "report.html").read_text().lower()
@@ -92,7 +93,7 @@ def test_train_force_overwrites(run_cli, run_copy):
                            "--set", "hidden=[8]")
     assert code == 0, err
     assert [r["epoch"] for r in metric_rows(run_copy)] == [1]
-    assert json.loads((run_copy / "config.json").read_text())["hparams"]["sizes"] == [64, 8, 10]
+    assert json.loads((run_copy / "config.json").read_text())["hparams"]["hidden"] == [8]
     assert json.loads((run_copy / "summary.json").read_text())["epochs"] == 1
 
 
@@ -114,7 +115,7 @@ def test_train_with_a_toml_config(run_cli, tmp_path):
                            "--set", "train.batch_size=500")
     assert code == 0, err
     stored = json.loads((tmp_path / "T" / "config.json").read_text())
-    assert stored["hparams"]["sizes"] == [64, 12, 10]
+    assert stored["hparams"]["hidden"] == [12]
     assert stored["train"]["batch_size"] == 500 and stored["train"]["epochs"] == 1
 
 
@@ -199,7 +200,7 @@ def test_eval_of_a_folder_that_is_not_a_run(run_cli, tmp_path):
 def test_eval_of_a_run_with_another_models_weights(run_cli, run_copy):
     from neuralzoo import MLP
 
-    ckpt.save_weights(MLP([64, 7, 10]), run_copy / ckpt.WEIGHTS)
+    ckpt.save_weights(MLP(64, 10, hidden=[7]), run_copy / ckpt.WEIGHTS)
     before = snapshot(run_copy)
     code, out, err = run_cli("eval", run_copy, "--json")
     assert_user_error(code, err, "checkpoint of another model")

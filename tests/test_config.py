@@ -8,7 +8,9 @@ from neuralzoo.config import (
     ConfigError,
     DataConfig,
     TrainConfig,
+    check_params,
     from_dict,
+    hyperparameters,
     load_toml,
     parse_overrides,
     parse_value,
@@ -16,7 +18,7 @@ from neuralzoo.config import (
 )
 from neuralzoo.models import MLP
 
-SECTIONS = {"model": MLP.Config, "train": TrainConfig, "data": DataConfig}
+SECTIONS = {"model": hyperparameters(MLP), "train": TrainConfig, "data": DataConfig}
 
 
 # --- from_dict: keys and types ---------------------------------------------------------------
@@ -28,7 +30,7 @@ def test_unknown_key_names_the_valid_keys():
         from_dict(TrainConfig, {"epoch": 3})
     with pytest.raises(ConfigError, match=r"unknown key model\.hiden: expected one of hidden, "
                                           r"activation, dropout, init"):
-        from_dict(MLP.Config, {"hiden": [10]})
+        check_params(MLP, {"hiden": [10]})
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
@@ -55,18 +57,18 @@ def test_int_is_accepted_for_float_and_none_for_optional():
 
 
 def test_list_of_int_fields():
-    assert from_dict(MLP.Config, {"hidden": [100, 50]}).hidden == [100, 50]
-    assert from_dict(MLP.Config, {"hidden": (30,)}).hidden == [30]  # a tuple becomes a list
-    assert from_dict(MLP.Config, {"hidden": []}).hidden == []
+    assert check_params(MLP, {"hidden": [100, 50]})["hidden"] == [100, 50]
+    assert MLP(4, 2, **check_params(MLP, {"hidden": (30,)})).hidden == [30]  # a tuple becomes a list
+    assert check_params(MLP, {"hidden": []})["hidden"] == []
     for bad in ([100, "a"], [1.5], "100", 100, [True]):
         with pytest.raises(ConfigError, match=r"model\.hidden: expected list\[int\]"):
-            from_dict(MLP.Config, {"hidden": bad})
+            check_params(MLP, {"hidden": bad})
 
 
 def test_to_dict_round_trips():
     cfg = TrainConfig(epochs=3, lr=0.5, clip_norm=1.0, lr_schedule="cosine")
     assert from_dict(TrainConfig, to_dict(cfg)) == cfg
-    assert to_dict(MLP.Config(hidden=[7]))["hidden"] == [7]
+    assert MLP(4, 2, hidden=(7,)).hparams["hidden"] == [7]
 
 
 # --- TrainConfig validation ------------------------------------------------------------------

@@ -9,6 +9,8 @@ import json
 import pytest
 import torch
 
+import neuralzoo
+from neuralzoo.config import hyperparameters
 from neuralzoo.energy import exact
 from neuralzoo.models.boltzmann import BoltzmannMachine, encoder_mask
 from neuralzoo.train import checkpoint as ckpt
@@ -20,7 +22,7 @@ def brute_states(n: int) -> torch.Tensor:
 
 def machine(D: int = 3, H: int = 2, T: float = 1.0, seed: int = 0, **kw) -> BoltzmannMachine:
     torch.manual_seed(seed)
-    bm = BoltzmannMachine(D, H, T, init_std=0.7, **kw).double()
+    bm = BoltzmannMachine(D, H, temperature=T, init_std=0.7, **kw).double()
     with torch.no_grad():
         bm.b.normal_(0, 0.5)
     return bm
@@ -148,17 +150,23 @@ def test_gibbs_completion_agrees_with_exact_and_keeps_known_units():
 def test_checkpoint_carries_chains_and_mask(tmp_path):
     X = torch.tensor([[1.0, 0, 1, 0], [0, 1, 0, 1]])
     bm = BoltzmannMachine(4, 2, mask=encoder_mask(2, 2), n_chains=8).fit(X, epochs=2, progress=False)
-    assert {"A", "b", "mask", "chains"} == set(bm.state_dict())
+    # the buffer M keeps neuralzoo 0.1's key "mask", in its place
+    assert list(bm.state_dict()) == ["A", "b", "mask", "chains"]
+    assert [name for name, _ in bm.named_buffers()] == ["M", "chains"]
     ckpt.save_weights(bm, tmp_path / "w.safetensors")
     again = BoltzmannMachine(**json.loads(json.dumps(bm.hparams)))
+    assert torch.equal(again.M, encoder_mask(2, 2))
     ckpt.load_weights(again, tmp_path / "w.safetensors")
     assert torch.equal(again.chains, bm.chains) and torch.equal(again.W, bm.W)
+    assert torch.equal(again.M, bm.M)
+    plain = BoltzmannMachine(4, 2, n_chains=8)  # a checkpoint's mask is loaded into M
+    plain.load_state_dict(bm.state_dict())
+    assert torch.equal(plain.M, bm.M) and plain.mask is None  # (the argument stays as given)
 
 
-def test_config_and_evaluate():
-    cfg = BoltzmannMachine.Config(n_hidden=3, method="exact")
-    bm = BoltzmannMachine.from_config(cfg, n_features=4, n_classes=10)
-    assert (bm.n_visible, bm.n_hidden, bm.method) == (4, 3, "exact")
+def test_sizes_from_data_and_evaluate():
+    bm = BoltzmannMachine(**BoltzmannMachine.sizes_from_data(4, 10), n_hidden=3, method="exact")
+    assert (bm.n_features, bm.n_visible, bm.n_hidden, bm.method) == (4, 4, 3, "exact")
     assert BoltzmannMachine.data_defaults == {"binarize": "threshold"}
     X = torch.tensor([[1.0, 0, 1, 0], [0, 1, 0, 1]])
     out = bm.evaluate(X)
@@ -183,3 +191,51 @@ def test_errors_name_what_was_expected():
         BoltzmannMachine(2, 1, method="cd")
     with pytest.raises(ValueError, match=r"mask must have shape \(3, 3\)"):
         BoltzmannMachine(2, 1, mask=torch.ones(2, 2))
+
+
+def test_get_params_round_trips_and_every_hyperparameter_is_documented():
+    bm = BoltzmannMachine(4, 2, temperature=2.0, k=3, n_chains=7, anneal=(4, 2.0),
+                          mask=encoder_mask(2, 2), init_std=0.1)
+    params = bm.get_params()
+    assert params == {"n_features": 4, "n_hidden": 2, "temperature": 2.0, "method": "gibbs", "k": 3,
+                      "n_chains": 7, "anneal": [4.0, 2.0], "mask": encoder_mask(2, 2).int().tolist(),
+                      "init_std": 0.1} == bm.hparams
+    assert json.loads(json.dumps(params)) == params  # config.json holds it as it is
+    assert type(bm)(**params).get_params() == params
+    assert BoltzmannMachine(3).get_params()["mask"] is None
+    assert BoltzmannMachine.sizes_from_data(64, 10) == {"n_features": 64}
+    hyper = hyperparameters(BoltzmannMachine)
+    assert "n_features" not in hyper and "n_visible" not in hyper
+    for key, p in hyper.items():
+        assert p.doc != "", f"BoltzmannMachine.{key} has no line in the Args: block"
+        assert not p.required, f"BoltzmannMachine.{key} has no default"
+    assert hyper["n_hidden"].default == 32  # `neuralzoo train boltzmann`'s H, as before
+    with pytest.raises(TypeError):
+        BoltzmannMachine(4, 2, 2.0)  # the temperature is keyword-only
+    # fit's method and k overrides are kept, and read back
+    X = torch.tensor([[1.0, 0, 1, 0], [0, 1, 0, 1]])
+    bm = BoltzmannMachine(4, 2).fit(X, method="exact", k=2, epochs=1, progress=False)
+    assert (bm.get_params()["method"], bm.get_params()["k"]) == ("exact", 2)
+
+
+def test_train_help_lists_the_hyperparameters(run_cli):
+    code, out, _ = run_cli("train", "boltzmann", "--help")
+    assert code == 0
+    for key in hyperparameters(BoltzmannMachine):
+        assert key in out
+
+
+def test_a_run_folder_of_neuralzoo_0_1_loads(tmp_path):
+    """config.json of neuralzoo 0.1 (no "format" key): D was called n_visible."""
+    old = {"n_visible": 4, "n_hidden": 2, "temperature": 1.0, "method": "gibbs", "k": 5,
+           "n_chains": 8, "anneal": None, "mask": encoder_mask(2, 2).int().tolist(), "init_std": 0.01}
+    new = BoltzmannMachine.upgrade_hparams(old)
+    assert "n_visible" not in new and new["n_features"] == 4
+    X = torch.tensor([[1.0, 0, 1, 0], [0, 1, 0, 1]])
+    bm = BoltzmannMachine(**new).fit(X, epochs=3, lr=0.1, progress=False)
+    ckpt.save_weights(bm, tmp_path / ckpt.WEIGHTS)
+    (tmp_path / "config.json").write_text(json.dumps({"model": "boltzmann", "hparams": old}))
+    again = neuralzoo.load(tmp_path)
+    assert type(again) is BoltzmannMachine and again.get_params() == bm.get_params()
+    assert torch.equal(again.M, bm.M) and torch.equal(again.chains, bm.chains)
+    assert torch.equal(again.log_likelihood(X), bm.log_likelihood(X))

@@ -4,15 +4,19 @@ loss written out by hand, the Xavier/He variances, XOR, and the digits benchmark
 from __future__ import annotations
 
 import doctest
+import json
 import math
 
 import pytest
 import torch
 from torch import nn
 
+import neuralzoo
 from neuralzoo import MLP
+from neuralzoo.config import hyperparameters
 from neuralzoo.models import NotFittedError
 from neuralzoo.models import mlp as mlp_module
+from neuralzoo.train import checkpoint as ckpt
 
 QUIET = {"progress": False}
 TORCH_ACT = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
@@ -34,13 +38,13 @@ def _oracle(net: MLP) -> nn.Sequential:
 
 def test_solves_xor_with_four_tanh_units(xor):
     X, y = xor
-    net = MLP([2, 4, 2], activation="tanh").fit(X, y, epochs=300, batch_size=4, lr=0.05, **QUIET)
+    net = MLP(2, 2, hidden=[4], activation="tanh").fit(X, y, epochs=300, batch_size=4, lr=0.05, **QUIET)
     assert net.predict(X).tolist() == [0, 1, 1, 0]
     assert net.history_[-1]["loss"] < 0.1
 
 
 def test_digits_test_accuracy(digits_train, digits_test):
-    net = MLP([64, 256, 10], activation="relu", dropout=0.2).fit(
+    net = MLP(64, 10, hidden=[256], activation="relu", dropout=0.2).fit(
         *digits_train, epochs=40, batch_size=32, lr=3e-3, lr_schedule="cosine", seed=0, **QUIET)
     assert net.score(*digits_test) >= 0.97
 
@@ -48,7 +52,7 @@ def test_digits_test_accuracy(digits_train, digits_test):
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 def test_forward_and_gradients_equal_nn_sequential(activation):
     torch.manual_seed(0)
-    net = MLP([6, 5, 4, 3], activation=activation)
+    net = MLP(6, 3, hidden=[5, 4], activation=activation)
     ref = _oracle(net)
     x = torch.randn(8, 6)
     x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
@@ -67,7 +71,7 @@ def test_forward_and_gradients_equal_nn_sequential(activation):
 
 def test_loss_is_minus_log_softmax_of_the_true_class():
     torch.manual_seed(1)
-    net = MLP([5, 7, 4], activation="tanh")
+    net = MLP(5, 4, hidden=[7], activation="tanh")
     x, y = torch.randn(9, 5), torch.tensor([0, 1, 2, 3, 0, 1, 2, 3, 3])
     o = net(x).detach().double()
     # by hand: l = log sum_j exp(o_j) - o_y, averaged over the batch
@@ -88,7 +92,7 @@ def test_loss_is_minus_log_softmax_of_the_true_class():
 ])
 def test_initialisation_statistics(activation, init, expected_std):
     torch.manual_seed(0)
-    net = MLP([512, 512, 512, 10], activation=activation, init=init)
+    net = MLP(512, 10, hidden=[512, 512], activation=activation, init=init)
     for layer in net.layers[:2]:  # the hidden 512 x 512 layers
         W = layer.weight.detach()
         assert W.std().item() == pytest.approx(expected_std, rel=0.1)
@@ -101,7 +105,7 @@ def test_initialisation_statistics(activation, init, expected_std):
 
 def test_dropout_only_in_train_mode():
     torch.manual_seed(0)
-    net = MLP([10, 200, 3], activation="relu", dropout=0.5)
+    net = MLP(10, 3, hidden=[200], activation="relu", dropout=0.5)
     ref = _oracle(net)  # no dropout at all
     x = torch.rand(16, 10)
     net.train()
@@ -131,7 +135,7 @@ def test_dropout_only_in_train_mode():
 @pytest.fixture
 def fitted(digits_train) -> MLP:
     X, y = digits_train
-    return MLP([64, 16, 10]).fit(X[:300], y[:300], epochs=2, batch_size=50, **QUIET)
+    return MLP(64, 10, hidden=[16]).fit(X[:300], y[:300], epochs=2, batch_size=50, **QUIET)
 
 
 def test_predict_proba_rows_sum_to_one(fitted, digits_test):
@@ -147,7 +151,7 @@ def test_predict_proba_rows_sum_to_one(fitted, digits_test):
 
 def test_not_fitted_model_says_so(digits_test):
     with pytest.raises(NotFittedError, match="not fitted yet: call fit"):
-        MLP([64, 10]).predict(digits_test[0])
+        MLP(64, 10, hidden=[]).predict(digits_test[0])
 
 
 def test_bad_inputs_are_refused(fitted, digits_train):
@@ -155,34 +159,88 @@ def test_bad_inputs_are_refused(fitted, digits_train):
     with pytest.raises(ValueError, match="expected 64, got 65"):
         fitted.predict(torch.zeros(3, 65))
     with pytest.raises(ValueError, match="expected 64, got 65"):
-        MLP([64, 10]).fit(torch.zeros(3, 65), torch.zeros(3, dtype=torch.long), **QUIET)
+        MLP(64, 10, hidden=[]).fit(torch.zeros(3, 65), torch.zeros(3, dtype=torch.long), **QUIET)
     bad = X.clone()
     bad[2, 5] = float("nan")
     with pytest.raises(ValueError, match="must be finite.*got 1 non-finite"):
-        MLP([64, 10]).fit(bad, y, **QUIET)
+        MLP(64, 10, hidden=[]).fit(bad, y, **QUIET)
     with pytest.raises(ValueError, match="must be finite"):
         fitted.predict(bad)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 9\]: got values in \[0, 10\]"):
-        MLP([64, 10]).fit(X, torch.where(y == 3, 10, y), **QUIET)
+        MLP(64, 10, hidden=[]).fit(X, torch.where(y == 3, 10, y), **QUIET)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 9\]: got values in \[-1, "):
-        MLP([64, 10]).fit(X, torch.where(y == 3, -1, y), **QUIET)
+        MLP(64, 10, hidden=[]).fit(X, torch.where(y == 3, -1, y), **QUIET)
     with pytest.raises(ValueError, match="X is empty"):
-        MLP([64, 10]).fit(torch.zeros(0, 64), torch.zeros(0, dtype=torch.long), **QUIET)
+        MLP(64, 10, hidden=[]).fit(torch.zeros(0, 64), torch.zeros(0, dtype=torch.long), **QUIET)
     with pytest.raises(ValueError, match="needs labels.*got y=None"):
-        MLP([64, 10]).fit(X, None, **QUIET)
+        MLP(64, 10, hidden=[]).fit(X, None, **QUIET)
     with pytest.raises(ValueError, match="one label per row of X: expected 50, got 49"):
-        MLP([64, 10]).fit(X, y[:49], **QUIET)
+        MLP(64, 10, hidden=[]).fit(X, y[:49], **QUIET)
     with pytest.raises(ValueError, match="integer class labels"):
-        MLP([64, 10]).fit(X, y.float() + 0.5, **QUIET)
+        MLP(64, 10, hidden=[]).fit(X, y.float() + 0.5, **QUIET)
 
 
 def test_bad_constructor_arguments():
     with pytest.raises(ValueError, match="activation: expected one of 'sigmoid', 'tanh', 'relu'"):
-        MLP([4, 2], activation="gelu")
+        MLP(4, 2, hidden=[], activation="gelu")
     with pytest.raises(ValueError, match=r"dropout must lie in \[0, 1\), got 1.0"):
-        MLP([4, 2], dropout=1.0)
-    with pytest.raises(ValueError, match="at least an input and an output size"):
-        MLP([4])
+        MLP(4, 2, hidden=[], dropout=1.0)
+    with pytest.raises(ValueError, match=r"must be >= 1: expected sizes >= 1, got n_features=4, hidden=\[0\]"):
+        MLP(4, 2, hidden=[0])
+    with pytest.raises(ValueError, match="must be >= 1.*n_classes=0"):
+        MLP(4, 0)
+    with pytest.raises(TypeError):
+        MLP(4, 2, [8])  # the hyperparameters are keyword-only
+
+
+def test_hidden_is_a_list_and_sizes_is_derived():
+    assert MLP(4, 3).sizes == [4, 100, 3]  # the default hidden=[100]
+    with pytest.raises(TypeError, match=r"hidden must be a list of hidden layer widths, e.g. \[100\]: got int 8"):
+        MLP(4, 3, hidden=8)
+    net = MLP(4, 3, hidden=(8, 5))
+    assert (net.hidden, net.sizes, net.depth) == ([8, 5], [4, 8, 5, 3], 3)
+    assert MLP(4, 3, hidden=[]).sizes == [4, 3]  # softmax regression
+    assert "sizes=[4, 8, 5, 3]" in repr(net)
+
+
+def test_get_params_round_trips_and_every_hyperparameter_is_documented():
+    net = MLP(64, 10, hidden=[32, 16], activation="tanh", dropout=0.1, init="he")
+    params = net.get_params()
+    assert params == {"n_features": 64, "n_classes": 10, "hidden": [32, 16], "activation": "tanh",
+                      "dropout": 0.1, "init": "he"} == net.hparams
+    assert type(net)(**params).get_params() == params
+    assert MLP.sizes_from_data(64, 10) == {"n_features": 64, "n_classes": 10}
+    hyper = hyperparameters(MLP)
+    assert list(hyper) == ["hidden", "activation", "dropout", "init"]
+    for key, p in hyper.items():
+        assert p.doc != "", f"MLP.{key} has no line in the Args: block"
+        assert not p.required, f"MLP.{key} has no default"
+    # the defaults of `neuralzoo train mlp` (the old Config's)
+    assert {k: p.default for k, p in hyper.items()} == {"hidden": [100], "activation": "relu",
+                                                        "dropout": 0.0, "init": "auto"}
+
+
+def test_train_help_lists_the_hyperparameters(run_cli):
+    code, out, _ = run_cli("train", "mlp", "--help")
+    assert code == 0
+    for key in hyperparameters(MLP):
+        assert key in out
+
+
+def test_a_run_folder_of_neuralzoo_0_1_loads(digits_test, tmp_path):
+    """config.json of neuralzoo 0.1: no "format" key, the layer sizes in one list ``sizes``."""
+    old = {"sizes": [64, 12, 10], "activation": "tanh", "dropout": 0.2, "init": "auto"}
+    assert MLP.upgrade_hparams(old) == {"n_features": 64, "hidden": [12], "n_classes": 10,
+                                        "activation": "tanh", "dropout": 0.2, "init": "auto"}
+    torch.manual_seed(0)
+    net = MLP(64, 10, hidden=[12], activation="tanh", dropout=0.2)
+    ckpt.save_weights(net, tmp_path / ckpt.WEIGHTS)
+    (tmp_path / "config.json").write_text(json.dumps({"model": "mlp", "hparams": old}))
+    again = neuralzoo.load(tmp_path)
+    assert type(again) is MLP and again.sizes == [64, 12, 10]
+    assert again.get_params() == MLP.upgrade_hparams(old) | {"n_features": 64, "n_classes": 10}
+    net._fitted = True
+    assert torch.equal(again.predict_proba(digits_test[0]), net.predict_proba(digits_test[0]))
 
 
 def test_the_docstring_example_runs():

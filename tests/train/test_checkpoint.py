@@ -18,9 +18,9 @@ def _no_tmp_files(folder) -> bool:
 
 
 def test_weights_round_trip(tmp_path):
-    net = MLP([6, 5, 3])
+    net = MLP(6, 3, hidden=[5])
     path = ckpt.save_weights(net, tmp_path / "w.safetensors")
-    other = MLP([6, 5, 3])
+    other = MLP(6, 3, hidden=[5])
     assert not torch.equal(other.layers[0].weight, net.layers[0].weight)
     ckpt.load_weights(other, path)
     for key, value in net.state_dict().items():
@@ -45,16 +45,16 @@ def test_buffers_and_shared_tensors_round_trip(tmp_path):
 
 
 def test_weights_of_another_model_are_refused(tmp_path):
-    path = ckpt.save_weights(MLP([6, 5, 3]), tmp_path / "w.safetensors")
+    path = ckpt.save_weights(MLP(6, 3, hidden=[5]), tmp_path / "w.safetensors")
     with pytest.raises(CheckpointError, match=r"checkpoint of another model: layers\.0\.\w+ "
                                               r"expected shape \(7(, 6)?,?\), got \(5(, 6)?,?\)"):
-        ckpt.load_weights(MLP([6, 7, 3]), path)
+        ckpt.load_weights(MLP(6, 3, hidden=[7]), path)
     with pytest.raises(CheckpointError, match="checkpoint of another model.*missing"):
-        ckpt.load_weights(MLP([6, 5, 5, 3]), path)
+        ckpt.load_weights(MLP(6, 3, hidden=[5, 5]), path)
 
 
 def test_corrupt_or_missing_weights_are_refused(tmp_path):
-    net = MLP([6, 5, 3])
+    net = MLP(6, 3, hidden=[5])
     path = ckpt.save_weights(net, tmp_path / "w.safetensors")
     path.write_bytes(path.read_bytes()[:40])  # truncated
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
@@ -106,7 +106,7 @@ def test_corrupt_or_missing_state_is_refused(tmp_path):
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monkeypatch):
-    net = MLP([6, 5, 3])
+    net = MLP(6, 3, hidden=[5])
     path = ckpt.save_weights(net, tmp_path / "w.safetensors")
     old = path.read_bytes()
 
@@ -117,7 +117,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monke
 
     monkeypatch.setattr(ckpt, "save_file", broken_save_file)
     with pytest.raises(KeyboardInterrupt):
-        ckpt.save_weights(MLP([6, 5, 3]), path)
+        ckpt.save_weights(MLP(6, 3, hidden=[5]), path)
     assert path.read_bytes() == old
     assert _no_tmp_files(tmp_path)
 
@@ -126,7 +126,7 @@ def test_checkpoint_files_get_ordinary_permissions(tmp_path):
     """Not mkstemp's 0600: files are created as any file is, 0666 minus the umask."""
     old = os.umask(0o022)
     try:
-        w = ckpt.save_weights(MLP([6, 5, 3]), tmp_path / "w.safetensors")
+        w = ckpt.save_weights(MLP(6, 3, hidden=[5]), tmp_path / "w.safetensors")
         s = ckpt.save_state({"epoch": 1}, tmp_path / "state.pt")
     finally:
         os.umask(old)

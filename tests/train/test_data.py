@@ -58,7 +58,7 @@ def _fit(net: MLP, data, val_data=None) -> tuple[MLP, list[dict]]:
 def test_datasets_and_loaders_train_the_same_model_as_tensors(form, digits_train):
     X, y = digits_train[0][:300], digits_train[1][:300]
     Xv, yv = digits_train[0][300:400], digits_train[1][300:400]
-    net = MLP([64, 16, 10])
+    net = MLP(64, 10, hidden=[16])
     ref, ref_hist = _fit(net, (X, y), (Xv, yv))
     make = {
         "TensorDataset": lambda X, y: TensorDataset(X, y),
@@ -94,7 +94,7 @@ def test_wrong_data_is_refused_by_name():
     with pytest.raises(ValueError, match="training data is empty"):
         as_tensors(DataLoader(TensorDataset(torch.zeros(0, 3))))
     with pytest.raises(ValueError, match="validation data is empty"):
-        neuralzoo.fit(MLP([3, 2]), (x, torch.zeros(4, dtype=torch.long)), CFG,
+        neuralzoo.fit(MLP(3, 2, hidden=[]), (x, torch.zeros(4, dtype=torch.long)), CFG,
                       val_data=Items([]))
     with pytest.raises(ValueError, match=r"ragged: expected every item shaped like item 0, "
                                          r"\[\(3,\), \(\)\], got \[\(4,\), \(\)\] at item 2"):

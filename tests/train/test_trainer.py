@@ -76,15 +76,15 @@ class InterruptAt:
 
 def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path, digits_train):
     X, y = digits_train[0][:400], digits_train[1][:400]
-    full = MLP([64, 32, 10], dropout=0.2).fit(X, y, out=tmp_path / "A", **RESUME)
+    full = MLP(64, 10, hidden=[32], dropout=0.2).fit(X, y, out=tmp_path / "A", **RESUME)
 
     with pytest.raises(KeyboardInterrupt):
-        MLP([64, 32, 10], dropout=0.2).fit(X, y, out=tmp_path / "B", callbacks=[InterruptAt(3)],
+        MLP(64, 10, hidden=[32], dropout=0.2).fit(X, y, out=tmp_path / "B", callbacks=[InterruptAt(3)],
                                            **RESUME)
     assert ckpt.load_state(tmp_path / "B" / ckpt.STATE)["epoch"] == 2
     assert len(_jsonl(tmp_path / "B" / "metrics.jsonl")) == 2
 
-    resumed = MLP([64, 32, 10], dropout=0.2)  # a new object: everything comes from the folder
+    resumed = MLP(64, 10, hidden=[32], dropout=0.2)  # a new object: everything comes from the folder
     resumed.fit(X, y, out=tmp_path / "B", resume=True, **RESUME)
 
     _assert_same_weights(full, resumed)
@@ -100,7 +100,7 @@ def test_resume_after_kill_between_weights_and_state(tmp_path, digits_train, mon
     """Killed after model.safetensors of epoch 3 was renamed but before state.pt was:
     the run still resumes exactly (the documented promise: killed at any moment)."""
     X, y = digits_train[0][:400], digits_train[1][:400]
-    full = MLP([64, 32, 10], dropout=0.2).fit(X, y, out=tmp_path / "A", **RESUME)
+    full = MLP(64, 10, hidden=[32], dropout=0.2).fit(X, y, out=tmp_path / "A", **RESUME)
 
     save_state = ckpt.save_state
 
@@ -111,10 +111,10 @@ def test_resume_after_kill_between_weights_and_state(tmp_path, digits_train, mon
 
     monkeypatch.setattr(ckpt, "save_state", dying_save_state)
     with pytest.raises(KeyboardInterrupt):
-        MLP([64, 32, 10], dropout=0.2).fit(X, y, out=tmp_path / "B", **RESUME)
+        MLP(64, 10, hidden=[32], dropout=0.2).fit(X, y, out=tmp_path / "B", **RESUME)
     monkeypatch.setattr(ckpt, "save_state", save_state)
 
-    resumed = MLP([64, 32, 10], dropout=0.2).fit(X, y, out=tmp_path / "B", resume=True, **RESUME)
+    resumed = MLP(64, 10, hidden=[32], dropout=0.2).fit(X, y, out=tmp_path / "B", resume=True, **RESUME)
     _assert_same_weights(full, resumed)
     assert resumed.history_.column("loss") == full.history_.column("loss")
 
@@ -131,13 +131,13 @@ def test_resume_needs_a_checkpoint(tmp_path):
 def test_same_seed_same_model_other_seed_other_model(digits_train):
     X, y = digits_train[0][:300], digits_train[1][:300]
     opts = dict(epochs=2, batch_size=50, **QUIET)
-    a = MLP([64, 16, 10], dropout=0.3)  # construction draws from the global RNG, as in torch
+    a = MLP(64, 10, hidden=[16], dropout=0.3)  # construction draws from the global RNG, as in torch
     before = torch.get_rng_state()
     a.fit(X, y, seed=5, **opts)
     assert torch.equal(torch.get_rng_state(), before)  # fit leaves the global RNG alone
     torch.manual_seed(1234)  # unrelated global state must not matter
-    b = MLP([64, 16, 10], dropout=0.3).fit(X, y, seed=5, **opts)
-    c = MLP([64, 16, 10], dropout=0.3).fit(X, y, seed=6, **opts)
+    b = MLP(64, 10, hidden=[16], dropout=0.3).fit(X, y, seed=5, **opts)
+    c = MLP(64, 10, hidden=[16], dropout=0.3).fit(X, y, seed=6, **opts)
     _assert_same_weights(a, b)
     assert a.history_.column("loss") == b.history_.column("loss")
     assert not torch.equal(a.layers[0].weight, c.layers[0].weight)
@@ -260,7 +260,7 @@ def test_early_stopping_at_the_epoch_cap_still_ends_on_the_best_epoch(tmp_path):
 def test_early_stopping_on_an_overfitting_mlp(digits_train):
     X, y = digits_train
     Xv, yv = X[1000:1300], y[1000:1300]
-    net = MLP([64, 256, 10]).fit(X[:150], y[:150], epochs=40, batch_size=16, lr=1e-2, seed=0,
+    net = MLP(64, 10, hidden=[256]).fit(X[:150], y[:150], epochs=40, batch_size=16, lr=1e-2, seed=0,
                                  patience=2, val_data=(Xv, yv), **QUIET)
     val_losses = net.history_.column("val_loss")
     assert len(val_losses) < 40
@@ -350,7 +350,7 @@ def test_existing_run_is_refused_unless_overwrite(tmp_path):
 
 def test_metrics_jsonl_rows(tmp_path, digits_train):
     X, y = digits_train[0][:300], digits_train[1][:300]
-    net = MLP([64, 16, 10]).fit(X, y, epochs=2, batch_size=50, val_fraction=0.2,
+    net = MLP(64, 10, hidden=[16]).fit(X, y, epochs=2, batch_size=50, val_fraction=0.2,
                                 out=tmp_path / "val", **QUIET)
     rows = _jsonl(tmp_path / "val" / "metrics.jsonl")
     assert [r["epoch"] for r in rows] == [1, 2]
@@ -361,16 +361,16 @@ def test_metrics_jsonl_rows(tmp_path, digits_train):
         assert row["samples_per_s"] == pytest.approx(240 / row["seconds"])
         assert 0.0 <= row["val_acc"] <= 1.0
 
-    MLP([64, 16, 10]).fit(X, y, epochs=1, batch_size=50, out=tmp_path / "noval", **QUIET)
+    MLP(64, 10, hidden=[16]).fit(X, y, epochs=1, batch_size=50, out=tmp_path / "noval", **QUIET)
     (row,) = _jsonl(tmp_path / "noval" / "metrics.jsonl")
     assert not [k for k in row if k.startswith("val_")]
     config = json.loads((tmp_path / "noval" / "config.json").read_text())
-    assert config["model"] == "mlp" and config["hparams"]["sizes"] == [64, 16, 10]
+    assert config["model"] == "mlp" and config["hparams"]["hidden"] == [16]
 
 
 def test_progress_bar_runs(capsys, digits_train):
     X, y = digits_train[0][:200], digits_train[1][:200]
-    MLP([64, 8, 10]).fit(X, y, epochs=2, batch_size=50, progress=True)
+    MLP(64, 10, hidden=[8]).fit(X, y, epochs=2, batch_size=50, progress=True)
     captured = capsys.readouterr()
     assert "MLP" in captured.err
     assert captured.out == ""
@@ -429,7 +429,7 @@ def test_without_clipping_the_step_is_the_raw_gradient():
 def test_adam_fit_equals_a_plain_pytorch_loop(digits_train):
     X, y = digits_train[0][:500], digits_train[1][:500]
     epochs, bs, lr, seed = 3, 64, 1e-3, 11
-    net = MLP([64, 32, 10])
+    net = MLP(64, 10, hidden=[32])
     # the oracle: nn.Sequential with the same starting weights and a plain loop
     ref = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     with torch.no_grad():

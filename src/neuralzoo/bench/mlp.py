@@ -63,12 +63,13 @@ def run(quick: bool = False) -> list[dict]:
     epochs = 1 if quick else 3
     repeats = 3 if quick else 5
     # warm-up: first calls pay for lazy initialisation inside torch; time neither of them
-    MLP(sizes).fit(X[:1000], y[:1000], epochs=1, progress=False)
+    MLP(D, C, hidden=sizes[1:-1]).fit(X[:1000], y[:1000], epochs=1, progress=False)
     plain_loop(X[:1000], y[:1000], sizes, 1, seed=0)
     ours_t, plain_t = [], []
     for r in range(repeats):  # alternate, so that machine noise hits both alike
         t0 = time.perf_counter()
-        MLP(sizes).fit(X, y, epochs=epochs, batch_size=100, lr=1e-3, seed=r, progress=False)
+        MLP(D, C, hidden=sizes[1:-1]).fit(X, y, epochs=epochs, batch_size=100, lr=1e-3, seed=r,
+                                          progress=False)
         ours_t.append((time.perf_counter() - t0) / epochs)
         t0 = time.perf_counter()
         plain_loop(X, y, sizes, epochs, seed=r)
@@ -101,7 +102,8 @@ def run(quick: bool = False) -> list[dict]:
             clf.fit(Xn, yn)
         sk_t.append((time.perf_counter() - t0) / sk_epochs)
         t0 = time.perf_counter()
-        net = MLP(sizes).fit(X, y, epochs=sk_epochs, batch_size=100, lr=1e-3, seed=r, progress=False)
+        net = MLP(D, C, hidden=sizes[1:-1]).fit(X, y, epochs=sk_epochs, batch_size=100, lr=1e-3, seed=r,
+                                                progress=False)
         our_t2.append((time.perf_counter() - t0) / sk_epochs)
     sk_acc = float((clf.predict(Xt) == y_test.numpy()).mean())
     our_acc = net.score(X_test, y_test)

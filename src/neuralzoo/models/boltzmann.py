@@ -10,7 +10,6 @@ Sejnowski (1985): the clamped statistics minus the free ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -52,6 +51,20 @@ def encoder_mask(n_in: int, n_hidden: int, *, hidden_lateral: bool = False) -> t
         mask |= same & (groups[:, None] == 2)
     mask &= ~torch.eye(n, dtype=torch.bool)
     return mask.float()  # (n, n)
+
+
+def _save_M_as_mask(module: nn.Module, state_dict: dict[str, Any], prefix: str, local_metadata: Any) -> None:
+    """State-dict hook: the buffer ``M`` under its neuralzoo 0.1 key ``mask``, in its place
+    (``A, b, mask, chains``), so that checkpoints old and new have the same keys."""
+    chains = state_dict.pop(prefix + "chains")
+    state_dict[prefix + "mask"] = state_dict.pop(prefix + "M")
+    state_dict[prefix + "chains"] = chains
+
+
+def _load_mask_into_M(module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+    """Load-state-dict pre-hook: the key ``mask`` fills the buffer ``M`` (see :func:`_save_M_as_mask`)."""
+    if prefix + "mask" in state_dict:
+        state_dict[prefix + "M"] = state_dict.pop(prefix + "mask")
 
 
 class _EpochMetrics:
@@ -127,7 +140,18 @@ class BoltzmannMachine(Trainable, nn.Module):
       Its *value* is an energy gap, not a likelihood; ``history_`` also logs ``nll`` (exact,
       n <= 20) or ``completion_error`` (larger machines) per epoch.
 
-    Glossary (N batch, D visible, H hidden, n = D + H units, M persistent chains):
+    Args:
+        n_features: D, the number of visible units (the width of a data row; fixed by the data).
+        n_hidden: hidden units H (all units are connected with each other).
+        temperature: T in p(s_i = 1 | rest) = sigmoid(u_i / T).
+        method: learning statistics: "gibbs" (sampled) or "exact" (n <= ~20).
+        k: Gibbs sweeps per phase and step (method="gibbs").
+        n_chains: persistent free-phase chains (method="gibbs").
+        anneal: temperatures swept once each before the k sweeps (None: no annealing).
+        mask: 0/1 connectivity M (n, n), symmetric with zero diagonal (None: all pairs).
+        init_std: standard deviation of the initial weights.
+
+    Glossary (N batch, D visible, H hidden, n = D + H units, n_chains persistent chains):
         s = (v, h): (N, n) states;  v: (N, D);  h: (N, H);  W: (n, n) effective weights
         (property);  A: (n, n) free parameter;  b: (n,) biases;  M: (n, n) mask;  T: temperature.
 
@@ -135,8 +159,11 @@ class BoltzmannMachine(Trainable, nn.Module):
         A: (n, n) parameter, N(0, init_std^2); only its strict upper triangle is used.
         b: (n,) biases; zero, and ``fit`` sets the visible ones to ``T logit(mean v)`` (the
             right values for W = 0; Hinton's practical guide, sec. 8).
-        mask: (n, n) buffer, the 0/1 connectivity (symmetric, zero diagonal).
-        chains: (M, n) buffer, the persistent free-phase states (random 0/1 at reset).
+        M: (n, n) buffer, the 0/1 connectivity (symmetric, zero diagonal); its state-dict key
+            is ``mask``, as in neuralzoo 0.1 (the attribute ``mask`` is the constructor's
+            argument: None or the 0/1 rows as lists).
+        chains: (n_chains, n) buffer, the persistent free-phase states (random 0/1 at reset).
+        n_visible: D (the lecture's name; ``n_features`` holds it too).
         history_: per-epoch metrics of the last ``fit``.
 
     Example:
@@ -159,31 +186,15 @@ class BoltzmannMachine(Trainable, nn.Module):
     data_defaults = {"binarize": "threshold"}
     train_defaults = {"epochs": 30, "batch_size": 100, "lr": 0.01, "optimizer": "adam"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train boltzmann`` (n_visible comes from the data)."""
-
-        n_hidden: int = 32  # hidden units (all units are connected with each other)
-        temperature: float = 1.0  # T in p(s_i = 1 | rest) = sigmoid(u_i / T)
-        method: str = "gibbs"  # learning statistics: "gibbs" (sampled) or "exact" (n <= ~20)
-        k: int = 5  # Gibbs sweeps per phase and step (method="gibbs")
-        n_chains: int = 100  # persistent free-phase chains (method="gibbs")
-        anneal: list[float] | None = None  # temperatures swept once each before the k sweeps
-        init_std: float = 0.01  # standard deviation of the initial weights
-
-    @classmethod
-    def from_config(cls, cfg: BoltzmannMachine.Config, n_features: int, n_classes: int) -> BoltzmannMachine:
-        return cls(n_features, cfg.n_hidden, temperature=cfg.temperature, method=cfg.method, k=cfg.k,
-                   n_chains=cfg.n_chains, anneal=cfg.anneal, init_std=cfg.init_std)
-
-    def __init__(self, n_visible: int, n_hidden: int = 0, temperature: float = 1.0, *,
+    def __init__(self, n_features: int, n_hidden: int = 32, *, temperature: float = 1.0,
                  method: str = "gibbs", k: int = 5, n_chains: int = 100,
-                 anneal: Sequence[float] | None = None, mask: Any = None,
+                 anneal: Sequence[float] | None = None,
+                 mask: torch.Tensor | Sequence[Sequence[float]] | None = None,
                  init_std: float = 0.01) -> None:
         super().__init__()
-        n_visible, n_hidden, k, n_chains = int(n_visible), int(n_hidden), int(k), int(n_chains)
+        n_visible, n_hidden, k, n_chains = int(n_features), int(n_hidden), int(k), int(n_chains)
         if n_visible < 1 or n_hidden < 0:
-            raise ValueError(f"expected n_visible >= 1 and n_hidden >= 0, got {n_visible} and {n_hidden}")
+            raise ValueError(f"expected n_features >= 1 and n_hidden >= 0, got {n_visible} and {n_hidden}")
         if not temperature > 0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
         check_choice("method", method, METHODS)
@@ -200,14 +211,22 @@ class BoltzmannMachine(Trainable, nn.Module):
         self.n_features = n_visible
         self.temperature, self.method, self.k, self.n_chains = float(temperature), method, k, n_chains
         self.anneal, self.init_std = anneal, float(init_std)
+        self.mask = None if mask is None else M.int().tolist()  # the argument, JSON-ready
         self.A = nn.Parameter(torch.zeros(n, n))  # (n, n) free; W from its strict upper triangle
         self.b = nn.Parameter(torch.zeros(n))  # (n,)
-        self.register_buffer("mask", M)  # (n, n) 0/1 connectivity
-        self.register_buffer("chains", torch.zeros(n_chains, n))  # (M, n) persistent free phase
-        self.hparams = {"n_visible": n_visible, "n_hidden": n_hidden, "temperature": float(temperature),
-                        "method": method, "k": k, "n_chains": n_chains, "anneal": anneal,
-                        "mask": None if mask is None else M.int().tolist(), "init_std": float(init_std)}
+        self.register_buffer("M", M)  # (n, n) 0/1 connectivity, state-dict key "mask"
+        self.register_buffer("chains", torch.zeros(n_chains, n))  # (n_chains, n) persistent free phase
+        self.register_state_dict_post_hook(_save_M_as_mask)
+        self.register_load_state_dict_pre_hook(_load_mask_into_M)
         self.reset_parameters()
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``n_visible`` is now ``n_features``."""
+        new = dict(old)
+        if "n_visible" in new:
+            new["n_features"] = new.pop("n_visible")
+        return new
 
     @staticmethod
     def _check_mask(mask: Any, n: int) -> torch.Tensor:
@@ -215,7 +234,7 @@ class BoltzmannMachine(Trainable, nn.Module):
             return 1.0 - torch.eye(n)
         M = torch.as_tensor(mask, dtype=torch.float32)
         if M.shape != (n, n):
-            raise ValueError(f"mask must have shape ({n}, {n}) (n_visible + n_hidden), got {tuple(M.shape)}")
+            raise ValueError(f"mask must have shape ({n}, {n}) (n_features + n_hidden), got {tuple(M.shape)}")
         if not (bool(((M == 0) | (M == 1)).all()) and torch.equal(M, M.T) and bool((M.diagonal() == 0).all())):
             raise ValueError("mask must be a symmetric 0/1 matrix with zero diagonal")
         return M.clone()
@@ -231,9 +250,9 @@ class BoltzmannMachine(Trainable, nn.Module):
 
     @property
     def W(self) -> torch.Tensor:
-        """Effective weights (n, n): ``(triu(A,1) + triu(A,1)^T) * mask``, symmetric, zero diagonal."""
+        """Effective weights (n, n): ``(triu(A,1) + triu(A,1)^T) * M``, symmetric, zero diagonal."""
         U = torch.triu(self.A, diagonal=1)
-        return (U + U.T) * self.mask
+        return (U + U.T) * self.M
 
     def energy(self, s: torch.Tensor) -> torch.Tensor:
         """``E(s) = -1/2 s^T W s - b^T s`` for each row of ``s`` (N, n) -> (N,)."""
@@ -375,18 +394,18 @@ class BoltzmannMachine(Trainable, nn.Module):
         """Train by :func:`neuralzoo.fit` on the Boltzmann rule; returns ``self``. ``y`` is ignored.
 
         ``method`` ("exact" or "gibbs") and ``k`` override the constructor's values (and are
-        stored in ``hparams``); the other options are those of :meth:`Trainable.fit`
+        kept: ``get_params()`` reports them); the other options are those of :meth:`Trainable.fit`
         (``epochs=30, batch_size=100, lr=0.01, optimizer="adam"``, ``seed``, ``progress``...).
         Unless ``warm_start``/``resume``, the parameters are re-initialised from ``seed`` and
         the visible biases set to ``T logit(mean v)`` (clipped to [1e-3, 1 - 1e-3]).
         """
         if method is not None:
             check_choice("method", method, METHODS)
-            self.method = self.hparams["method"] = method
+            self.method = method
         if k is not None:
             if int(k) < 1:
                 raise ValueError(f"k must be >= 1, got {k}")
-            self.k = self.hparams["k"] = int(k)
+            self.k = int(k)
         if self.method == "exact":
             exact.check_enumerable(self.n_units)
         (X,) = self._fit_data(X, y)
@@ -412,7 +431,7 @@ class BoltzmannMachine(Trainable, nn.Module):
                 "completion_error_zeros": float(X[:, half:].mean())}
 
     def extra_repr(self) -> str:
-        n_conn = int(self.mask.sum()) // 2
+        n_conn = int(self.M.sum()) // 2
         return (f"n_visible={self.n_visible}, n_hidden={self.n_hidden}, T={self.temperature:g}, "
                 f"method={self.method!r}, k={self.k}, n_chains={self.n_chains}, connections={n_conn:,}, "
                 f"params={count_parameters(self):,}")

@@ -6,7 +6,6 @@ layer below and a non-linearity, a softmax output and the cross-entropy (softmax
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -37,9 +36,21 @@ class MLP(Trainable, Classifier, nn.Module):
     averaged over a mini-batch and minimised by back-propagation of the error through the
     layers (autograd) with SGD+momentum or Adam.
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data).
+        n_classes: C, the number of classes (fixed by the data).
+        hidden: hidden layer widths H_1 .. H_{L-1} ([] for none: softmax regression).
+        activation: f of the hidden layers: "sigmoid", "tanh" or "relu".
+        dropout: dropout probability after every hidden layer.
+        init: "auto" (He for relu, Xavier otherwise), "xavier" or "he".
+
     Glossary (N batch, D inputs, H hidden, C classes):
         x: (N, D) inputs;  h^(l): (N, H_l) activations;  o: (N, C) logits;
         W^(l): (H_l, H_{l-1}) weights;  b^(l): (H_l,) biases.
+
+    Attributes:
+        layers: L ``nn.Linear`` layers, ``layers[l-1]`` holding W^(l) and b^(l) (init below).
+        sizes: the layer sizes ``[D, *hidden, C]``.
 
     Initialisation: Xavier/Glorot uniform for sigmoid and tanh (keeps the variance of the
     pre-activations near 1 in both directions; hidden tanh layers use PyTorch's gain 5/3),
@@ -48,8 +59,8 @@ class MLP(Trainable, Classifier, nn.Module):
     Example:
         >>> import torch
         >>> X = torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); y = torch.tensor([0, 1, 1, 0])
-        >>> net = MLP([2, 4, 2], activation="tanh").fit(X, y, epochs=300, batch_size=4, lr=0.05,
-        ...                                              progress=False)
+        >>> net = MLP(2, 2, hidden=[4], activation="tanh").fit(X, y, epochs=300, batch_size=4, lr=0.05,
+        ...                                                   progress=False)
         >>> net.predict(X).tolist()
         [0, 1, 1, 0]
 
@@ -60,36 +71,38 @@ class MLP(Trainable, Classifier, nn.Module):
     registry_name = "mlp"
     train_defaults = {"epochs": 20, "batch_size": 100, "lr": 1e-3, "optimizer": "adam"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train mlp`` (input and output sizes come from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [100])  # hidden layer widths
-        activation: str = "relu"  # "sigmoid", "tanh" or "relu"
-        dropout: float = 0.0  # dropout probability after every hidden layer
-        init: str = "auto"  # "auto" (He for relu, Xavier otherwise), "xavier" or "he"
-
-    @classmethod
-    def from_config(cls, cfg: MLP.Config, n_features: int, n_classes: int) -> MLP:
-        return cls([n_features, *cfg.hidden, n_classes], activation=cfg.activation,
-                   dropout=cfg.dropout, init=cfg.init)
-
-    def __init__(self, sizes: list[int], activation: str = "relu", dropout: float = 0.0,
-                 init: str = "auto") -> None:
+    def __init__(self, n_features: int, n_classes: int, *,
+                 hidden: list[int] = [100],  # noqa: B006 (read, never mutated)
+                 activation: str = "relu", dropout: float = 0.0, init: str = "auto") -> None:
         super().__init__()
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must list at least an input and an output size >= 1, got {sizes}")
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError("hidden must be a list of hidden layer widths, e.g. [100]: "
+                            f"got {type(hidden).__name__} {hidden!r}")
+        hidden = [int(h) for h in hidden]  # a copy
+        sizes = [int(n_features), *hidden, int(n_classes)]
+        if min(sizes) < 1:
+            raise ValueError("n_features, hidden and n_classes must be >= 1: expected sizes >= 1, "
+                             f"got n_features={n_features}, hidden={hidden}, n_classes={n_classes}")
         check_choice("activation", activation, tuple(ACTIVATIONS))
         check_choice("init", init, ("auto", "xavier", "he"))
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-        self.hparams = {"sizes": sizes, "activation": activation, "dropout": dropout, "init": init}
-        self.sizes, self.activation, self.dropout, self.init = sizes, activation, dropout, init
-        self.n_features, self.n_classes = sizes[0], sizes[-1]
+        self.n_features, self.n_classes, self.hidden = sizes[0], sizes[-1], hidden
+        self.activation, self.dropout, self.init = activation, dropout, init
+        self.sizes = sizes  # [D, H_1, ..., H_{L-1}, C]
         # W^(l), b^(l) for l = 1..L
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.reset_parameters()
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H, C]`` is now
+        ``n_features=D, hidden=H, n_classes=C``."""
+        new = dict(old)
+        if "sizes" in new:
+            D, *H, C = new.pop("sizes")
+            new.update(n_features=D, hidden=H, n_classes=C)
+        return new
 
     def reset_parameters(self) -> None:
         """Xavier (sigmoid/tanh) or He (relu) weights, zero biases."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,7 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
     1. Centres ``mu_j`` without labels: ``centers="kmeans"`` (scikit-learn ``KMeans``,
        ``n_init=4``, ``random_state=seed``), ``"random"`` (K distinct training points) or
        ``"all"`` (every training point, K = N: exact interpolation; ``n_centers`` is then
-       taken from the data at fit time and written back into ``hparams``).
+       taken from the data at fit time, and ``get_params()`` reports it).
     2. Widths: ``width="max-distance"`` sets every ``sigma_j = d_max / sqrt(2K)``, ``d_max``
        the largest distance between two centres (Haykin's rule: the units neither too
        peaked nor too flat); ``width="nearest"`` sets, per centre,
@@ -75,6 +74,20 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
        ``log sum_j exp(o_j) - o_y`` (mean squared error for regression). The widths are
        stored as ``log_sigma`` so that they stay positive.
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data).
+        n_classes: C, the number of classes, or of real outputs m with ``regression=True``
+            (fixed by the data).
+        n_centers: K Gaussian units (ignored with centers="all": K = N; None allowed there).
+        centers: "kmeans", "random" (K training points) or "all" (every point).
+        width: "nearest", "max-distance" or a fixed sigma.
+        width_scale: factor on the heuristic widths.
+        n_neighbors: p, the nearest other centres averaged by width="nearest".
+        ridge: L2 penalty on W in the least-squares output layer.
+        bias: output bias b (not penalised).
+        finetune_epochs: gradient fine-tuning of mu, sigma, W, b after the closed form.
+        regression: real-valued outputs (squared error, R^2) instead of classes.
+
     Glossary (N batch, D inputs, K centres, C outputs):
         x: (N, D) inputs;  mu: (K, D) centres;  sigma = exp(log_sigma): (K,) widths;
         phi: (N, K) hidden activations;  W: (C, K) output weights;  b: (C,) output biases;
@@ -94,7 +107,7 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
     Example:
         >>> import torch
         >>> X = torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); y = torch.tensor([0, 1, 1, 0])
-        >>> net = RBFNetwork(2, None, 2, centers="all", width=0.5).fit(X, y, progress=False)
+        >>> net = RBFNetwork(2, 2, centers="all", width=0.5).fit(X, y, progress=False)
         >>> net.n_centers, net.predict(X).tolist()      # XOR, which no perceptron separates
         (4, [0, 1, 1, 0])
 
@@ -106,26 +119,7 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
     registry_name = "rbf"
     train_defaults = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train rbf`` (input and output sizes come from the data)."""
-
-        n_centers: int = 300  # K Gaussian units (ignored with centers="all": K = N)
-        centers: str = "kmeans"  # "kmeans", "random" (K training points) or "all" (every point)
-        width: str | float = "nearest"  # "nearest", "max-distance" or a fixed sigma
-        width_scale: float = 1.0  # factor on the heuristic widths
-        n_neighbors: int = 2  # p, the nearest other centres averaged by width="nearest"
-        ridge: float = 1e-6  # L2 penalty on W in the least-squares output layer
-        bias: bool = True  # output bias b (not penalised)
-        finetune_epochs: int = 0  # gradient fine-tuning of mu, sigma, W, b after the closed form
-
-    @classmethod
-    def from_config(cls, cfg: RBFNetwork.Config, n_features: int, n_classes: int) -> RBFNetwork:
-        return cls(n_features, cfg.n_centers, n_classes, centers=cfg.centers, width=cfg.width,
-                   width_scale=cfg.width_scale, n_neighbors=cfg.n_neighbors, ridge=cfg.ridge,
-                   bias=cfg.bias, finetune_epochs=cfg.finetune_epochs)
-
-    def __init__(self, n_features: int, n_centers: int | None, n_classes: int, *,
+    def __init__(self, n_features: int, n_classes: int, *, n_centers: int | None = 300,
                  centers: str = "kmeans", width: str | float = "nearest", width_scale: float = 1.0,
                  n_neighbors: int = 2, ridge: float = 1e-6, bias: bool = True,
                  finetune_epochs: int = 0, regression: bool = False) -> None:
@@ -158,10 +152,6 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
             raise ValueError(f"ridge must be >= 0, got {ridge}")
         if int(finetune_epochs) < 0:
             raise ValueError(f"finetune_epochs must be >= 0, got {finetune_epochs}")
-        self.hparams = {"n_features": n_features, "n_centers": n_centers, "n_classes": n_classes,
-                        "centers": centers, "width": width, "width_scale": float(width_scale),
-                        "n_neighbors": int(n_neighbors), "ridge": float(ridge), "bias": bool(bias),
-                        "finetune_epochs": int(finetune_epochs), "regression": bool(regression)}
         self.n_features, self.n_classes = n_features, n_classes
         self.centers, self.width, self.width_scale = centers, width, float(width_scale)
         self.n_neighbors, self.ridge, self.bias = int(n_neighbors), float(ridge), bool(bias)
@@ -174,7 +164,7 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
 
     @property
     def n_centers(self) -> int:
-        """K, the number of Gaussian units."""
+        """K, the number of Gaussian units (the constructor's ``n_centers``, read from ``mu``)."""
         return self.mu.shape[0]
 
     @property
@@ -195,7 +185,6 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
         self.mu = nn.Parameter(like.new_zeros(k, self.n_features))  # (K, D)
         self.log_sigma = nn.Parameter(like.new_zeros(k))  # (K,)
         self.W = nn.Parameter(like.new_zeros(self.n_classes, k))  # (C, K)
-        self.hparams["n_centers"] = k
 
     # -- the network ---------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ def mlp_test_accuracy(data: str, hidden: list[int], *, quick: bool, epochs: int,
     X_test, y_test = datasets.load(data, split="test")
     if quick:
         X, y, epochs = X[:quick_limit], y[:quick_limit], quick_epochs
-    net = MLP([X.shape[1], *hidden, 10], activation="relu", dropout=dropout)
+    net = MLP(X.shape[1], 10, hidden=list(hidden), activation="relu", dropout=dropout)
     net.fit(X, y, epochs=epochs, **train)
     return net.score(X_test, y_test)
 

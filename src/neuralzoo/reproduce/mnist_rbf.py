@@ -26,6 +26,6 @@ def run(quick: bool = False) -> list[dict]:
     k = 1000
     if quick:
         X, y, k = X[:10_000], y[:10_000], 300
-    rbf = RBFNetwork(X.shape[1], k, 10, centers="kmeans", width="nearest").fit(X, y, seed=0)
+    rbf = RBFNetwork(X.shape[1], 10, n_centers=k, centers="kmeans", width="nearest").fit(X, y, seed=0)
     acc = rbf.score(X_test, y_test)
     return [row(f"RBF network, K={k} k-means centres, least squares, test accuracy", acc, 0.964, 0.95)]
