@@ -136,7 +136,7 @@ def _type_ok(value: Any, tp: Any) -> bool:
 
 def _type_name(tp: Any) -> str:
     if typing.get_origin(tp) is not None:  # list[int] has __name__ "list": say "list[int]"
-        return str(tp).replace("typing.", "")
+        return str(tp).replace("typing.", "").replace("collections.abc.", "")
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 

@@ -1,6 +1,8 @@
 """The convolutional networks: the lecture's example network and its weight counts, LeNet-5
 against the paper's layer sizes and parameter counts, fused vs reference ops, the order of
-non-linearity and pooling, input forms, bad input, and training on the digits."""
+non-linearity and pooling, input forms, bad input, the sizes the data fixes and the auto
+upscale/pad, the hyperparameters declared once (get_params, --help, old run folders), and
+training on the digits."""
 
 from __future__ import annotations
 
@@ -10,10 +12,15 @@ import numpy as np
 import pytest
 import torch
 
+import neuralzoo
+from neuralzoo import runs
+from neuralzoo.config import hyperparameters
 from neuralzoo.models import NotFittedError
-from neuralzoo.models.cnn.lecture import LectureCNN, image_shape
+from neuralzoo.models.cnn.base import image_shape
+from neuralzoo.models.cnn.lecture import LectureCNN
 from neuralzoo.models.cnn.lenet import C3_TABLE, LeNet5
 from neuralzoo.models.cnn.modern import CNN
+from neuralzoo.train import checkpoint as ckpt
 
 QUIET = {"progress": False}
 
@@ -137,13 +144,13 @@ def test_input_forms_agree_and_numpy_is_accepted():
 def test_bad_input_is_refused_with_one_clear_error():
     with pytest.raises(ValueError, match=r"input 1x12x12 is too small for LeNet5: C3 \(5x5 kernel\) "
                                          r"would produce a 0x0 map; expected at least 32x32"):
-        LeNet5((1, 12, 12), pad=0)
+        LeNet5((1, 12, 12), upscale=1, pad=0)
     with pytest.raises(ValueError, match=r"input 1x4x4 is too small for LeNet5: C5 .* expected at least "
                                          r"8x8 \(after upscale 4 and pad 0\)"):
         LeNet5((1, 4, 4), upscale=4, pad=0)
     with pytest.raises(ValueError, match=r"input 1x8x8 is too small for LectureCNN: C2 \(3x3 kernel\) "
                                          r"would produce a 0x0 map; expected at least 12x12"):
-        LectureCNN((1, 8, 8))
+        LectureCNN((1, 8, 8), upscale=1)
     with pytest.raises(ValueError, match=r"too small for CNN: pool3 \(2x2 pooling\)"):
         CNN((1, 4, 4), channels=[4, 4, 4])
     net = LeNet5()
@@ -167,19 +174,31 @@ def test_bad_input_is_refused_with_one_clear_error():
         rgb.fit(torch.zeros(2, 3, 8, 8), None)
     with pytest.raises(ValueError, match="cannot infer an image shape from 50 features"):
         image_shape(50)
+    with pytest.raises(ValueError, match=r"pad must be >= 0 \(or -1: auto\), got -2"):
+        LeNet5(pad=-2)
+    with pytest.raises(ValueError, match=r"upscale must be >= 1 \(0: auto\) and pad >= 0, got upscale=-1"):
+        CNN(upscale=-1)
     with pytest.raises(NotFittedError, match="not fitted"):
         LeNet5().predict(torch.zeros(1, 784))
 
 
-def test_from_config_derives_the_input_and_the_padding():
-    net = LeNet5.from_config(LeNet5.Config(), 64, 10)  # digits 8x8 -> x3 -> 24x24 -> pad 4 -> 32x32
+def test_the_data_fixes_the_input_and_auto_values_fill_the_field():
+    # what `neuralzoo train MODEL --data digits` builds: sizes from the data, defaults for the rest
+    assert LeNet5.sizes_from_data(64, 10) == {"input_shape": (1, 8, 8), "n_classes": 10}
+    assert CNN.sizes_from_data(3 * 16 * 16, 4) == {"input_shape": (3, 16, 16), "n_classes": 4}
+    net = runs.build_for_data("lenet5", {}, 64, 10)  # digits 8x8 -> x3 -> 24x24 -> pad 4 -> 32x32
     assert (net.input_shape, net.upscale, net.pad) == ((1, 8, 8), 3, 4)
     assert dict(net.map_shapes())["input"] == (1, 32, 32)
-    mnist = LeNet5.from_config(LeNet5.Config(), 784, 10)
+    mnist = runs.build_for_data("lenet5", {}, 784, 10)
     assert (mnist.upscale, mnist.pad) == (1, 2)  # the paper: 28x28 in a 32x32 field
-    lect = LectureCNN.from_config(LectureCNN.Config(), 64, 10)
+    assert (LeNet5((1, 8, 8), upscale=2).upscale, LeNet5((1, 8, 8), upscale=2).pad) == (2, 8)
+    assert LeNet5((1, 8, 8), upscale=4).pad == 0  # 32x32 already
+    lect = runs.build_for_data("lecture-cnn", {}, 64, 10)
     assert lect.upscale == 2 and dict(lect.map_shapes())["S2"] == (7, 2, 2)
-    cnn = CNN.from_config(CNN.Config(channels=[8], batch_norm=True), 3 * 16 * 16, 4)
+    assert LectureCNN((1, 8, 8), pad=2).upscale == 1  # 12x12 with the border: big enough
+    assert runs.build_for_data("lecture-cnn", {"maps": [4], "kernels": [5]}, 64, 10).upscale == 1
+    assert CNN((1, 2, 2), channels=[4, 4], upscale=0).upscale == 2  # two poolings need 4x4
+    cnn = runs.build_for_data("cnn", {"channels": [8], "batch_norm": True}, 3 * 16 * 16, 4)
     assert cnn.input_shape == (3, 16, 16) and cnn.n_classes == 4
     # hparams are plain JSON and rebuild the same network
     for model in (net, lect, cnn):
@@ -191,11 +210,75 @@ def test_from_config_derives_the_input_and_the_padding():
         assert "maps=" in repr(model)
 
 
+CLASSES = [LectureCNN, LeNet5, CNN]
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_get_params_round_trips_and_every_hyperparameter_is_documented(cls):
+    net = cls(**cls.sizes_from_data(64, 10))
+    params = net.get_params()
+    assert params["input_shape"] == [1, 8, 8] and params["n_classes"] == 10
+    assert params["upscale"] >= 1 and params["pad"] >= 0  # the resolved values, not "auto"
+    assert type(net)(**params).get_params() == params == net.hparams
+    hyper = hyperparameters(cls)
+    assert not {"input_shape", "n_classes"} & set(hyper)
+    for key, p in hyper.items():
+        assert p.doc != "", f"{cls.__name__}.{key} has no line in the Args: block"
+        assert not p.required, f"{cls.__name__}.{key} has no default"
+    with pytest.raises(TypeError):
+        cls((1, 8, 8), 10, "relu")  # hyperparameters are keyword-only
+
+
+def test_cnn_hidden_is_the_width_and_its_layer_keeps_its_name():
+    net = CNN((1, 8, 8), 10, channels=[4], hidden=16)
+    assert net.hidden == 16 and net.fc.out_features == 16
+    assert {"hidden.weight", "hidden.bias"} <= set(net.state_dict())  # as neuralzoo 0.1 saved it
+    assert LectureCNN((1, 16, 16), pool="avg").pool == "avg"
+
+
+@pytest.mark.parametrize("name", ["lecture-cnn", "lenet5", "cnn"])
+def test_train_help_lists_the_hyperparameters(name, run_cli):
+    code, out, _ = run_cli("train", name, "--help")
+    assert code == 0
+    for key in hyperparameters(neuralzoo.models.get(name)):
+        assert key in out
+
+
+# the config.json "hparams" of neuralzoo 0.1 runs (no "format" key), as `neuralzoo tour` wrote them
+OLD_HPARAMS = {
+    CNN: {"input_shape": [1, 8, 8], "n_classes": 10, "channels": [32, 64], "convs_per_block": 1,
+          "kernel_size": 3, "hidden": 128, "dropout": 0.5, "dropout_conv": 0.25, "batch_norm": False,
+          "pool": "max", "activation": "relu", "activation_after_pool": False, "ops": "fused",
+          "upscale": 1, "pad": 0},
+    LeNet5: {"input_shape": [1, 8, 8], "n_classes": 10, "activation": "scaled_tanh",
+             "subsampling": "trainable", "c3_table": True, "activation_after_pool": False,
+             "dropout": 0.0, "ops": "fused", "upscale": 3, "pad": 4},
+    LectureCNN: {"input_shape": [1, 8, 8], "n_classes": 10, "maps": [4, 7], "kernels": [5, 3],
+                 "pool": "max", "activation": "relu", "activation_after_pool": False, "ops": "fused",
+                 "upscale": 2, "pad": 0},
+}
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_a_run_folder_of_neuralzoo_0_1_loads(cls, tmp_path, digits_train):
+    old = OLD_HPARAMS[cls]
+    assert cls.upgrade_hparams(old) == old  # no argument was renamed
+    torch.manual_seed(0)
+    net = cls(**old)
+    net._fitted = True
+    ckpt.save_weights(net, tmp_path / ckpt.WEIGHTS)
+    (tmp_path / "config.json").write_text(json.dumps({"model": cls.registry_name, "hparams": old}))
+    again = neuralzoo.load(tmp_path)
+    assert type(again) is cls and again.get_params() == old
+    X = digits_train[0][:50]
+    torch.testing.assert_close(again.predict_proba(X), net.predict_proba(X), rtol=0, atol=0)
+
+
 def test_digits_cnn_and_lenet5(digits_train, digits_test):
-    cnn = CNN.from_config(CNN.Config(), 64, 10).fit(*digits_train, epochs=12, batch_size=32, lr=2e-3,
+    cnn = CNN((1, 8, 8), 10).fit(*digits_train, epochs=12, batch_size=32, lr=2e-3,
                                                    lr_schedule="cosine", seed=0, **QUIET)
     assert cnn.score(*digits_test) >= 0.96
-    lenet = LeNet5.from_config(LeNet5.Config(), 64, 10).fit(*digits_train, epochs=10, batch_size=32,
+    lenet = LeNet5((1, 8, 8), 10).fit(*digits_train, epochs=10, batch_size=32,
                                                             lr=2e-3, lr_schedule="cosine", seed=0, **QUIET)
     assert lenet.score(*digits_test) >= 0.94
     maps = lenet.feature_maps(digits_test[0][0])
@@ -215,7 +298,7 @@ def test_same_seed_same_model(digits_train):
 @pytest.mark.parametrize("ops", ["fused", "reference"])
 def test_cuda_fit_and_predict(digits_train, ops):
     X, y = digits_train
-    net = LeNet5.from_config(LeNet5.Config(ops=ops), 64, 10).fit(X, y, epochs=2, device="cuda", **QUIET)
+    net = LeNet5((1, 8, 8), 10, ops=ops).fit(X, y, epochs=2, device="cuda", **QUIET)
     assert net.C1.weight.device.type == "cuda" and net.c3_mask.device.type == "cuda"
     assert net.predict(X).device.type == "cuda"
     assert net.feature_maps(X[0])[1][1].device.type == "cpu"

@@ -11,7 +11,7 @@ against PyTorch's fused kernels.
    readable implementation costs; no target to meet.
 
 MNIST is used when a copy is found; otherwise the embedded digits stand in (upscaled to 24x24
-and padded to 32x32 as ``LeNet5.from_config`` does), and the rows say so.
+and padded to 32x32 as ``LeNet5``'s automatic ``upscale`` and ``pad`` do), and the rows say so.
 """
 
 from __future__ import annotations

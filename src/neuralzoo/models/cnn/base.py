@@ -52,7 +52,7 @@ def image_shape(n_features: int) -> tuple[int, int, int]:
         if n_features % c == 0 and side * side * c == n_features and side > 0:
             return (c, side, side)
     raise ValueError(f"cannot infer an image shape from {n_features} features: expected C x H x H "
-                     "with C = 1 or 3 (set input_shape in the model config)")
+                     "with C = 1 or 3 (build the model with input_shape=(C, H, W))")
 
 
 def min_size(geometry: list[Geometry]) -> int:
@@ -67,17 +67,30 @@ class ConvNet(Trainable, Classifier, nn.Module):
     """What the convolutional networks share: image input checks, the size check of the layer
     stack, the choice of fused or reference ops, ``feature_maps`` and the classifier loss.
 
-    A subclass builds its layers, calls :meth:`_setup`, and defines ``_geometry()`` (the
-    kernels and pools, for the size check), ``_steps()`` (named functions from maps to maps,
-    in forward order) and ``_head(h)`` (flattened maps -> logits).
+    A subclass stores its own hyperparameters, calls :meth:`_setup`, builds its layers, and
+    defines ``_geometry()`` (the kernels and pools, for the size check and the automatic
+    ``upscale``), ``_steps()`` (named functions from maps to maps, in forward order) and
+    ``_head(h)`` (flattened maps -> logits). The data fixes ``input_shape`` and ``n_classes``
+    (:meth:`sizes_from_data`: a square grey or RGB image from the width D of a flat row).
+
+    Shared arguments, each subclass documenting them in its ``Args:``: ``input_shape``,
+    ``n_classes``, ``activation``, ``activation_after_pool``, ``ops``, ``upscale`` (0: auto,
+    resolved by :meth:`_auto_scale`) and ``pad``.
     """
 
     train_defaults = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
     input_shape: tuple[int, int, int]
     first_conv: nn.Conv2d
 
+    @classmethod
+    def sizes_from_data(cls, n_features: int, n_classes: int, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``input_shape`` read from the width D of a flat row (:func:`image_shape`), and ``n_classes``."""
+        return {"input_shape": image_shape(n_features), "n_classes": n_classes}
+
     def _setup(self, input_shape: Any, n_classes: int, ops: str, activation: str,
                activation_after_pool: bool, upscale: int, pad: int) -> None:
+        """Check and store the shared arguments; ``upscale``/``pad`` auto values resolved by
+        :meth:`_auto_scale` (the subclass's ``_geometry`` must work already)."""
         shape = tuple(int(s) for s in input_shape)
         if len(shape) != 3 or min(shape) < 1:
             raise ValueError(f"input_shape must be (C, H, W) with sizes >= 1, got {tuple(input_shape)}")
@@ -85,16 +98,25 @@ class ConvNet(Trainable, Classifier, nn.Module):
             raise ValueError(f"n_classes must be >= 2, got {n_classes}")
         check_choice("ops", ops, tuple(OPS))
         check_choice("activation", activation, tuple(ACTIVATIONS))
+        upscale, pad = self._auto_scale(shape, int(upscale), int(pad))
         if upscale < 1 or pad < 0:
-            raise ValueError(f"upscale must be >= 1 and pad >= 0, got upscale={upscale}, pad={pad}")
+            raise ValueError(f"upscale must be >= 1 (0: auto) and pad >= 0, got upscale={upscale}, pad={pad}")
         self.input_shape = shape  # type: ignore[assignment]
         self.n_features = shape[0] * shape[1] * shape[2]
         self.n_classes = int(n_classes)
         self.ops, self.activation = ops, activation
         self.activation_after_pool = bool(activation_after_pool)
-        self.upscale, self.pad = int(upscale), int(pad)
+        self.upscale, self.pad = upscale, pad
         self.f = ACTIVATIONS[activation]
         self.conv2d, self._max_pool, self._avg_pool = OPS[ops]
+
+    def _auto_scale(self, shape: tuple[int, int, int], upscale: int, pad: int) -> tuple[int, int]:
+        """``(upscale, pad)`` with ``upscale=0`` resolved: the smallest integer factor for which
+        the padded, upscaled image is as large as every kernel and pool of the stack needs."""
+        if upscale == 0 and pad >= 0:
+            need = min_size(self._geometry())
+            upscale = max(1, math.ceil((need - 2 * pad) / min(shape[1:])))
+        return upscale, pad
 
     # -- geometry -------------------------------------------------------------------------
     def _geometry(self) -> list[Geometry]:
@@ -178,7 +200,7 @@ class ConvNet(Trainable, Classifier, nn.Module):
     def _head(self, h: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def pool(self, x: torch.Tensor, mode: str, size: int = 2) -> torch.Tensor:
+    def pool2d(self, x: torch.Tensor, mode: str, size: int = 2) -> torch.Tensor:
         """Max or average pooling over size x size windows (stride = size), with the model's ops."""
         return (self._max_pool if mode == "max" else self._avg_pool)(x, size, size)
 

@@ -24,16 +24,13 @@ im2col convolution and pooling of :mod:`.ops` (same results, slower).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from ...config import check_choice
-from .base import ConvNet, Geometry, image_shape, min_size
+from .base import ConvNet, Geometry
 
 
 class LectureCNN(ConvNet):
@@ -55,6 +52,19 @@ class LectureCNN(ConvNet):
     :meth:`weight_counts` gives the lecture's comparison of full connection, local
     connection and local connection with shared weights.
 
+    Args:
+        input_shape: (C, H, W) of one image (fixed by the data; the lecture's 1 x 200 x 200).
+        n_classes: C, the number of classes (fixed by the data).
+        maps: feature maps of C1, C2, ... (one per convolution).
+        kernels: kernel side k of each convolution.
+        pool: "max" or "avg" 2x2 pooling after each convolution.
+        activation: the non-linearity f: "relu", "tanh", "sigmoid" or "scaled_tanh".
+        activation_after_pool: f(pool(conv)) instead of pool(f(conv)).
+        ops: "fused" (PyTorch kernels) or "reference" (cnn_ops, from scratch).
+        upscale: integer factor enlarging the images bilinearly before C1; 0: auto, the
+            smallest factor the kernels accept (8x8 digits -> 16x16).
+        pad: zero border added on every side after the upscaling.
+
     Attributes:
         convs: the convolutions, C1 with K (4, 1, 5, 5) and C2 with K (7, 4, 3, 3), Kaiming
             (relu) or Xavier (sigmoid, tanh) initialised, thresholds w zero.
@@ -66,52 +76,26 @@ class LectureCNN(ConvNet):
         [(1, 200, 200), (4, 196, 196), (4, 98, 98), (7, 96, 96), (7, 48, 48)]
         >>> net.weight_counts()["C2"]["shared"]  # 9 x 4 x 7
         252
+        >>> LectureCNN((1, 8, 8)).upscale  # auto: 8x8 is too small for the kernels, 16x16 is not
+        2
 
     Reference: the lecture, 6.9.3; LeCun et al. 1998.
     """
 
     registry_name = "lecture-cnn"
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train lecture-cnn`` (input shape from the data)."""
-
-        maps: list[int] = field(default_factory=lambda: [4, 7])  # feature maps of C1, C2, ...
-        kernels: list[int] = field(default_factory=lambda: [5, 3])  # kernel side of each conv
-        pool: str = "max"  # "max" or "avg" 2x2 pooling after each convolution
-        activation: str = "relu"  # "relu", "tanh", "sigmoid" or "scaled_tanh"
-        activation_after_pool: bool = False  # f(pool(conv)) instead of pool(f(conv))
-        ops: str = "fused"  # "fused" (PyTorch kernels) or "reference" (cnn_ops, from scratch)
-        upscale: int = 0  # 0: auto, enlarge inputs too small for the kernels (8x8 -> 16x16)
-        input_shape: list[int] | None = None  # (C, H, W); None: from the number of features
-
-    @classmethod
-    def from_config(cls, cfg: LectureCNN.Config, n_features: int, n_classes: int) -> LectureCNN:
-        shape = tuple(cfg.input_shape) if cfg.input_shape else image_shape(n_features)
-        upscale = cfg.upscale
-        if upscale == 0:  # the smallest integer factor that the stack of kernels accepts
-            geometry = [g for k in cfg.kernels for g in (("", "", k, 1, 0, 0), ("", "", 2, 2, 0, 0))]
-            upscale = max(1, math.ceil(min_size(geometry) / min(shape[1:])))
-        return cls(shape, n_classes, maps=cfg.maps, kernels=cfg.kernels, pool=cfg.pool,
-                   activation=cfg.activation, activation_after_pool=cfg.activation_after_pool,
-                   ops=cfg.ops, upscale=upscale)
-
-    def __init__(self, input_shape: Any = (1, 200, 200), n_classes: int = 10, *,
-                 maps: Any = (4, 7), kernels: Any = (5, 3), pool: str = "max",
+    def __init__(self, input_shape: Sequence[int] = (1, 200, 200), n_classes: int = 10, *,
+                 maps: Sequence[int] = (4, 7), kernels: Sequence[int] = (5, 3), pool: str = "max",
                  activation: str = "relu", activation_after_pool: bool = False,
-                 ops: str = "fused", upscale: int = 1, pad: int = 0) -> None:
+                 ops: str = "fused", upscale: int = 0, pad: int = 0) -> None:
         super().__init__()
         maps, kernels = [int(m) for m in maps], [int(k) for k in kernels]
         if not maps or len(maps) != len(kernels) or min(maps + kernels) < 1:
             raise ValueError(f"maps and kernels must be equally long lists of sizes >= 1, got "
                              f"maps={maps}, kernels={kernels}")
         check_choice("pool", pool, ("max", "avg"))
+        self.maps, self.kernels, self.pool = maps, kernels, pool
         self._setup(input_shape, n_classes, ops, activation, activation_after_pool, upscale, pad)
-        self.maps, self.kernels, self.pool_mode = maps, kernels, pool
-        self.hparams = {"input_shape": list(self.input_shape), "n_classes": self.n_classes,
-                        "maps": maps, "kernels": kernels, "pool": pool, "activation": activation,
-                        "activation_after_pool": self.activation_after_pool, "ops": ops,
-                        "upscale": self.upscale, "pad": self.pad}
         # K of layer l: (maps[l], maps[l-1], k, k), w: (maps[l],)
         c_in = [self.input_shape[0], *maps[:-1]]
         self.convs = nn.ModuleList(nn.Conv2d(a, b, k) for a, b, k in zip(c_in, maps, kernels))
@@ -146,7 +130,7 @@ class LectureCNN(ConvNet):
                 return a if after else f(a)
 
             def s(h):
-                p = self.pool(h, self.pool_mode)
+                p = self.pool2d(h, self.pool)
                 return f(p) if after else p
             steps += [(f"C{i}", c), (f"S{i}", s)]
         return steps
@@ -201,8 +185,6 @@ class LectureCNN(ConvNet):
         lines.append("as in the lecture:")
         lines += [f"  {k}: {v:,}" for k, v in counts["lecture"].items()]
         return "\n".join(lines)
-
-
 
 
 __all__ = ["LectureCNN"]

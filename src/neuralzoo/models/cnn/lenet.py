@@ -26,22 +26,21 @@ connects C3 to every S2 map; ``activation`` may be plain tanh or ReLU; weights a
 the paper does, uniformly in +-2.4 / F_i (F_i the fan-in) for squashing activations.
 
 Inputs other than 32x32: ``pad`` zero-pads every side (2 for 28x28 MNIST, the paper's
-setting) and ``upscale`` first enlarges small images bilinearly by an integer factor; for
-the 8x8 digits, ``from_config`` chooses upscale 3 and pad 4 (8 -> 24 -> 32), so that the digit
-fills the field as an MNIST digit does.
+setting) and ``upscale`` first enlarges small images bilinearly by an integer factor. By
+default both are chosen from the image size (``upscale=0``, ``pad=-1``): upscale 1 and pad 2
+for MNIST; for the 8x8 digits upscale 3 and pad 4 (8 -> 24 -> 32), so that the digit fills
+the field as an MNIST digit does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from ...config import check_choice
-from .base import ConvNet, Geometry, image_shape
+from .base import ConvNet, Geometry
 
 # Table I of LeCun et al. 1998: the S2 maps that each of the 16 C3 maps takes as input
 C3_TABLE: tuple[tuple[int, ...], ...] = (
@@ -72,6 +71,19 @@ class Subsampling(nn.Module):
 class LeNet5(ConvNet):
     r"""LeNet-5 as LeCun et al. 1998 describe it (see the module docstring for the layers).
 
+    Args:
+        input_shape: (C, H, W) of one image (fixed by the data; the paper's 1 x 28 x 28).
+        n_classes: C, the number of classes (fixed by the data).
+        activation: "scaled_tanh" (1.7159 tanh(2a/3), the paper), "tanh" or "relu".
+        subsampling: "trainable" (the paper's S2/S4), "avg" or "max" pooling.
+        c3_table: C3 connections of Table I (False: every S2 map).
+        activation_after_pool: no f after C1/C3: f only after the pooling.
+        dropout: dropout before the output layer (not in the paper).
+        ops: "fused" (PyTorch kernels) or "reference" (cnn_ops, from scratch).
+        upscale: integer factor enlarging the images bilinearly; 0: auto, max(1, 28 // side)
+            (8x8 -> 24x24).
+        pad: zero border on every side after the upscaling; -1: auto, up to 32x32 (2 for MNIST).
+
     Glossary (N batch): x (N, 1, 32, 32) after padding; C1 K (6, 1, 5, 5); C3 K (16, 6, 5, 5)
     times the Table I mask (16, 6, 1, 1); C5 K (120, 16, 5, 5); F6 W (84, 120); output W
     (C, 84); S2/S4 coefficient and bias (6,) / (16,).
@@ -80,6 +92,9 @@ class LeNet5(ConvNet):
         >>> net = LeNet5()  # 28x28 inputs, padded by 2
         >>> [f"{n}:{c}@{h}x{w}" for n, (c, h, w) in net.map_shapes()]
         ['input:1@32x32', 'C1:6@28x28', 'S2:6@14x14', 'C3:16@10x10', 'S4:16@5x5', 'C5:120@1x1']
+        >>> digits = LeNet5((1, 8, 8))  # the 8x8 digits: upscaled 3 times, then padded by 4
+        >>> digits.upscale, digits.pad
+        (3, 4)
         >>> net.layer_parameters()["C3"], sum(net.layer_parameters().values())
         (1516, 60850)
 
@@ -90,44 +105,18 @@ class LeNet5(ConvNet):
     registry_name = "lenet5"
     train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train lenet5`` (input shape from the data)."""
-
-        activation: str = "scaled_tanh"  # "scaled_tanh" (1.7159 tanh(2a/3), the paper), "tanh", "relu"
-        subsampling: str = "trainable"  # "trainable" (the paper), "avg" or "max" pooling
-        c3_table: bool = True  # C3 connections of Table I (False: every S2 map)
-        activation_after_pool: bool = False  # no f after C1/C3: f only after the pooling
-        dropout: float = 0.0  # dropout before the output layer (not in the paper)
-        ops: str = "fused"  # "fused" (PyTorch kernels) or "reference" (cnn_ops, from scratch)
-        upscale: int = 0  # 0: auto (max(1, 28 // H): 8x8 -> 24x24), else the factor
-        pad: int = -1  # -1: auto (zero border up to 32x32; 2 for MNIST), else the border
-        input_shape: list[int] | None = None  # (C, H, W); None: from the number of features
-
-    @classmethod
-    def from_config(cls, cfg: LeNet5.Config, n_features: int, n_classes: int) -> LeNet5:
-        shape = tuple(cfg.input_shape) if cfg.input_shape else image_shape(n_features)
-        side = max(shape[1:])
-        upscale = cfg.upscale or max(1, 28 // side)
-        pad = cfg.pad if cfg.pad >= 0 else max(0, (32 - side * upscale) // 2)
-        return cls(shape, n_classes, activation=cfg.activation, subsampling=cfg.subsampling,
-                   c3_table=cfg.c3_table, activation_after_pool=cfg.activation_after_pool,
-                   dropout=cfg.dropout, ops=cfg.ops, upscale=upscale, pad=pad)
-
-    def __init__(self, input_shape: Any = (1, 28, 28), n_classes: int = 10, *,
+    def __init__(self, input_shape: Sequence[int] = (1, 28, 28), n_classes: int = 10, *,
                  activation: str = "scaled_tanh", subsampling: str = "trainable",
                  c3_table: bool = True, activation_after_pool: bool = False,
-                 dropout: float = 0.0, ops: str = "fused", upscale: int = 1, pad: int = 2) -> None:
+                 dropout: float = 0.0, ops: str = "fused", upscale: int = 0, pad: int = -1) -> None:
         super().__init__()
         check_choice("subsampling", subsampling, ("trainable", "avg", "max"))
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        if pad < -1:
+            raise ValueError(f"pad must be >= 0 (or -1: auto), got {pad}")
         self._setup(input_shape, n_classes, ops, activation, activation_after_pool, upscale, pad)
-        self.subsampling, self.c3_table, self.dropout = subsampling, bool(c3_table), dropout
-        self.hparams = {"input_shape": list(self.input_shape), "n_classes": self.n_classes,
-                        "activation": activation, "subsampling": subsampling,
-                        "c3_table": self.c3_table, "activation_after_pool": self.activation_after_pool,
-                        "dropout": dropout, "ops": ops, "upscale": self.upscale, "pad": self.pad}
+        self.subsampling, self.c3_table, self.dropout = subsampling, bool(c3_table), float(dropout)
         C = self.input_shape[0]
         self.C1 = nn.Conv2d(C, 6, 5)
         self.C3 = nn.Conv2d(6, 16, 5)
@@ -145,6 +134,14 @@ class LeNet5(ConvNet):
         self.F6 = nn.Linear(c * h * w, 84)
         self.output = nn.Linear(84, self.n_classes)
         self.reset_parameters()
+
+    def _auto_scale(self, shape: tuple[int, int, int], upscale: int, pad: int) -> tuple[int, int]:
+        """``upscale=0``: ``max(1, 28 // side)``, so that a small image fills the field as an MNIST
+        digit does (8x8 -> 24x24); ``pad=-1``: the zero border that brings it to the paper's 32x32."""
+        side = max(shape[1:])
+        upscale = upscale or max(1, 28 // side)
+        pad = max(0, (32 - side * upscale) // 2) if pad == -1 else pad
+        return upscale, pad
 
     def reset_parameters(self) -> None:
         """The paper's uniform(-2.4/F_i, 2.4/F_i) (Kaiming for ReLU); zero biases.
@@ -187,7 +184,7 @@ class LeNet5(ConvNet):
             def s(h):
                 if layer is not None:  # the paper: f(c * sum + b), always squashed
                     return f(layer(h, self._avg_pool))
-                p = self.pool(h, self.subsampling)
+                p = self.pool2d(h, self.subsampling)
                 return f(p) if after else p
             return s
 
