@@ -67,12 +67,24 @@ def xor_figures() -> dict[str, Figure]:
         figs["XOR: the perceptron cannot separate it"] = decision_boundary_figure(
             lambda Z: p.predict(torch.from_numpy(Z)).cpu().numpy(), X.numpy(), y.numpy(),
             title=f"perceptron on XOR: accuracy {p.score(X, y):.2f}")
-    net = models.get("mlp")([2, 4, 2], activation="tanh").fit(
+    net = models.get("mlp")(2, 2, hidden=[4], activation="tanh").fit(
         X, y, epochs=300, batch_size=4, lr=0.05, progress=False)
     figs["XOR: an MLP with 4 hidden units solves it"] = decision_boundary_figure(
         lambda Z: net.predict(torch.from_numpy(Z)).cpu().numpy(), X.numpy(), y.numpy(),
         title=f"MLP 2-4-2 on XOR: accuracy {net.score(X, y):.2f}")
     return figs
+
+
+def tour_figures(model: torch.nn.Module) -> dict[str, Figure]:
+    """The tour's own figures beside a model's: the XOR contrast beside the MLP, a short
+    text sampled from a character LSTM beside the LSTM."""
+    if isinstance(model, models.MLP):
+        return xor_figures()
+    if isinstance(model, models.LSTM):
+        from .report.figures_rnn import tour_text_figures
+
+        return tour_text_figures()
+    return {}
 
 
 def run_tour(*, data: str = "digits", out: str | Path = "runs/tour", force: bool = False,
@@ -128,13 +140,8 @@ def _run_tour(*, data: str, out: str | Path, force: bool, only: list[str] | None
                      **{k: v for k, v in summary.items() if k.startswith("test_") and k != "test_error"},
                      "train_seconds": summary["train_seconds"], "params": summary["params"],
                      "report": f"{name}/report.html"})
-        figures[name] = model_figures(model, X_test, y_test, list(info.class_names))
-        if name == "mlp":
-            figures[name].update(xor_figures())
-        if name == "lstm":
-            from .report.figures_rnn import tour_text_figures
-
-            figures[name].update(tour_text_figures())
+        figures[name] = {**model_figures(model, X_test, y_test, list(info.class_names)),
+                         **tour_figures(model)}
     report = write_tour_report(out / "report.html", title=f"neuralzoo tour on {data}", rows=rows,
                                figures=figures,
                                notes=[f"Whole tour: {time.perf_counter() - t_all:.1f} s on this machine.",

@@ -25,8 +25,8 @@ def test_static_figures_render():
 def test_vanishing_gradient_rnn_against_lstm():
     X, y = adding(32, 60, torch.Generator().manual_seed(0))
     torch.manual_seed(0)
-    rnn = ElmanRNN(2, 32, 1, task="regress")
-    lstm = LSTM(2, 32, 1, task="regress")
+    rnn = ElmanRNN(2, 1, hidden=32, task="regress")
+    lstm = LSTM(2, 1, hidden=32, task="regress")
     n_rnn, n_lstm = rnn.hidden_gradient_norms(X, y), lstm.hidden_gradient_norms(X, y)
     assert n_rnn.shape == n_lstm.shape == (60,)
     # the error reaching the first step, relative to the last, at initialisation: the tanh
@@ -39,7 +39,7 @@ def test_vanishing_gradient_rnn_against_lstm():
 
 def test_run_figures_of_a_rows_classifier(digits_test):
     X, y = digits_test
-    net = ElmanRNN.from_config(ElmanRNN.Config(hidden=8), 64, 10)
+    net = ElmanRNN(**ElmanRNN.sizes_from_data(64, 10), hidden=8)
     net._fitted = True
     figs = rnn_figures(net, X[:50], y[:50], [str(i) for i in range(10)])
     assert any("Confusion" in k for k in figs) and any("Vanishing" in k for k in figs)

@@ -10,14 +10,8 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from ..models import VAE, SemanticHashing, StackedAutoencoder
 from .plots import DPI, image_grid_figure
-
-AE_NAMES = ("autoencoder", "denoising-autoencoder", "sparse-autoencoder", "stacked-autoencoder",
-            "deep-autoencoder", "vae", "semantic-hashing")
-
-
-def is_autoencoder(model: nn.Module) -> bool:
-    return getattr(model, "registry_name", "") in AE_NAMES
 
 
 def _square(d: int) -> bool:
@@ -90,21 +84,20 @@ def retrieval_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n_queri
 
 def ae_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict[str, Figure]:
     """Every autoencoder figure that fits the model and the data."""
-    name = model.registry_name
     figs: dict[str, Figure] = {}
     image = _square(X.shape[1])
-    if image and name != "stacked-autoencoder":
+    if image and not isinstance(model, StackedAutoencoder):
         figs["Reconstructions: inputs above, decode(encode(x)) below"] = reconstruction_figure(model, X)
     codes = model.transform(X[:1000])
     figs["Code map of the test data, coloured by class"] = code_map_figure(
-        codes, y[:1000], f"{name}: {codes.shape[1]}-unit code")
-    if name == "vae" and image:
+        codes, y[:1000], f"{model.registry_name}: {codes.shape[1]}-unit code")
+    if isinstance(model, VAE) and image:
         figs.update(vae_figures(model, X))
-    if name == "semantic-hashing" and image:
+    if isinstance(model, SemanticHashing) and image:
         figs["Retrieval: each query, then its nearest codes (Hamming distance d)"] = retrieval_figure(
             model, X, y)
     first = getattr(model, "encoder", None)
-    if image and first is not None and len(first) and name != "vae":
+    if image and first is not None and len(first) and not isinstance(model, VAE):
         figs["First-layer encoder weights (one tile per hidden unit)"] = image_grid_figure(
             first[0].weight.detach().cpu()[:32].numpy(), ncols=8, symmetric=True)
     return figs
@@ -114,9 +107,9 @@ def ae_sample_figure(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int)
     """``neuralzoo sample``: VAE samples, hashing retrievals, or reconstructions."""
     if not _square(X.shape[1]):
         raise ValueError(f"sample: expected square images, got {X.shape[1]} features per row")
-    if model.registry_name == "vae":
+    if isinstance(model, VAE):
         return image_grid_figure(model.sample(n, generator=torch.Generator().manual_seed(0)).cpu().numpy(),
                                  ncols=8, title="VAE samples: x ~ p(x | z), z ~ N(0, I)")
-    if model.registry_name == "semantic-hashing":
+    if isinstance(model, SemanticHashing):
         return retrieval_figure(model, X, y, n_queries=max(1, min(n // 8, 8)))
     return reconstruction_figure(model, X, n=min(n, 16))

@@ -9,6 +9,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from ..models import DBN
 from .plots import image_grid_figure, line_figure
 
 
@@ -30,16 +31,16 @@ def deep_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
     """Samples, filters of each layer, and for the DBM the fantasy particles and mean-field convergence."""
     figs: dict[str, Figure] = {}
     D = model.n_features
-    name = model.registry_name
+    dbn = isinstance(model, DBN)  # else a DBM
     g = torch.Generator().manual_seed(0)
-    weights = ([r.W.detach()[:model.sizes[l]].cpu() for l, r in enumerate(model.rbms)] if name == "dbn"
+    weights = ([r.W.detach()[:model.sizes[l]].cpu() for l, r in enumerate(model.rbms)] if dbn
                else [W.detach().cpu() for W in model.W])
     if _square(D):
         for l, F in enumerate(layer_filters(weights)):
             what = "weights W_1" if l == 0 else f"W_1 ... W_{l + 1} (product)"
             figs[f"Filters of hidden layer {l + 1}: {what} as tiles"] = image_grid_figure(
                 F.numpy(), ncols=8, symmetric=True)
-        if name == "dbn":
+        if dbn:
             figs["Samples: 1000 Gibbs steps in the top RBM, one down pass"] = image_grid_figure(
                 model.sample(32, steps=1000, generator=g).cpu().numpy(), ncols=8)
             if model.labels:
@@ -52,7 +53,7 @@ def deep_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
                 model.fantasy_particles()[:32].cpu().numpy(), ncols=8)
             figs["Samples: 1000 Gibbs sweeps from the data marginals"] = image_grid_figure(
                 model.sample(32, steps=1000, generator=g).cpu().numpy(), ncols=8)
-    if name == "dbm":
+    if not dbn:
         trace: list[float] = []
         model.mean_field(X[:500].to(model.W[0].device), steps=30, tol=0.0, trace=trace)
         figs["Mean-field convergence: largest change of mu per sweep"] = line_figure(
@@ -65,12 +66,12 @@ def deep_figures(model: nn.Module, X: torch.Tensor) -> dict[str, Figure]:
 def deep_sample_figure(model: nn.Module, n: int) -> Figure:
     """What ``neuralzoo sample`` shows for a DBN (class-conditional with label units) or a DBM."""
     g = torch.Generator().manual_seed(0)
-    if model.registry_name == "dbn" and model.labels:
+    if isinstance(model, DBN) and model.labels:
         labels = torch.arange(n) % model.n_classes
         return image_grid_figure(model.sample(n, steps=1000, labels=labels, generator=g).cpu().numpy(),
                                  titles=[str(int(c)) for c in labels], ncols=min(n, model.n_classes),
                                  title="DBN samples, label units clamped (1000 Gibbs steps in the top RBM)")
-    what = "top RBM, one down pass" if model.registry_name == "dbn" else "Gibbs sweeps of the DBM"
+    what = "top RBM, one down pass" if isinstance(model, DBN) else "Gibbs sweeps of the DBM"
     return image_grid_figure(model.sample(n, steps=1000, generator=g).cpu().numpy(), ncols=8,
                              title=f"samples: 1000 steps ({what})")
 

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from torch import nn
 
+from ..models import LSTM
 from .plots import DPI, line_figure
 
 EPOCHS = 6
@@ -92,8 +93,8 @@ def rnn_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     from .model_figures import classifier_figures
 
     figs: dict[str, Figure] = {}
-    lstm = getattr(model, "registry_name", "") == "lstm"
-    figs["The network unfolded in time (shared U, V, W)"] = unrolled_graph_figure(3, lstm=lstm)
+    figs["The network unfolded in time (shared U, V, W)"] = unrolled_graph_figure(
+        3, lstm=isinstance(model, LSTM))
     if model.task == "classify":
         figs.update(classifier_figures(model, X, y, class_names))
     if model.task != "sequence" or model.vocab is None:
@@ -139,7 +140,6 @@ def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
     import io
 
     from ..datasets import text as textdata
-    from ..models import LSTM
 
     try:
         source = textdata.read_text(textdata.locate("tinyshakespeare"))[:TOUR_TEXT_CHARS]
@@ -151,7 +151,7 @@ def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
         name = "the Zen of Python (tiny-shakespeare not found)"
     corpus = textdata.Corpus.from_text(source)
     X, Y = textdata.windows(corpus.ids, 50)
-    net = LSTM(hidden_size=128, output_size=len(corpus.vocab), task="sequence", vocab=corpus.vocab,
+    net = LSTM(n_outputs=len(corpus.vocab), hidden=128, task="sequence", vocab=corpus.vocab,
                carry_state=True)
     net.fit(X, Y, epochs=EPOCHS, batch_size=32, lr=1e-2, seed=0, progress=progress)
     loss = net.history_[-1]["loss"]
