@@ -9,9 +9,13 @@ import math
 import pytest
 import torch
 
-from neuralzoo import datasets
+import neuralzoo as nz
+from neuralzoo import datasets, runs
+from neuralzoo.config import ConfigError, hyperparameters
+from neuralzoo.models.rbm import LabelRBM, LinearRBM, ScaledRBM
 from neuralzoo.models.rbm.bernoulli import RBM
 from neuralzoo.models.rbm.gaussian import GaussianRBM
+from neuralzoo.train import checkpoint
 
 
 def states(n: int, dtype=torch.float32) -> torch.Tensor:
@@ -135,7 +139,7 @@ def test_dynamic_binarization_draws_each_batch_afresh_from_the_grey_levels(monke
     assert float(dynamic.loss((x,)).detach()) != pytest.approx(value, abs=1e-6)  # a new draw, a new value
     # the flag is a hyperparameter: in hparams (hence checkpoints), the config and the repr
     assert RBM(**dynamic.hparams).dynamic_binarization and "dynamic binarization" in repr(dynamic)
-    assert RBM.from_config(RBM.Config(dynamic_binarization=True), 7, 0).dynamic_binarization
+    assert runs.build_for_data("rbm", {"dynamic_binarization": True}, 7, 0).dynamic_binarization
 
 
 def test_fused_route_is_taken_only_for_plain_cd_and_pcd():
@@ -189,8 +193,6 @@ def test_pcd_chains_persist_and_survive_checkpoint_resume(tmp_path, digits):
     # stop after 1 epoch, resume to 3, compare with 3 epochs straight
     straight = RBM(64, 8, method="pcd", n_chains=20).fit(X, epochs=3, seed=0, progress=False)
     part = RBM(64, 8, method="pcd", n_chains=20).fit(X, epochs=1, seed=0, progress=False, out=tmp_path)
-    from neuralzoo.train import checkpoint
-
     back = RBM(64, 8, method="pcd", n_chains=20)
     checkpoint.load_weights(back, tmp_path / checkpoint.WEIGHTS)
     assert torch.equal(back.chains, part.chains) and torch.equal(back.mu, part.mu)
@@ -262,8 +264,8 @@ def test_sampling_is_seeded_and_transform_shapes(digits):
     rebuilt = RBM(**rbm.hparams)
     rebuilt.load_state_dict(rbm.state_dict())
     assert torch.equal(rebuilt.transform(X[:4]), rbm.transform(X[:4]))
-    cfg = RBM.Config(n_hidden=7, method="pcd")
-    assert RBM.from_config(cfg, 64, 10).hparams["n_hidden"] == 7
+    built = runs.build_for_data("rbm", {"n_hidden": 7, "method": "pcd"}, 64, 10)  # as the CLI builds it
+    assert built.hparams["n_hidden"] == 7 and built.n_features == built.n_visible == 64
 
 
 def test_sparsity_lowers_the_mean_activation(digits):
@@ -326,3 +328,83 @@ def test_gaussian_rbm_recovers_the_data_variance():
     assert torch.allclose(samples.var(0), s**2, rtol=0.15)
     with pytest.raises(ValueError, match="binary visible"):
         std.pseudo_likelihood(X)
+
+
+# -- the constructor is the one declaration of the hyperparameters ----------------------------
+
+
+@pytest.mark.parametrize("cls,sizes", [(RBM, (6, 4)), (GaussianRBM, (6, 4)), (LinearRBM, (6, 4)),
+                                       (LabelRBM, (6, 3, 4)), (ScaledRBM, (6, 4))])
+def test_get_params_round_trips_and_every_hyperparameter_is_documented(cls, sizes):
+    options = {"up": 2.0} if cls is ScaledRBM else {"init_std": 0.1} if cls is GaussianRBM else {"k": 3}
+    m = cls(*sizes, **options)
+    params = m.get_params()
+    assert type(m)(**params).get_params() == params == m.hparams
+    assert all(params[k] == v for k, v in options.items())
+    docs = {k: p.doc for k, p in hyperparameters(cls).items()}
+    assert "n_hidden" in docs and all(docs.values()), docs
+    shapes = {k: v.shape for k, v in m.state_dict().items()}
+    assert {k: v.shape for k, v in type(m)(**params).state_dict().items()} == shapes
+
+
+def test_signature_data_size_first_n_hidden_positional_with_the_old_config_default():
+    assert RBM(64).n_hidden == GaussianRBM(64).n_hidden == 100  # the old Config default
+    assert RBM(64, 16).get_params() == RBM(n_features=64, n_hidden=16).get_params()
+    assert RBM.sizes_from_data(64, 10) == {"n_features": 64}
+    assert LabelRBM.sizes_from_data(64, 10) == {"n_features": 64, "n_classes": 10}
+    top = LabelRBM(5, 3, 4)  # P = 5 features beside C = 3 labels: 8 visible units
+    assert (top.n_features, top.n_classes, top.n_visible, top.W.shape) == (5, 3, 8, (8, 4))
+    assert (top.n_pen, top.n_labels) == (5, 3)
+    with pytest.raises(TypeError):
+        RBM(64, 16, "pcd")  # hyperparameters are keyword-only
+    with pytest.raises(ValueError, match="expected n_features >= 1 and n_hidden >= 1, got 0 and 4"):
+        RBM(0, 4)
+    with pytest.raises(ValueError, match="expected n_features >= 1 and n_classes >= 2, got 5 and 1"):
+        LabelRBM(5, 1, 4)
+
+
+def test_fit_overrides_of_method_and_k_are_what_get_params_reports(digits):
+    rbm = RBM(64, 8).fit(digits[0][:100], epochs=1, method="pcd", k=2, seed=0, progress=False)
+    assert rbm.get_params()["method"] == "pcd" and rbm.get_params()["k"] == 2
+
+
+def test_cli_keys_and_types_come_from_the_signature(run_cli):
+    for name, cls in (("rbm", RBM), ("gaussian-rbm", GaussianRBM)):
+        code, out, _ = run_cli("train", name, "--help")
+        assert code == 0
+        for key in hyperparameters(cls):
+            assert key in out, (name, key)
+    assert "n_features" not in hyperparameters(RBM)  # the data fixes it
+    given = {"n_hidden": 16, "sparsity_target": 0.1}
+    assert runs.model_config("rbm", given) == given
+    with pytest.raises(ConfigError, match="model.n_hidden: expected int, got str '16'"):
+        runs.model_config("rbm", {"n_hidden": "16"})
+    with pytest.raises(ConfigError, match="unknown key model.n_temperatures: expected one of n_hidden, "):
+        runs.model_config("gaussian-rbm", {"n_temperatures": 4})
+
+
+@pytest.mark.parametrize("name", ["rbm", "gaussian-rbm"])
+def test_a_run_folder_of_neuralzoo_0_1_loads(tmp_path, digits, name):
+    # config.json as 0.1 wrote it: no "format", the old argument name n_visible
+    X = digits[0][:200]
+    cls = RBM if name == "rbm" else GaussianRBM
+    old = {"n_visible": 64, "n_hidden": 8, "method": "pcd", "k": 1, "n_chains": 100, "init_std": 0.01}
+    if name == "rbm":
+        old.update(n_temperatures=10, sparsity_target=None, sparsity_cost=0.0, centering=False,
+                   dynamic_binarization=False)
+    else:
+        old.update(learn_sigma=True, standardize=True)
+    trained = cls(64, 8, **{k: v for k, v in old.items() if k not in ("n_visible", "n_hidden")})
+    trained.fit(X, epochs=1, seed=0, progress=False)
+    checkpoint.save_weights(trained, tmp_path / checkpoint.WEIGHTS)
+    (tmp_path / "config.json").write_text(json.dumps({"model": name, "hparams": old}))
+    loaded = nz.load(tmp_path)
+    assert type(loaded) is cls and loaded.get_params() == trained.get_params()
+    assert torch.equal(loaded.transform(X), trained.transform(X))
+    assert torch.equal(loaded.free_energy(X), trained.free_energy(X))
+
+
+def test_small_linear_rbm_trains_without_asking_for_log_z(digits):
+    # linear hidden units have no log Z: the per-epoch metrics skip the exact nll even when H <= 16
+    lin = LinearRBM(64, 10).fit(digits[0][:100], epochs=1, seed=0, progress=False)
+    assert "nll" not in lin.history_.last and "reconstruction_error" in lin.history_.last

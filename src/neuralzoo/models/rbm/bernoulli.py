@@ -10,7 +10,6 @@ and learning needs no sequential Gibbs sweeps. See :class:`RBM` (binary visibles
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -80,6 +79,19 @@ class RBM(Trainable, nn.Module):
     ``p(h|v)``; each change re-sets ``b, a`` so that the ordinary parameters (the model's
     distribution) stay the same.
 
+    Args:
+        n_features: D, the number of visible units (the width of a data row; fixed by the data).
+        n_hidden: hidden units H.
+        method: negative samples: "cd", "pcd" (persistent) or "pt" (parallel tempering).
+        k: Gibbs steps per parameter update.
+        n_chains: persistent chains M (per temperature for "pt").
+        n_temperatures: rungs T of the PT ladder, beta linear from 1 to 0.
+        sparsity_target: target mean hidden activation q (None: no penalty).
+        sparsity_cost: weight of the sparsity penalty.
+        centering: centered RBM (Melchior et al. 2016).
+        init_std: standard deviation of the initial weights.
+        dynamic_binarization: draw each batch afresh as v ~ Bernoulli(X).
+
     Attributes:
         W (D, H): weights, ``N(0, init_std^2)``.  b (D,): visible biases; ``fit`` sets them to
         ``log(p/(1-p))`` of the data means ``p`` (Hinton's guide).  a (H,): hidden biases, 0.
@@ -108,36 +120,14 @@ class RBM(Trainable, nn.Module):
     train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.05, "optimizer": "sgd", "momentum": 0.5}
     offset_rate = 0.01  # sliding factor of the centering offsets (Melchior et al.'s nu)
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train rbm`` (n_visible comes from the data)."""
-
-        n_hidden: int = 100  # hidden units H
-        method: str = "cd"  # negative samples: "cd", "pcd" (persistent) or "pt" (parallel tempering)
-        k: int = 1  # Gibbs steps per parameter update
-        n_chains: int = 100  # persistent chains (per temperature for "pt")
-        n_temperatures: int = 10  # rungs of the PT ladder, beta linear from 1 to 0
-        sparsity_target: float | None = None  # target mean hidden activation q (None: no penalty)
-        sparsity_cost: float = 0.0  # weight of the sparsity penalty
-        centering: bool = False  # centered RBM (Melchior et al. 2016)
-        init_std: float = 0.01  # standard deviation of the initial weights
-        dynamic_binarization: bool = False  # draw each batch afresh as v ~ Bernoulli(X)
-
-    @classmethod
-    def from_config(cls, cfg: RBM.Config, n_features: int, n_classes: int) -> RBM:
-        return cls(n_features, cfg.n_hidden, method=cfg.method, k=cfg.k, n_chains=cfg.n_chains,
-                   n_temperatures=cfg.n_temperatures, sparsity_target=cfg.sparsity_target,
-                   sparsity_cost=cfg.sparsity_cost, centering=cfg.centering, init_std=cfg.init_std,
-                   dynamic_binarization=cfg.dynamic_binarization)
-
-    def __init__(self, n_visible: int, n_hidden: int, *, method: str = "cd", k: int = 1,
+    def __init__(self, n_features: int, n_hidden: int = 100, *, method: str = "cd", k: int = 1,
                  n_chains: int = 100, n_temperatures: int = 10, sparsity_target: float | None = None,
                  sparsity_cost: float = 0.0, centering: bool = False, init_std: float = 0.01,
                  dynamic_binarization: bool = False) -> None:
         super().__init__()
-        D, H = int(n_visible), int(n_hidden)
+        D, H = int(n_features), int(n_hidden)
         if D < 1 or H < 1:
-            raise ValueError(f"expected n_visible >= 1 and n_hidden >= 1, got {n_visible} and {n_hidden}")
+            raise ValueError(f"expected n_features >= 1 and n_hidden >= 1, got {n_features} and {n_hidden}")
         check_choice("method", method, METHODS)
         if int(k) < 1 or int(n_chains) < 1 or int(n_temperatures) < 1:
             raise ValueError(f"expected k, n_chains, n_temperatures >= 1, got {k}, {n_chains}, {n_temperatures}")
@@ -145,10 +135,11 @@ class RBM(Trainable, nn.Module):
             raise ValueError(f"sparsity_target must lie in (0, 1), got {sparsity_target}")
         if not (sparsity_cost >= 0 and init_std >= 0):
             raise ValueError(f"expected sparsity_cost >= 0 and init_std >= 0, got {sparsity_cost}, {init_std}")
-        self.n_visible = self.n_features = D
+        self.n_features = self.n_visible = D  # n_visible: the energy code's name of D
         self.n_hidden = H
         self.method, self.k, self.n_chains, self.n_temperatures = method, int(k), int(n_chains), int(n_temperatures)
-        self.sparsity_target, self.sparsity_cost = sparsity_target, float(sparsity_cost)
+        self.sparsity_target = None if sparsity_target is None else float(sparsity_target)
+        self.sparsity_cost = float(sparsity_cost)
         self.centering, self.init_std = bool(centering), float(init_std)
         self.dynamic_binarization = bool(dynamic_binarization)
         self.W = nn.Parameter(torch.zeros(D, H))  # (D, H)
@@ -162,12 +153,12 @@ class RBM(Trainable, nn.Module):
         self.register_buffer("lam", torch.zeros(H))  # (H,) hidden offset
         self.register_buffer("data_mean", torch.full((D,), 0.5))  # (D,)
         self._parity = 0  # which neighbour pairs PT swaps next
-        self.hparams = {"n_visible": D, "n_hidden": H, "method": method, "k": self.k,
-                        "n_chains": self.n_chains, "n_temperatures": self.n_temperatures,
-                        "sparsity_target": sparsity_target, "sparsity_cost": self.sparsity_cost,
-                        "centering": self.centering, "init_std": self.init_std,
-                        "dynamic_binarization": self.dynamic_binarization}
         self.reset_parameters()
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """The arguments of a neuralzoo 0.1 run: its ``n_visible`` is ``n_features`` now."""
+        return {("n_features" if key == "n_visible" else key): value for key, value in old.items()}
 
     def reset_parameters(self) -> None:
         """``W ~ N(0, init_std^2)``, zero biases; offsets ``mu = data_mean`` and ``lambda = 0.5``
@@ -458,11 +449,11 @@ class RBM(Trainable, nn.Module):
         ``seed``, visible biases ``log(p/(1-p))`` of the data means clipped to [1e-3, 1-1e-3]."""
         if method is not None:
             check_choice("method", method, ("cd", "pcd") if self.method != "pt" else ("pt",))
-            self.method = self.hparams["method"] = method
+            self.method = method  # get_params (hence config.json) reads it back
         if k is not None:
             if int(k) < 1:
                 raise ValueError(f"k must be >= 1, got {k}")
-            self.k = self.hparams["k"] = int(k)
+            self.k = int(k)
         (X,) = self._fit_data(X, y)
         if not (warm_start or resume):
             self.start_from_data(X, self.train_config(seed=seed).seed)

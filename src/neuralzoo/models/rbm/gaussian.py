@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -42,6 +41,16 @@ class GaussianRBM(RBM):
     :meth:`sample` and :meth:`log_likelihood` take and give data in the original units
     (``log p(x) = log p(v) - sum_i log std_i``).
 
+    Args:
+        n_features: D, the number of visible units (the width of a data row; fixed by the data).
+        n_hidden: hidden units H.
+        learn_sigma: learn the visible variances sigma_i^2 (log-parametrised).
+        standardize: the model sees (x - mean) / std, statistics set by fit.
+        method: negative samples: "cd" or "pcd".
+        k: Gibbs steps per parameter update.
+        n_chains: persistent chains ("pcd").
+        init_std: standard deviation of the initial weights.
+
     >>> import torch
     >>> X = torch.randn(500, 3) * torch.tensor([0.5, 1.0, 2.0]) + 1.0
     >>> rbm = GaussianRBM(3, 2, learn_sigma=True).fit(X, epochs=2, seed=0, progress=False)
@@ -56,35 +65,16 @@ class GaussianRBM(RBM):
     data_defaults: dict[str, Any] = {}
     train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.01, "optimizer": "sgd", "momentum": 0.5}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train gaussian-rbm`` (n_visible comes from the data)."""
-
-        n_hidden: int = 100  # hidden units H
-        learn_sigma: bool = False  # learn the visible variances sigma_i^2 (log-parametrised)
-        standardize: bool = True  # the model sees (x - mean) / std, statistics set by fit
-        method: str = "cd"  # negative samples: "cd" or "pcd"
-        k: int = 1  # Gibbs steps per parameter update
-        n_chains: int = 100  # persistent chains ("pcd")
-        init_std: float = 0.01  # standard deviation of the initial weights
-
-    @classmethod
-    def from_config(cls, cfg: GaussianRBM.Config, n_features: int, n_classes: int) -> GaussianRBM:
-        return cls(n_features, cfg.n_hidden, learn_sigma=cfg.learn_sigma, standardize=cfg.standardize,
-                   method=cfg.method, k=cfg.k, n_chains=cfg.n_chains, init_std=cfg.init_std)
-
-    def __init__(self, n_visible: int, n_hidden: int, *, learn_sigma: bool = False, standardize: bool = True,
-                 method: str = "cd", k: int = 1, n_chains: int = 100, init_std: float = 0.01) -> None:
+    def __init__(self, n_features: int, n_hidden: int = 100, *, learn_sigma: bool = False,
+                 standardize: bool = True, method: str = "cd", k: int = 1, n_chains: int = 100,
+                 init_std: float = 0.01) -> None:
         check_choice("method", method, ("cd", "pcd"))
         self.learn_sigma, self.standardize = bool(learn_sigma), bool(standardize)
-        super().__init__(n_visible, n_hidden, method=method, k=k, n_chains=n_chains, init_std=init_std)
+        super().__init__(n_features, n_hidden, method=method, k=k, n_chains=n_chains, init_std=init_std)
         self.log_var = nn.Parameter(torch.zeros(self.n_visible), requires_grad=self.learn_sigma)  # (D,) z
         self.register_buffer("x_mean", torch.zeros(self.n_visible))  # (D,)
         self.register_buffer("x_std", torch.ones(self.n_visible))  # (D,)
         self.reset_parameters()
-        self.hparams = {"n_visible": self.n_visible, "n_hidden": self.n_hidden, "learn_sigma": self.learn_sigma,
-                        "standardize": self.standardize, "method": method, "k": self.k,
-                        "n_chains": self.n_chains, "init_std": self.init_std}
 
     def reset_parameters(self) -> None:
         """``W ~ N(0, init_std^2)``, zero biases, unit variances, chains ``N(0, 1)``."""

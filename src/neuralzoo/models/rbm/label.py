@@ -20,11 +20,26 @@ class LabelRBM(RBM):
 
         p(y = c | h) = exp(b_{P+c} + (W h)_{P+c}) / sum_c' exp(b_{P+c'} + (W h)_{P+c'})
         p(y = c | x) ∝ exp(-F([x, e_c]))   (the hidden units summed out: the generative classifier)
+
+    Its data are the pairs ``(x, y)``: ``n_features`` is P, the width of ``x``, not the
+    ``P + C`` visible units of the energy (``n_visible``). The keyword-only hyperparameters
+    (``method``, ``k``, ``init_std``, ...) are the :class:`RBM`'s.
+
+    Args:
+        n_features: P, the penultimate units beside the labels (the width of x; fixed by the data).
+        n_classes: C, the softmax label units (fixed by the data).
+        n_hidden: hidden units H.
     """
 
-    def __init__(self, n_pen: int, n_labels: int, n_hidden: int, **options: Any) -> None:
-        super().__init__(int(n_pen) + int(n_labels), n_hidden, **options)
-        self.n_pen, self.n_labels = int(n_pen), int(n_labels)
+    registry_name = "label-rbm"  # a building block of the DBN, not in the registry
+
+    def __init__(self, n_features: int, n_classes: int, n_hidden: int = 100, **options: Any) -> None:
+        P, C = int(n_features), int(n_classes)
+        if P < 1 or C < 2:
+            raise ValueError(f"expected n_features >= 1 and n_classes >= 2, got {n_features} and {n_classes}")
+        super().__init__(P + C, n_hidden, **options)  # visible units [x, y]: P + C
+        self.n_features, self.n_classes = P, C
+        self.n_pen, self.n_labels = P, C  # the names the methods (and the DBN) use
 
     def p_v_given_h(self, h: torch.Tensor) -> torch.Tensor:
         """``[p(x = 1 | h), p(y | h)]`` (N, P + C): sigmoids, then the label softmax."""

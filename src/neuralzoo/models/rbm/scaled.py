@@ -31,11 +31,21 @@ class ScaledRBM(RBM):
 
     The surrogate ``loss = -(mean_n v_n^T W p_n - mean_m v'_m^T W p'_m) - b^T (mean v - mean v')
     - a^T (mean p - mean p')`` with ``p`` detached has exactly this gradient.
+
+    The other keyword-only hyperparameters (``init_std``, ``k``, ...) are the :class:`RBM`'s.
+
+    Args:
+        n_features: D, the visible units (the width of the layer below; fixed by the data).
+        n_hidden: hidden units H.
+        up: factor of the weights in the input of the hidden units (2 where the DBM has a layer above).
+        down: factor of the weights in the input of the visible units (2 where the DBM has a layer below).
     """
 
-    def __init__(self, n_visible: int, n_hidden: int, *, up: float = 1.0, down: float = 1.0,
+    registry_name = "scaled-rbm"  # a building block of the DBM, not in the registry
+
+    def __init__(self, n_features: int, n_hidden: int = 100, *, up: float = 1.0, down: float = 1.0,
                  **options: Any) -> None:
-        super().__init__(n_visible, n_hidden, **options)
+        super().__init__(n_features, n_hidden, **options)
         self.up, self.down = float(up), float(down)
 
     def p_h_given_v(self, v: torch.Tensor) -> torch.Tensor:
