@@ -1,65 +1,10 @@
 """neuralzoo: every classical neural network of the lecture, done properly on PyTorch."""
 
-from . import datasets
-from .models import (
-    CNN,
-    DBM,
-    DBN,
-    LSTM,
-    MLP,
-    RBM,
-    VAE,
-    Autoencoder,
-    BoltzmannMachine,
-    ContinuousHopfield,
-    ConvergenceWarning,
-    DeepAutoencoder,
-    DenoisingAutoencoder,
-    ElmanRNN,
-    GaussianRBM,
-    Hopfield,
-    LectureCNN,
-    LeNet5,
-    ModernHopfield,
-    Perceptron,
-    RBFNetwork,
-    SemanticHashing,
-    SparseAutoencoder,
-    StackedAutoencoder,
-)
+from . import datasets, models
+from .models import *  # noqa: F403 -- the model classes, NotFittedError, REGISTRY: models.__all__
 from .runs import load
 from .train import History, fit
 
 __version__ = "0.2.0"
 
-__all__ = [
-    "DBN",
-    "DBM",
-    "ElmanRNN",
-    "LSTM",
-    "Autoencoder",
-    "DeepAutoencoder",
-    "DenoisingAutoencoder",
-    "SemanticHashing",
-    "SparseAutoencoder",
-    "StackedAutoencoder",
-    "VAE",
-    "CNN",
-    "MLP",
-    "LeNet5",
-    "LectureCNN",
-    "RBM",
-    "GaussianRBM",
-    "BoltzmannMachine",
-    "ContinuousHopfield",
-    "Hopfield",
-    "ModernHopfield",
-    "ConvergenceWarning",
-    "History",
-    "Perceptron",
-    "RBFNetwork",
-    "__version__",
-    "datasets",
-    "fit",
-    "load",
-]
+__all__ = [*models.__all__, "History", "__version__", "datasets", "fit", "load"]
