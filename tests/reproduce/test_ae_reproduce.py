@@ -1,26 +1,42 @@
-"""The autoencoder reproductions and bench: shapes, published figures, the PCA baseline against
-scikit-learn, and the plain baseline network against the deep autoencoder's forward pass."""
+"""The autoencoder reproductions run small on the digits (their rows and figures against the
+trained models), the PCA baseline against scikit-learn, and the bench's plain baseline network
+against the deep autoencoder's forward pass."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from neuralzoo import datasets
+from neuralzoo import DeepAutoencoder, datasets
 from neuralzoo.bench import autoencoder as bench_ae
-from neuralzoo.models.autoencoder.deep import DeepAutoencoder
 from neuralzoo.reproduce import autoencoder_2006, sda
 
-
-@pytest.mark.parametrize("module", [autoencoder_2006, sda])
-def test_module_shape(module):
-    assert module.ID in ("autoencoder-2006", "sda")
-    assert module.TITLE and module.SOURCE and callable(module.run)
+from .helpers import check_rows, digits_as
 
 
-def test_published_figures():
-    assert (autoencoder_2006.PUBLISHED_AE, autoencoder_2006.PUBLISHED_PCA) == (3.00, 13.87)
-    assert sda.PUBLISHED == 1.3
+def test_autoencoder_2006_quick_rows_on_digits(use_digits, smaller):
+    use_digits(autoencoder_2006, rows=3000)  # the digits cycled to 3,000 training images
+    built = smaller(autoencoder_2006, "DeepAutoencoder", [64, 64, 32, 30])  # a 30-unit code, as the paper's
+    ae, pca = check_rows(autoencoder_2006.run(quick=True, device="cpu"), n=2)
+    assert "3000 train images, 2 CD-1 epochs per RBM, 5 Adam fine-tuning epochs" in ae["name"]
+    X, _ = digits_as("train", rows=3000)
+    X_test, _ = digits_as("test")
+    assert ae["ours"] == pytest.approx(built[0].reconstruction_error(X_test), abs=1e-3)
+    # it learned more than the mean: reconstructing every test image by the mean training image
+    mean_only = float(((X_test - X.mean(0)) ** 2).sum(1).mean())
+    assert 0 < ae["ours"] < 0.8 * mean_only
+    assert pca["ours"] == pytest.approx(autoencoder_2006.pca_error(X, X_test, 30), abs=1e-3)
+    assert pca["target"] == f"> 2 x deep AE ({2 * ae['ours']:.2f})"
+
+
+def test_sda_quick_rows_on_digits(use_digits, smaller):
+    use_digits(sda)  # the 8x8 digits, 1,437 training images
+    built = smaller(sda, "StackedAutoencoder", [64, 32, 32, 32])
+    (r,) = check_rows(sda.run(quick=True, device="cpu"), n=1)
+    assert "1437 train images, 2 pretraining epochs per layer, 5 fine-tuning epochs" in r["name"]
+    X_test, y_test = digits_as("test")
+    assert r["ours"] == pytest.approx(100 * (1 - built[0].score(X_test, y_test)), abs=0.006)
+    assert 0 <= r["ours"] < 85 and r["met"] is False  # a percentage of errors, better than chance (90)
 
 
 def test_pca_error_matches_sklearn():

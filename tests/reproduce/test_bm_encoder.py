@@ -1,8 +1,11 @@
 """bm-encoder: one seed of the 4-2-4 encoder learns all codes and completes the output group;
-the encoder's fast exact sums agree with plain enumeration; the module has the reproduction
-interface."""
+the encoder's fast exact sums agree with plain enumeration; a small quick run gives consistent
+rows."""
 
 from __future__ import annotations
+
+import math
+import re
 
 import pytest
 import torch
@@ -11,6 +14,8 @@ from neuralzoo.datasets.patterns import encoder_patterns
 from neuralzoo.energy import exact
 from neuralzoo.models.boltzmann import BoltzmannMachine, encoder_mask
 from neuralzoo.reproduce import bm_encoder
+
+from .helpers import check_rows
 
 
 def test_424_encoder_learns_four_distinct_codes_and_completes():
@@ -72,6 +77,19 @@ def test_restarts_keep_the_lowest_training_loss():
     assert r["restart_losses"][r["restart_chosen"]] == min(r["restart_losses"])
 
 
-def test_module_interface():
-    assert bm_encoder.ID == "bm-encoder"
-    assert bm_encoder.TITLE and bm_encoder.SOURCE and callable(bm_encoder.run)
+def test_quick_run_rows_with_restarts(monkeypatch):
+    # one problem, 4-2-4: 2 seeds, each the best of 2 runs of 30 steps continued to 60 steps
+    monkeypatch.setattr(bm_encoder, "ENCODERS", {(4, 2): {False: None, True: (60, 2, 2)}})
+    monkeypatch.setattr(bm_encoder, "PROBE_EPOCHS", 30)
+    # bars and stripes: 30 exact steps instead of the quick run's 300 (its note still says 300)
+    real_kl = bm_encoder.bars_and_stripes_kl
+    monkeypatch.setattr(bm_encoder, "bars_and_stripes_kl", lambda H, *, epochs: real_kl(H, epochs=30))
+    learned, fraction, completion, bars = check_rows(bm_encoder.run(quick=True), n=4)
+    assert learned["ours"] in (0.0, 1.0) and fraction["ours"] in (0.0, 0.5, 1.0)
+    assert learned["ours"] == float(fraction["ours"] > 0)  # the best seed learned them iff any did
+    assert completion["ours"] in (0.0, 0.25, 0.5, 0.75, 1.0)  # four patterns
+    assert "best of 2 runs of 30 steps by training loss, continued to 60" in fraction["note"]
+    assert re.search(r"single runs: [0-4]/4 have all 4 codes after 30 steps", fraction["note"])
+    # KL(data || model) is never negative, and 30 steps leave the uniform 9-bit model behind
+    assert "9 visible + 6 hidden" in bars["name"]
+    assert 0 < bars["ours"] < math.log(512 / 14)

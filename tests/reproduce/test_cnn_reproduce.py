@@ -1,7 +1,9 @@
-"""The CNN reproductions and benchmark, cheap checks only: constants, row shape and the
+"""The CNN reproductions and benchmark, cheap checks only: the rows of a quick run and the
 training path on a few fake images (the real runs read MNIST / Fashion-MNIST and take minutes)."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -9,7 +11,7 @@ import torch
 from neuralzoo.bench import cnn as bench_cnn
 from neuralzoo.reproduce import fashion_cnn, lenet5
 
-ROW_KEYS = {"name", "ours", "published", "target", "met"}
+from .helpers import check_rows
 
 
 def _fake_load(name, split="train", flatten=True, **_):
@@ -21,14 +23,12 @@ def _fake_load(name, split="train", flatten=True, **_):
 
 @pytest.mark.parametrize("module,published", [(lenet5, 0.9905), (fashion_cnn, 0.934)])
 def test_reproduction_rows_on_fake_data(monkeypatch, module, published):
-    assert module.ID in ("lenet5", "fashion-cnn") and module.TITLE and module.SOURCE
-    monkeypatch.setattr(module.datasets, "load", _fake_load)
-    rows = module.run(quick=True, device="cpu")
-    assert len(rows) == (2 if module is lenet5 else 1)  # lenet5: the paper's net + a variant
+    monkeypatch.setattr(module, "datasets", SimpleNamespace(load=_fake_load))
+    rows = check_rows(module.run(quick=True, device="cpu"), n=2 if module is lenet5 else 1)  # lenet5: + a variant
     for row in rows:
-        assert ROW_KEYS <= set(row)
-        assert row["published"] == published and isinstance(row["met"], bool)
-        assert 0.0 <= row["ours"] <= 1.0 and row["target"].startswith(">= ")
+        assert row["published"] == published and row["target"].startswith(">= ")
+        # an accuracy on 32 test images (a multiple of 1/32) of random labels: far below the target
+        assert row["ours"] * 32 == pytest.approx(round(row["ours"] * 32), abs=0.01) and row["met"] is False
 
 
 def test_lenet5_input_normalisation_is_the_papers():
@@ -37,7 +37,6 @@ def test_lenet5_input_normalisation_is_the_papers():
 
 
 def test_bench_plain_loop_trains_the_same_model_class():
-    assert bench_cnn.NAME == "cnn" and bench_cnn.TITLE
     X, y = _fake_load("mnist", flatten=False)
     model = bench_cnn.plain_loop(X, y, epochs=1, seed=0)
     assert type(model).__name__ == "LeNet5" and model(X[:2]).shape == (2, 10)
