@@ -70,7 +70,12 @@ def build_for_data(name: str, values: dict[str, Any], n_features: int, n_classes
         if spec is not None:
             return cls.from_config(mcfg, spec["input_size"], spec["output_size"], task=spec)
         return cls.from_config(mcfg, n_features, n_classes)
-    return cls(**cls.sizes_from_data(n_features, n_classes, spec), **values)
+    sizes = cls.sizes_from_data(n_features, n_classes, spec)
+    for key in values:
+        if key in sizes:  # e.g. a recurrent net's task or vocab: the data says what they are
+            raise ConfigError(f"model.{key} is fixed by the data ({sizes[key]!r} here): "
+                              f"expected no value, got {values[key]!r}")
+    return cls(**sizes, **values)
 
 
 def data_config(model_name: str, values: dict[str, Any] | None = None) -> DataConfig:

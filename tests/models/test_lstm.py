@@ -37,7 +37,7 @@ def test_reference_cell_equals_torch_lstm_after_mapping():
 @pytest.mark.parametrize("start", ["fused", "reference"])
 def test_fused_and_reference_models_equal_outputs_and_gradients(start):
     torch.manual_seed(1)
-    net = LSTM(4, 6, 3, num_layers=2, task="sequence", impl=start).double()
+    net = LSTM(4, 3, hidden=6, num_layers=2, task="sequence", impl=start).double()
     with torch.no_grad():  # non-zero biases in both PyTorch slots, when fused
         for p in net.parameters():
             p.add_(0.1 * torch.randn_like(p))
@@ -60,7 +60,7 @@ def test_fused_and_reference_models_equal_outputs_and_gradients(start):
 
 def test_forget_bias_initialisation():
     for impl in ("fused", "reference"):
-        net = LSTM(2, 4, 1, task="regress", forget_bias=1.0, impl=impl)
+        net = LSTM(2, 1, hidden=4, task="regress", forget_bias=1.0, impl=impl)
         ref = net if impl == "reference" else net.to_impl("reference")
         assert torch.equal(ref.cells[0].b_f.detach(), torch.ones(4))
         assert torch.equal(ref.cells[0].b_in.detach(), torch.zeros(4))
@@ -70,7 +70,7 @@ def test_stream_order_and_carried_state():
     order = stream_order(10, 3)  # 3 streams of 3 windows, the last window dropped
     assert order.tolist() == [0, 3, 6, 1, 4, 7, 2, 5, 8]
     torch.manual_seed(0)
-    net = LSTM(hidden_size=8, output_size=5, task="sequence", n_tokens=5, carry_state=True)
+    net = LSTM(n_outputs=5, hidden=8, task="sequence", n_tokens=5, carry_state=True)
     x, y = torch.randint(0, 5, (2, 6)), torch.randint(0, 5, (2, 6))
     net.train()
     a = float(net.loss((x, y)).detach())
@@ -87,7 +87,7 @@ def test_carried_state_fit_and_stream_evaluation():
     vocab = "abcdefgh"
     ids = torch.tensor([vocab.index(ch) for ch in text])
     X, Y = ids[:-1][:312].reshape(-1, 8), ids[1:][:312].reshape(-1, 8)
-    net = LSTM(hidden_size=16, output_size=8, task="sequence", vocab=vocab, carry_state=True)
+    net = LSTM(n_outputs=8, hidden=16, task="sequence", vocab=vocab, carry_state=True)
     net.fit(X, Y, epochs=6, batch_size=4, lr=2e-2, progress=False, seed=0)
     m = net.evaluate(X, Y)
     assert m["acc"] > 0.95 and m["bits"] == pytest.approx(m["loss"] / 0.6931471805599453)
@@ -97,7 +97,7 @@ def test_carried_state_fit_and_stream_evaluation():
 
 
 def test_sampling_repeats_with_one_seed_and_refuses_unseen_characters():
-    net = LSTM(hidden_size=8, output_size=4, task="sequence", vocab="abc\n")
+    net = LSTM(n_outputs=4, hidden=8, task="sequence", vocab="abc\n", carry_state=False)
     net._fitted = True
     t1 = net.sample_text("ab", 50, temperature=1.0, seed=3)
     assert t1 == net.sample_text("ab", 50, temperature=1.0, seed=3)
@@ -110,7 +110,7 @@ def test_sampling_repeats_with_one_seed_and_refuses_unseen_characters():
 
 
 def test_bad_input():
-    net = LSTM(2, 8, 1, task="regress")
+    net = LSTM(2, 1, hidden=8, task="regress")
     with pytest.raises(ValueError, match=r"state h must have shape \(L, N, H\) = \(1, 3, 8\)"):
         net.run(torch.zeros(3, 5, 2), (torch.zeros(1, 3, 16), torch.zeros(1, 3, 16)))
     with pytest.raises(ValueError, match="sequence length must be at least 1"):
@@ -118,7 +118,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="one number per sequence"):
         net.fit(torch.zeros(3, 5, 2), torch.zeros(4), epochs=1, progress=False)
     with pytest.raises(ValueError, match="impl"):
-        LSTM(2, 8, 1, impl="cudnn")
-    tok = LSTM(hidden_size=4, output_size=3, task="sequence", n_tokens=3)
+        LSTM(2, 1, hidden=8, impl="cudnn")
+    tok = LSTM(n_outputs=3, hidden=4, task="sequence", n_tokens=3)
     with pytest.raises(ValueError, match=r"tokens must lie in \[0, 2\]"):
         tok._check_input(torch.tensor([[0, 1, 3]]))

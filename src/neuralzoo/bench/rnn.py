@@ -102,7 +102,7 @@ def run(quick: bool = False) -> list[dict]:
 
     # 1. fused vs reference, forward + backward on one batch
     torch.manual_seed(0)
-    fused = LSTM(28, 128, 10, n_steps=28).to(device)
+    fused = LSTM(28, 10, hidden=128, n_steps=28).to(device)
     ref = fused.to_impl("reference")
     x = torch.rand(128, 28, 28, device=device)
     yb = torch.randint(0, 10, (128,), device=device)
@@ -124,8 +124,8 @@ def run(quick: bool = False) -> list[dict]:
     X, y = X.to(device), y.to(device)
 
     def ours_rows():
-        LSTM(28, 128, 10, n_steps=28).fit(X, y, epochs=1, batch_size=128, lr=2e-3, clip_norm=5.0,
-                                          seed=0, device=str(device), progress=False)
+        LSTM(28, 10, hidden=128, n_steps=28).fit(X, y, epochs=1, batch_size=128, lr=2e-3, clip_norm=5.0,
+                                                 seed=0, device=str(device), progress=False)
 
     def plain_rows():
         plain_rows_loop(X, y, 1, seed=0)
@@ -150,7 +150,7 @@ def run(quick: bool = False) -> list[dict]:
     V = len(corpus.vocab)
 
     def ours_char():
-        LSTM(hidden_size=128, num_layers=2, output_size=V, task="sequence", vocab=corpus.vocab,
+        LSTM(n_outputs=V, hidden=128, num_layers=2, task="sequence", vocab=corpus.vocab,
              carry_state=True).fit(Xc, Yc, epochs=1, batch_size=50, lr=2e-3, clip_norm=5.0, seed=0,
                                    device=str(device), progress=False)
 

@@ -86,7 +86,7 @@ def load_sequences(name: str, split: str = "train", *, seq_len: int | None = Non
                    n: int | None = None, root: str | os.PathLike[str] | None = None
                    ) -> tuple[torch.Tensor, torch.Tensor, dict]:
     """``(X, y, spec)`` of a sequence data set; ``spec`` (input_size, output_size, task,
-    n_steps or vocab / n_tokens) is what a recurrent model's ``from_config`` needs.
+    n_steps or vocab / n_tokens) is what a recurrent model's ``sizes_from_data`` reads.
 
     Generators draw ``n`` examples (10,000 train, 1,000 test by default) of length
     ``seq_len`` (default 50) from a generator seeded by ``seed`` (train) or ``seed + 1`` (test).

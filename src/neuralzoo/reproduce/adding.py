@@ -51,7 +51,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     X_test, y_test, _ = load_sequences("adding", "test", seq_len=T, seed=0)
     rows = []
     for cls in (LSTM, ElmanRNN):
-        net = cls(input_size=2, hidden_size=64, output_size=1, task="regress", n_steps=T)
+        net = cls(n_features=2, n_outputs=1, hidden=64, task="regress", n_steps=T)
         curve = TestCurve(X_test, y_test, 300.0 if quick or cls is ElmanRNN else 540.0)
         net.fit(X, y, epochs=epochs, batch_size=50, lr=3e-3, optimizer="adam", clip_norm=1.0,
                 seed=0, device=device, progress=progress, callbacks=[curve])

@@ -73,7 +73,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False,
     if quick:
         ids, epochs = ids[:200_000], 2
     X, Y, X_val, Y_val = char_rnn_split(ids)
-    net = LSTM(hidden_size=128, num_layers=2, output_size=len(corpus.vocab), task="sequence",
+    net = LSTM(n_outputs=len(corpus.vocab), hidden=128, num_layers=2, task="sequence",
                vocab=corpus.vocab, dropout=0.0, forget_bias=1.0, carry_state=True)
     net.eval_streams = 50  # validation: the 50 streams, each carried through its windows
     t0 = time.perf_counter()

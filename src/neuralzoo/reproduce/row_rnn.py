@@ -33,7 +33,7 @@ def train_rows(model_cls, data: str, *, quick: bool, epochs: int, device: str = 
     X_test, y_test = datasets.load(data, split="test")
     if quick:
         X, y, epochs = X[:10_000], y[:10_000], 2
-    net = model_cls(input_size=28, hidden_size=128, output_size=10, n_steps=28)
+    net = model_cls(n_features=28, n_outputs=10, hidden=128, n_steps=28)
     net.fit(X, y, epochs=epochs, batch_size=128, lr=2e-3, optimizer="adam", lr_schedule="cosine",
             clip_norm=1.0, seed=0, device=device, progress=progress)
     return net.score(X_test, y_test), epochs

@@ -75,7 +75,25 @@ def stream_order(n: int, batch_size: int) -> torch.Tensor:
 class RecurrentNet(Trainable, Classifier, nn.Module):
     """Base of the recurrent families: see the module docstring. Subclasses create their
     hidden layers, call :meth:`_setup`, and define ``_layers``, ``init_state`` and
-    ``_state_shapes``."""
+    ``_state_shapes``.
+
+    The constructor parameters every family shares, filled from the data by
+    :meth:`sizes_from_data` (the hyperparameters a user chooses are in each family's own
+    ``Args:``):
+
+    Args:
+        n_features: D, inputs per time step (fixed by the data; with tokens: the number of tokens).
+        n_outputs: C, outputs per step: classes, 1 for regress, the vocabulary (fixed by the data).
+        task: "classify" (the last step), "regress" (one number) or "sequence" (a class per step)
+            (fixed by the data).
+        n_steps: T, the fixed sequence length (row-by-row images, adding), or None for any
+            length (fixed by the data).
+        vocab: the characters of a text, one per token (fixed by the data; None: no text).
+        n_tokens: integer tokens in [0, n_tokens) fed as one-hot vectors (fixed by the data;
+            None: dense inputs; a vocab gives its length).
+        baseline_loss: the loss of the task's trivial strategy, reported beside the model's
+            (fixed by the data; None: none).
+    """
 
     sequence_model = True  # runs.py feeds sequence data (text, adding, copy) only to these
     eval_streams = EVAL_STREAMS  # contiguous streams a carried-state evaluation cuts the rows in
@@ -83,9 +101,33 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
                       "clip_norm": 5.0}
     data_defaults: dict[str, Any] = {}
 
-    def _setup(self, input_size: int, hidden_size: int, output_size: int, num_layers: int,
+    @classmethod
+    def sizes_from_data(cls, n_features: int, n_classes: int,
+                        spec: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The constructor's data-fixed arguments: sequence data's ``spec`` (from
+        :func:`neuralzoo.datasets.load_sequences`: input size, outputs, task, n_steps, vocab or
+        n_tokens, baseline loss) or, without one, flat square images read row by row
+        (:func:`rows_task`).
+
+        >>> sizes = RecurrentNet.sizes_from_data(64, 10)   # 8x8 digits: 8 steps of 8 pixels
+        >>> sizes["n_features"], sizes["n_steps"], sizes["n_outputs"], sizes["task"]
+        (8, 8, 10, 'classify')
+        """
+        spec = dict(spec if spec is not None else rows_task(n_features, n_classes))
+        sizes = {"n_features": spec.pop("input_size"), "n_outputs": spec.pop("output_size")}
+        return {**sizes, "task": spec.pop("task"), "n_steps": spec.pop("n_steps", None),
+                "vocab": spec.pop("vocab", None), "n_tokens": spec.pop("n_tokens", None),
+                "baseline_loss": spec.pop("baseline_loss", None), **spec}
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """neuralzoo 0.1's ``input_size, hidden_size, output_size`` as ``n_features, hidden, n_outputs``."""
+        renamed = {"input_size": "n_features", "hidden_size": "hidden", "output_size": "n_outputs"}
+        return {renamed.get(k, k): v for k, v in old.items()}
+
+    def _setup(self, n_features: int, n_outputs: int, hidden: int, num_layers: int,
                task: str, n_steps: int | None, vocab: str | None, n_tokens: int | None,
-               dropout: float, carry_state: bool, baseline_loss: float | None = None) -> None:
+               dropout: float, carry_state: bool | None, baseline_loss: float | None = None) -> None:
         check_choice("task", task, TASKS)
         if vocab is not None:
             if len(vocab) < 2 or len(set(vocab)) != len(vocab):
@@ -93,29 +135,32 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
                                  f"characters with {len(set(vocab))} distinct")
             n_tokens = len(vocab)
         if n_tokens is not None:
-            input_size = int(n_tokens)
-        for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
-                        ("output_size", output_size), ("num_layers", num_layers)):
+            n_features = int(n_tokens)  # tokens are fed one-hot: D = the number of tokens
+        for name, v in (("n_features", n_features), ("hidden", hidden),
+                        ("n_outputs", n_outputs), ("num_layers", num_layers)):
             if int(v) < 1:
                 raise ValueError(f"{name} must be at least 1, got {v}")
         if n_steps is not None and int(n_steps) < 1:
             raise ValueError(f"n_steps must be at least 1 (or None), got {n_steps}")
-        if task == "regress" and output_size != 1:
-            raise ValueError(f"task 'regress' predicts one number: expected output_size 1, got {output_size}")
-        if task != "regress" and output_size < 2:
-            raise ValueError(f"task {task!r} needs at least 2 classes, got output_size {output_size}")
+        if task == "regress" and n_outputs != 1:
+            raise ValueError(f"task 'regress' predicts one number: expected n_outputs 1, got {n_outputs}")
+        if task != "regress" and n_outputs < 2:
+            raise ValueError(f"task {task!r} needs at least 2 classes, got n_outputs {n_outputs}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-        self.D, self.H, self.C, self.L = int(input_size), int(hidden_size), int(output_size), int(num_layers)
+        self.D, self.H, self.C, self.L = int(n_features), int(hidden), int(n_outputs), int(num_layers)
+        # the constructor's arguments under their own names (get_params reads them back)
+        self.n_features, self.n_outputs, self.hidden, self.num_layers = self.D, self.C, self.H, self.L
         self.task, self.vocab, self.dropout = task, vocab, float(dropout)
         self.n_tokens = None if n_tokens is None else int(n_tokens)
         self.n_steps = None if n_steps is None else int(n_steps)
-        self.carry_state = bool(carry_state)
+        # None: carry the state across batches exactly when the model reads a text (a vocab);
+        # classify and regress sequences are independent of each other: nothing to carry
+        self.carry_state = (vocab is not None if carry_state is None
+                            else bool(carry_state) and task == "sequence")
         # the loss of the task's trivial strategy (copy: 10 log 8 / (T + 20)), reported beside ours
         self.baseline_loss = None if baseline_loss is None else float(baseline_loss)
-        # Classifier's names: flat rows of n_features, C classes
-        self.n_features = self.D * self.n_steps if self.n_steps else self.D
-        self.n_classes = self.C
+        self.n_classes = self.C  # Classifier's name
         # the output layer o_t = c + V h_t
         self.V = nn.Parameter(torch.empty(self.C, self.H))  # (C, H)
         self.c = nn.Parameter(torch.empty(self.C))  # (C,)

@@ -9,7 +9,6 @@ autograd's gradients in the tests); :class:`ElmanRNN` trains by autograd on the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -17,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...config import check_choice
-from .base import RecurrentNet, rows_task
+from .base import RecurrentNet
 
 RECURRENCES = ("full", "diagonal")
 
@@ -103,13 +102,25 @@ class ElmanRNN(RecurrentNet):
     projections ``b + U x_t`` of all steps are one matrix product before the loop.
     :meth:`to_torch` / :meth:`load_torch` map a full one to ``torch.nn.RNN`` (its two biases sum to ``b``).
 
+    The data fixes ``n_features`` (D), ``n_outputs`` (C), ``task``, ``n_steps``, ``vocab``,
+    ``n_tokens`` and ``baseline_loss`` (:class:`~neuralzoo.models.recurrent.base.RecurrentNet`,
+    filled by its ``sizes_from_data``); the user chooses the rest.
+
+    Args:
+        hidden: hidden units H per layer.
+        num_layers: stacked recurrent layers.
+        recurrence: "full" (Elman) or "diagonal" (self-feedback only).
+        dropout: dropout between layers and before the output layer.
+        carry_state: carry the state across batches (truncated BPTT over a text read in order);
+            None: exactly when the model reads a text (has a vocab); classify and regress: never.
+
     Attributes (per layer l, in ``ParameterList`` s):
         U[l] (H, D_l), W[l] (H, H) or (H,) for diagonal, b[l] (H,): uniform(+-1/sqrt(H)), b = 0.
         V (C, H): uniform(+-1/sqrt(H)),  c (C,): 0.
 
     Example:
         >>> import torch
-        >>> net = ElmanRNN(input_size=8, hidden_size=16, output_size=10, n_steps=8)
+        >>> net = ElmanRNN(n_features=8, n_outputs=10, hidden=16, n_steps=8)
         >>> net(torch.rand(4, 64)).shape   # four 8x8 images read row by row
         torch.Size([4, 10])
 
@@ -119,41 +130,16 @@ class ElmanRNN(RecurrentNet):
 
     registry_name = "rnn"
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train rnn`` (sizes, task and vocabulary come from the data)."""
-
-        hidden: int = 64  # hidden units H per layer
-        num_layers: int = 1  # stacked recurrent layers
-        recurrence: str = "full"  # "full" (Elman) or "diagonal" (self-feedback only)
-        dropout: float = 0.0  # dropout between layers and before the output layer
-        carry_state: bool = True  # language models: carry the state across batches
-
-    @classmethod
-    def from_config(cls, cfg: ElmanRNN.Config, n_features: int, n_classes: int,
-                    task: dict[str, Any] | None = None) -> ElmanRNN:
-        """``task`` (from sequence data) gives input_size, n_steps, task, vocab, n_tokens;
-        without it, flat square images are read row by row."""
-        spec = task or rows_task(n_features, n_classes)
-        return cls(hidden_size=cfg.hidden, num_layers=cfg.num_layers, recurrence=cfg.recurrence,
-                   dropout=cfg.dropout, carry_state=cfg.carry_state and spec.get("vocab") is not None,
-                   **spec)
-
-    def __init__(self, input_size: int = 1, hidden_size: int = 64, output_size: int = 2, *,
-                 num_layers: int = 1, recurrence: str = "full", task: str = "classify",
-                 n_steps: int | None = None, vocab: str | None = None, n_tokens: int | None = None,
-                 dropout: float = 0.0, carry_state: bool = False,
+    def __init__(self, n_features: int = 1, n_outputs: int = 2, *, hidden: int = 64,
+                 num_layers: int = 1, recurrence: str = "full", dropout: float = 0.0,
+                 carry_state: bool | None = None, task: str = "classify", n_steps: int | None = None,
+                 vocab: str | None = None, n_tokens: int | None = None,
                  baseline_loss: float | None = None) -> None:
         super().__init__()
         check_choice("recurrence", recurrence, RECURRENCES)
-        self._setup(input_size, hidden_size, output_size, num_layers, task, n_steps, vocab,
+        self._setup(n_features, n_outputs, hidden, num_layers, task, n_steps, vocab,
                     n_tokens, dropout, carry_state, baseline_loss)
         self.recurrence = recurrence
-        self.hparams = {"input_size": self.D, "hidden_size": self.H, "output_size": self.C,
-                        "num_layers": self.L, "recurrence": recurrence, "task": task,
-                        "n_steps": self.n_steps, "vocab": vocab, "n_tokens": self.n_tokens,
-                        "dropout": self.dropout, "carry_state": self.carry_state,
-                        "baseline_loss": self.baseline_loss}
         H = self.H
         self.U = nn.ParameterList(nn.Parameter(torch.empty(H, self.D if l == 0 else H)) for l in range(self.L))
         self.W = nn.ParameterList(nn.Parameter(torch.empty(H, H) if recurrence == "full" else torch.empty(H))

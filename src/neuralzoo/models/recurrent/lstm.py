@@ -11,15 +11,13 @@ default, with an exact weight mapping between the two (:func:`to_torch_weights`,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ...config import check_choice
-from .base import RecurrentNet, rows_task
+from .base import RecurrentNet
 
 IMPLS = ("fused", "reference")
 # nn.LSTM stacks its four row blocks as (input gate, forget gate, cell candidate, output gate)
@@ -120,6 +118,19 @@ class LSTM(RecurrentNet):
     (probability ``dropout``) acts between layers and before the output layer. Tasks,
     inputs, carried state and sampling: :mod:`neuralzoo.models.recurrent`.
 
+    The data fixes ``n_features`` (D), ``n_outputs`` (C), ``task``, ``n_steps``, ``vocab``,
+    ``n_tokens`` and ``baseline_loss`` (:class:`~neuralzoo.models.recurrent.base.RecurrentNet`,
+    filled by its ``sizes_from_data``); the user chooses the rest.
+
+    Args:
+        hidden: cells H per layer.
+        num_layers: stacked LSTM layers.
+        dropout: dropout between layers and before the output layer.
+        forget_bias: initial forget-gate bias b_f.
+        impl: "fused" (torch.nn.LSTM) or "reference" (the lecture's cell).
+        carry_state: carry the state across batches (truncated BPTT over a text read in order);
+            None: exactly when the model reads a text (has a vocab); classify and regress: never.
+
     Attributes:
         lstm (fused) or cells (reference): per layer ``U_*`` (H, D_l), ``W_*`` (H, H),
         ``b_*`` (H,); weights uniform(+-1/sqrt(H)), biases 0 except ``b_f = forget_bias``.
@@ -127,7 +138,7 @@ class LSTM(RecurrentNet):
 
     Example:
         >>> import torch
-        >>> net = LSTM(input_size=2, hidden_size=8, output_size=1, task="regress")
+        >>> net = LSTM(n_features=2, n_outputs=1, hidden=8, task="regress")
         >>> net(torch.rand(3, 50, 2)).shape
         torch.Size([3, 1])
 
@@ -137,42 +148,16 @@ class LSTM(RecurrentNet):
 
     registry_name = "lstm"
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train lstm`` (sizes, task and vocabulary come from the data)."""
-
-        hidden: int = 128  # cells H per layer
-        num_layers: int = 1  # stacked LSTM layers
-        dropout: float = 0.0  # dropout between layers and before the output layer
-        forget_bias: float = 1.0  # initial forget-gate bias b_f
-        impl: str = "fused"  # "fused" (torch.nn.LSTM) or "reference" (the lecture's cell)
-        carry_state: bool = True  # language models: carry the state across batches
-
-    @classmethod
-    def from_config(cls, cfg: LSTM.Config, n_features: int, n_classes: int,
-                    task: dict[str, Any] | None = None) -> LSTM:
-        """``task`` (from sequence data) gives input_size, n_steps, task, vocab, n_tokens;
-        without it, flat square images are read row by row."""
-        spec = task or rows_task(n_features, n_classes)
-        return cls(hidden_size=cfg.hidden, num_layers=cfg.num_layers, dropout=cfg.dropout,
-                   forget_bias=cfg.forget_bias, impl=cfg.impl,
-                   carry_state=cfg.carry_state and spec.get("vocab") is not None, **spec)
-
-    def __init__(self, input_size: int = 1, hidden_size: int = 128, output_size: int = 2, *,
-                 num_layers: int = 1, task: str = "classify", n_steps: int | None = None,
-                 vocab: str | None = None, n_tokens: int | None = None, dropout: float = 0.0,
-                 forget_bias: float = 1.0, impl: str = "fused", carry_state: bool = False,
+    def __init__(self, n_features: int = 1, n_outputs: int = 2, *, hidden: int = 128,
+                 num_layers: int = 1, dropout: float = 0.0, forget_bias: float = 1.0,
+                 impl: str = "fused", carry_state: bool | None = None, task: str = "classify",
+                 n_steps: int | None = None, vocab: str | None = None, n_tokens: int | None = None,
                  baseline_loss: float | None = None) -> None:
         super().__init__()
         check_choice("impl", impl, IMPLS)
-        self._setup(input_size, hidden_size, output_size, num_layers, task, n_steps, vocab,
+        self._setup(n_features, n_outputs, hidden, num_layers, task, n_steps, vocab,
                     n_tokens, dropout, carry_state, baseline_loss)
         self.impl, self.forget_bias = impl, float(forget_bias)
-        self.hparams = {"input_size": self.D, "hidden_size": self.H, "output_size": self.C,
-                        "num_layers": self.L, "task": task, "n_steps": self.n_steps, "vocab": vocab,
-                        "n_tokens": self.n_tokens, "dropout": self.dropout,
-                        "forget_bias": self.forget_bias, "impl": impl, "carry_state": self.carry_state,
-                        "baseline_loss": self.baseline_loss}
         if impl == "fused":
             self.lstm = nn.LSTM(self.D, self.H, self.L, batch_first=True,
                                 dropout=self.dropout if self.L > 1 else 0.0)
@@ -248,7 +233,7 @@ class LSTM(RecurrentNet):
     def to_impl(self, impl: str) -> LSTM:
         """A new LSTM computing the same function on the other implementation."""
         check_choice("impl", impl, IMPLS)
-        other = LSTM(**{**self.hparams, "impl": impl}).to(self.V.device, self.V.dtype)
+        other = LSTM(**{**self.get_params(), "impl": impl}).to(self.V.device, self.V.dtype)
         with torch.no_grad():
             other.V.copy_(self.V)
             other.c.copy_(self.c)
