@@ -3,6 +3,8 @@ the linear RBM's free energy, the ELBO against Monte Carlo, retrieval against br
 
 from __future__ import annotations
 
+import copy
+import json
 import math
 
 import pytest
@@ -10,7 +12,8 @@ import torch
 
 from neuralzoo.models import VAE, DeepAutoencoder, LinearRBM, SemanticHashing, StackedAutoencoder
 from neuralzoo.models.autoencoder.hashing import hamming
-from neuralzoo.train.stages import stage_dir
+from neuralzoo.train import History, RunExistsError
+from neuralzoo.train.stages import fit_stage, stage_dir
 
 
 def test_greedy_stacking_leaves_earlier_layers_unchanged(digits_train):
@@ -167,3 +170,50 @@ def test_hamming_and_retrieval_against_brute_force(digits_train):
     assert m["recall"] == pytest.approx(sum(recalls) / len(recalls), abs=1e-5)
     assert m["retrieved"] == pytest.approx(sum(counts) / len(counts), abs=1e-4)
     assert all(int((codes[0] != codes[j]).sum()) <= r for j in sh.retrieve(X[:1], X, radius=r)[0])
+
+
+def test_greedy_autoencoders_take_the_common_train_options_val_data_and_overwrite(digits_train, digits_test,
+                                                                                  tmp_path):
+    X, y = digits_train[0][:300], digits_train[1][:300]
+    Xt, yt = digits_test[0][:100], digits_test[1][:100]
+    opts = dict(epochs=2, batch_size=50, lr=3e-3, optimizer="adam", seed=1, device="cpu", progress=False)
+    dae = DeepAutoencoder([64, 16, 4], pretrain_epochs=1).fit(X, out=tmp_path / "dae", val_data=(Xt, None), **opts)
+    assert isinstance(dae.history_, History) and len(dae.history_.column("loss")) == 4
+    assert dae.history_.column("stage") == ["rbm1", "rbm2", "finetune", "finetune"]
+    assert dae.history_[-1]["val_squared_error"] == pytest.approx(dae.evaluate(Xt)["squared_error"], rel=1e-5)
+    sae = StackedAutoencoder([64, 16, 8], 10, pretrain_epochs=1).fit(X, y, out=tmp_path / "sae", val_data=(Xt, yt),
+                                                                     **opts)
+    assert isinstance(sae.history_, History) and len(sae.history_.column("loss")) == 4
+    assert sae.history_[-1]["val_acc"] == pytest.approx(sae.score(Xt, yt))
+    with pytest.raises(ValueError, match="val_data is the fine-tuning's: expected labels y"):
+        StackedAutoencoder([64, 16, 8], 10).fit(X, val_data=(Xt, yt), **opts)
+    for model, run, labels in ((DeepAutoencoder([64, 16, 4], pretrain_epochs=1), "dae", None),
+                               (StackedAutoencoder([64, 16, 8], 10, pretrain_epochs=1), "sae", y)):
+        with pytest.raises(RunExistsError, match="already holds a run"):
+            model.fit(X, labels, out=tmp_path / run, **opts)
+        model.fit(X, labels, out=tmp_path / run, overwrite=True, **{**opts, "epochs": 1})
+        rows = [json.loads(line) for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
+        assert [r["step"] for r in rows] == [1, 2, 3]
+
+
+def test_greedy_autoencoders_warm_start_goes_on_with_the_final_stage(digits_train):
+    X, y = digits_train[0][:300], digits_train[1][:300]
+    opts = dict(epochs=1, batch_size=50, progress=False)
+    dae = DeepAutoencoder([64, 16, 4], pretrain_epochs=1).fit(X, **opts)
+    before = copy.deepcopy(dae)
+    dae.make_rbms = None  # no RBM stack is built: no pretraining
+    dae.fit(X, warm_start=True, **opts)
+    assert dae.history_.column("stage") == ["finetune"] and isinstance(dae.history_, History)
+    fit_stage(before, X, before.train_config(**opts), stage="finetune")  # the oracle: one more fine-tuning
+    assert all(torch.equal(a, b) for a, b in zip(dae.state_dict().values(), before.state_dict().values()))
+    sae = StackedAutoencoder([64, 16, 8], 10, pretrain_epochs=1).fit(X, y, **opts)
+    before = copy.deepcopy(sae)
+    sae.fit(X, y, warm_start=True, **opts)
+    assert sae.history_.column("stage") == ["finetune"]
+    fit_stage(before, (X, y), before.train_config(**opts), stage="finetune")
+    assert all(torch.equal(a, b) for a, b in zip(sae.state_dict().values(), before.state_dict().values()))
+    # without labels the final stage is the top layer's autoencoder; the layers below stay
+    first = copy.deepcopy(sae.layers[0].state_dict())
+    sae.fit(X, warm_start=True, **opts)
+    assert sae.history_.column("stage") == ["layer2"]
+    assert all(torch.equal(v, sae.layers[0].state_dict()[k]) for k, v in first.items())

@@ -3,7 +3,9 @@ bound below the exact log-likelihood, the learning rule, AIS against enumeration
 
 from __future__ import annotations
 
+import copy
 import itertools
+import json
 import warnings
 
 import pytest
@@ -11,9 +13,12 @@ import torch
 
 from neuralzoo import datasets
 from neuralzoo.models import NotFittedError
+from neuralzoo.models.dbm.finetune import classifier_data
 from neuralzoo.models.dbm.model import DBM
 from neuralzoo.models.rbm.bernoulli import RBM
 from neuralzoo.models.rbm.scaled import ScaledRBM, doubling
+from neuralzoo.train import History, RunExistsError
+from neuralzoo.train.stages import fit_stage
 
 
 def random_dbm(sizes, seed=0, scale=0.8, **options) -> DBM:
@@ -171,10 +176,10 @@ def test_fit_pretrains_trains_and_fine_tunes_on_digits(digits):
 
 
 def test_one_seed_gives_one_dbm_whatever_the_global_rng_did_before(digits, monkeypatch):
-    import neuralzoo.models.dbm.model as dbm_module
+    import neuralzoo.train.stages as stages_module
 
     X = digits[0][:200]
-    stage = dbm_module.fit_stage
+    stage = stages_module.fit_stage  # what fit_stages runs every stage through
     models = []
     for extra in (1, 2):  # the fantasy particles once came from the global RNG after pretraining, whose
         def fit_stage(*args, extra=extra, **kwargs):  # state then differed from run to run
@@ -182,7 +187,7 @@ def test_one_seed_gives_one_dbm_whatever_the_global_rng_did_before(digits, monke
             torch.rand(extra)
             return out
 
-        monkeypatch.setattr(dbm_module, "fit_stage", fit_stage)
+        monkeypatch.setattr(stages_module, "fit_stage", fit_stage)
         dbm = DBM([64, 12, 8], n_chains=10, pretrain_epochs=1)
         dbm.pretrain(X, batch_size=20, seed=3, progress=False)
         models.append(dbm)
@@ -248,3 +253,49 @@ def test_fine_tuning_dropout_drops_units_while_training_and_leaves_the_test_netw
     for bad in [(1.0, 0.0), (0.2,), (-0.1, 0.5)]:
         with pytest.raises(ValueError, match=r"expected finetune_dropout = \(p_in, p_hidden\), each in \[0, 1\)"):
             DBM([6, 5, 4], 3, finetune_dropout=bad)
+
+
+def test_fit_takes_the_common_train_options_val_data_and_overwrite(tmp_path, digits):
+    X, y, X_test, y_test = digits
+    X, y = X[:200], y[:200]
+    run = tmp_path / "run"
+    dbm = DBM([64, 12, 8], 10, n_chains=10, pretrain_epochs=1, finetune_epochs=2)
+    dbm.fit(X, y, epochs=1, batch_size=50, lr=0.005, optimizer="sgd", seed=1, device="cpu", progress=False,
+            out=run, val_data=(X_test[:100], y_test[:100]))
+    assert isinstance(dbm.history_, History) and len(dbm.history_.column("loss")) == 5
+    assert dbm.history_.column("stage") == ["rbm1", "rbm2", "dbm", "finetune", "finetune"]
+    assert dbm.history_[-1]["val_acc"] == pytest.approx(dbm.score(X_test[:100], y_test[:100]))
+    with pytest.raises(RunExistsError, match="already holds a run"):
+        DBM([64, 12, 8], 10, n_chains=10, pretrain_epochs=1).fit(X, y, epochs=1, progress=False, out=run)
+    DBM([64, 12, 8], n_chains=10, pretrain_epochs=1).fit(X, epochs=1, progress=False, out=run, overwrite=True)
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["stage"] for r in rows] == ["rbm1", "rbm2", "dbm"]
+    with pytest.raises(ValueError, match="val_data is the fine-tuning's: expected labels y"):
+        DBM([64, 12, 8], 10, n_chains=10).fit(X, epochs=1, progress=False, val_data=(X, y))
+
+
+def test_warm_start_skips_pretraining_and_goes_on_with_the_final_stage(digits):
+    X, y, *_ = digits
+    X, y = X[:200], y[:200]
+    dbm = DBM([64, 12, 8], 10, n_chains=10, pretrain_epochs=1, finetune_epochs=1)
+    with pytest.raises(NotFittedError, match="warm_start asked before training"):
+        dbm.fit(X, y, warm_start=True, progress=False)
+    dbm.fit(X, y, epochs=1, batch_size=50, progress=False)
+    W = [w.detach().clone() for w in dbm.W]
+    head = copy.deepcopy(dbm.head)
+    Z, yz = classifier_data(dbm, X, y)
+    dbm.fit(X, y, warm_start=True, batch_size=50, progress=False)
+    assert dbm.history_.column("stage") == ["finetune"] and isinstance(dbm.history_, History)
+    assert all(torch.equal(w, w0) for w, w0 in zip(dbm.W, W))  # no pretraining, no joint training
+    # the oracle: one more fit of the classifier as it was (not initialised anew from the DBM)
+    fit_stage(head, (Z, yz), dbm.train_config(epochs=1, lr=dbm.finetune_lr, optimizer="sgd", momentum=0.9,
+                                              lr_schedule="constant", batch_size=50, progress=False),
+              stage="finetune")
+    assert all(torch.equal(a, b) for a, b in zip(dbm.head.state_dict().values(), head.state_dict().values()))
+    # without labels the final stage is the joint training, from the current weights and chains
+    before = copy.deepcopy(dbm)
+    dbm.fit(X, epochs=1, warm_start=True, progress=False)
+    assert dbm.history_.column("stage") == ["dbm"]
+    fit_stage(before, X, before.train_config(epochs=1, progress=False), stage="dbm")
+    before.phase.fill_(2)  # the joint training ends "trained": a classifier of the old features is stale
+    assert all(torch.equal(a, b) for a, b in zip(dbm.state_dict().values(), before.state_dict().values()))

@@ -3,6 +3,7 @@ the upward pass, the label units' free-energy classifier equals brute force; sta
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 
@@ -15,6 +16,9 @@ from neuralzoo.models import NotFittedError
 from neuralzoo.models.dbn.model import DBN
 from neuralzoo.models.dbn.updown import UpDown
 from neuralzoo.models.rbm.bernoulli import RBM
+from neuralzoo.models.rbm.monitor import EpochMetrics
+from neuralzoo.train import History, RunExistsError
+from neuralzoo.train.stages import fit_stage
 
 
 def states(n: int) -> torch.Tensor:
@@ -191,3 +195,84 @@ def test_variational_bound_lies_below_the_exact_log_likelihood():
     assert bool((bound <= exact + 0.02).all()) and float((exact - bound).mean()) < 2.0
     with pytest.raises(ValueError, match="without label units"):
         random_dbn([4, 3, 2], n_classes=2, labels=True).log_likelihood_bound(v)
+
+
+def test_fit_takes_the_common_train_options_val_data_and_overwrite(tmp_path, digits):
+    X, y, X_test, y_test = digits
+    X, y = X[:200], y[:200]
+    run = tmp_path / "run"
+    dbn = DBN([64, 16, 16], 10).fit(X, y, epochs=1, batch_size=50, lr=0.05, optimizer="sgd", seed=2,
+                                    device="cpu", progress=False, finetune_epochs=2, out=run,
+                                    val_data=(X_test[:100], y_test[:100]))
+    assert isinstance(dbn.history_, History) and len(dbn.history_.column("loss")) == 4
+    assert dbn.history_.column("stage") == ["rbm1", "rbm2", "backprop", "backprop"]
+    assert dbn.history_[-1]["val_acc"] == pytest.approx(dbn.score(X_test[:100], y_test[:100]))
+    with pytest.raises(RunExistsError, match="already holds a run"):
+        DBN([64, 16, 16], 10).fit(X, y, epochs=1, finetune_epochs=1, progress=False, out=run)
+    again = DBN([64, 16, 16], 10).fit(X, y, epochs=1, finetune_epochs=1, progress=False, out=run, overwrite=True)
+    assert again.history_.column("stage") == ["rbm1", "rbm2", "backprop"]
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["stage"] for r in rows] == ["rbm1", "rbm2", "backprop"]
+    with pytest.raises(ValueError, match="val_data is the fine-tuning's: expected labels y"):
+        DBN([64, 16]).fit(X, epochs=1, progress=False, val_data=(X, y))
+
+
+def test_warm_start_skips_pretraining_and_goes_on_with_the_final_stage(digits, monkeypatch):
+    X, y, *_ = digits
+    X, y = X[:200], y[:200]
+    with pytest.raises(NotFittedError, match="warm_start asked before pretraining"):
+        DBN([64, 16, 16], 10).fit(X, y, warm_start=True, progress=False)
+    dbn = DBN([64, 16, 16], 10).fit(X, y, epochs=1, finetune_epochs=1, progress=False)
+    W = [r.W.detach().clone() for r in dbn.rbms]
+    head = dbn.mlp.layers[-1].weight.detach().clone()
+    copies = []
+    monkeypatch.setattr(dbn, "to_mlp", lambda seed=0: copies.append(seed))
+    dbn.fit(X, y, warm_start=True, finetune_epochs=2, progress=False)
+    assert dbn.history_.column("stage") == ["backprop", "backprop"] and isinstance(dbn.history_, History)
+    assert all(torch.equal(r.W, w) for r, w in zip(dbn.rbms, W))  # no pretraining
+    assert copies == [] and not torch.equal(dbn.mlp.layers[-1].weight, head)  # the fine-tuned MLP went on
+    # without labels the final stage is the top RBM, from its current weights; the layers below stay
+    gen = DBN([64, 16, 16]).fit(X, epochs=1, progress=False)
+    W0, top = gen.rbms[0].W.detach().clone(), copy.deepcopy(gen.rbms[1])
+    gen.fit(X, epochs=1, warm_start=True, progress=False)
+    assert gen.history_.column("stage") == ["rbm2"] and torch.equal(gen.rbms[0].W, W0)
+    # the oracle: one more fit of the top RBM as it was, on the codes of the RBM below
+    codes = gen.rbms[0].transform(X).cpu()
+    fit_stage(top, codes, gen.train_config(epochs=1, progress=False), stage="rbm2",
+              callbacks=[EpochMetrics(top, codes)])
+    assert torch.equal(gen.rbms[1].W, top.W) and torch.equal(gen.rbms[1].a, top.a)
+
+
+def test_up_down_fine_tuning_reports_the_generative_classifier_on_val_data(digits):
+    X, y, X_test, y_test = digits
+    dbn = DBN([64, 16, 24], 10, labels=True, finetune="updown", finetune_lr=0.01, updown_k=1)
+    dbn.fit(X[:200], y[:200], epochs=1, finetune_epochs=1, progress=False, val_data=(X_test[:100], y_test[:100]))
+    assert dbn.history_.column("stage") == ["rbm1", "rbm2", "updown"]
+    assert dbn.history_[-1]["val_acc"] == pytest.approx(dbn.score(X_test[:100], y_test[:100]))
+
+
+def test_dbn_dbm_and_deep_autoencoder_pretrain_through_the_one_pretrainer(digits, monkeypatch):
+    import neuralzoo.models.autoencoder.deep as deep_module
+    import neuralzoo.models.dbm.pretrain as dbm_pretrain
+    import neuralzoo.models.dbn.model as dbn_module
+    from neuralzoo.models import DBM, DeepAutoencoder
+    from neuralzoo.models.rbm import stack
+
+    calls = []
+
+    def spy(rbms, config, **options):
+        calls.append((type(rbms[0]).__name__, type(rbms[-1]).__name__, options.get("seeding", "layer"),
+                      options["up"].__name__))
+        return stack.pretraining_stages(rbms, config, **options)
+
+    for module in (dbn_module, dbm_pretrain, deep_module):
+        assert module.pretraining_stages is stack.pretraining_stages
+        monkeypatch.setattr(module, "pretraining_stages", spy)
+    X, y, *_ = digits
+    X, y = X[:100], y[:100]
+    DBN([64, 8, 8], 10, labels=True, finetune="none").fit(X, y, epochs=1, progress=False)
+    DBM([64, 8, 6], pretrain_epochs=1, n_chains=10).fit(X.round(), epochs=1, progress=False)
+    DeepAutoencoder([64, 8, 2], pretrain_epochs=1).fit(X, epochs=1, progress=False)
+    assert calls == [("RBM", "LabelRBM", "layer", "up_on_device"),
+                     ("ScaledRBM", "ScaledRBM", "layer", "up_on_cpu"),
+                     ("RBM", "LinearRBM", "stream", "up_in_chunks")]

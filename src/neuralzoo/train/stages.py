@@ -11,13 +11,19 @@ A later stage is trained on what the earlier ones produced, so when a resumed ru
 an earlier stage again (more epochs asked for it), the stages that followed it are stale:
 ``<out>/stage_order.json`` keeps the order in which the stages first started, and such
 later stages are moved aside to ``<out>/stale_stages/`` (kept, not deleted) and trained anew.
+
+A greedy model describes its training as a list of :class:`Stage` s and hands it to
+:func:`fit_stages`, the one runner of every greedy fit (DBN, DBM, the deep and the stacked
+autoencoders): each stage's input is made from the one before it, the stages run in order
+through :func:`fit_stage`, and their histories join into one :class:`History`.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +32,7 @@ from torch import nn
 from .._io import atomic_write_json
 from ..config import TrainConfig, from_dict
 from . import checkpoint as ckpt
-from .trainer import History, fit, write_run
+from .trainer import History, RunExistsError, fit, write_run
 
 
 def stage_dir(out: str | Path, stage: str) -> Path:
@@ -129,9 +135,101 @@ def write_stages_run(
     Each row of the joined history keeps its ``stage``; ``step`` numbers the rows 1, 2, ...
     across stages, so that curves of several stages can be drawn on one axis.
     """
+    joined = _join(histories)
+    write_run(model, out, config, joined, overwrite=overwrite, run_info=run_info)
+    return joined
+
+
+@dataclass
+class Stage:
+    """One stage of a greedy run: the module it trains, on what, with which options.
+
+    Attributes:
+        name: the stage's name: its rows' ``stage``, its folder ``<out>/stages/<name>``.
+        module: what :func:`fit` trains (an RBM of the stack, one autoencoder, the whole model).
+        config: its :class:`TrainConfig` (or a dict of its fields).
+        make_input: ``previous -> input``: this stage's training data made from the data the
+            previous stage trained on (the run's data for the first stage), once the previous
+            stage has finished; None: the same data.
+        start: ``start(input)`` before training, also when a resumed run loads the stage:
+            the module's start (seeded weights, weights copied from the stages below).
+        end: ``end()`` after training: what the model records once the stage is done.
+        callbacks: the stage's callbacks, or ``callbacks(input) -> callbacks``.
+        val_data: validation data (the trainer adds ``val_*`` metrics when the module has
+            ``metrics``), or ``val_data() -> data``, made when the stage starts.
+        history: the stage's own history, once it has run.
+    """
+
+    name: str
+    module: nn.Module
+    config: TrainConfig | dict
+    make_input: Callable[[Any], Any] | None = None
+    start: Callable[[Any], None] | None = None
+    end: Callable[[], None] | None = None
+    callbacks: Sequence[Any] | Callable[[Any], Sequence[Any]] = ()
+    val_data: Any = None
+    history: History | None = field(default=None, init=False, repr=False)
+
+
+def fit_stages(
+    stages: Sequence[Stage],
+    data: Any,
+    *,
+    model: nn.Module | None = None,
+    config: TrainConfig | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    run_info: dict[str, Any] | None = None,
+) -> History:
+    """Run ``stages`` in order on ``data``; return their joined history (one row per epoch,
+    ``stage`` kept, ``step`` numbering the rows across stages).
+
+    Each stage goes through :func:`fit_stage`: with ``out`` its checkpoint lives in
+    ``<out>/stages/<name>`` and a resumed run loads the stages that had finished. With
+    ``model`` and ``out`` the run is a whole run: a folder that already holds a run is refused
+    before any training unless ``resume`` or ``overwrite`` (as :func:`fit`), and at the end
+    ``out`` gets the whole ``model``, ``config`` (the run's train options) and the joined
+    history (:func:`write_stages_run`). Without ``model`` only the stages' checkpoints are
+    written (a pretraining on its own).
+    """
+    if out is not None and model is not None:
+        _check_run_folder(Path(out), resume=resume, overwrite=overwrite)
+    x = data
+    for stage in stages:
+        # 1. the stage's data from the previous stage's, and the module's start
+        if stage.make_input is not None:
+            x = stage.make_input(x)
+        if stage.start is not None:
+            stage.start(x)
+        callbacks = stage.callbacks(x) if callable(stage.callbacks) else stage.callbacks
+        val_data = stage.val_data() if callable(stage.val_data) else stage.val_data
+        # 2. one fit, with its own checkpoint (a finished one is loaded on resume)
+        stage.history = fit_stage(stage.module, x, stage.config, stage=stage.name, out=out, resume=resume,
+                                  overwrite=overwrite, val_data=val_data, callbacks=callbacks)
+        if stage.end is not None:
+            stage.end()
+    histories = [s.history for s in stages]
+    if out is not None and model is not None:
+        if config is None:
+            raise ValueError("fit_stages writes the run's train options: expected config, got None")
+        return write_stages_run(model, out, config, histories, overwrite=True, run_info=run_info)
+    return _join(histories)
+
+
+def _check_run_folder(out: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse a folder holding a run unless resumed or overwritten; a new run forgets the old order."""
+    held = [name for name in (ckpt.WEIGHTS, ckpt.STATE, "stages") if (out / name).exists()]
+    if held and not (resume or overwrite):
+        raise RunExistsError(f"{out} already holds a run ({', '.join(held)}): expected an empty or new "
+                             "folder (resume it, or overwrite it explicitly)")
+    if overwrite and not resume and _order_file(out).exists():
+        atomic_write_json(_order_file(out), [])  # the stages of the old run are overwritten, not stale
+
+
+def _join(histories: Sequence[list[dict[str, Any]]]) -> History:
     joined: list[dict[str, Any]] = []
     for rows in histories:
         for row in rows:
             joined.append({**row, "step": len(joined) + 1})
-    write_run(model, out, config, joined, overwrite=overwrite, run_info=run_info)
     return History(joined)

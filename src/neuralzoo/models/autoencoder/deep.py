@@ -19,10 +19,11 @@ from typing import Any
 import torch
 
 from ..._checks import check_unit_interval, check_X
-from ...train.stages import fit_stage, write_stages_run
-from ..base import model_device, seeded_reset
+from ...train.stages import Stage, fit_stages
+from ..base import seeded_reset
 from ..rbm.bernoulli import RBM
 from ..rbm.linear import LinearRBM
+from ..rbm.stack import pretraining_stages, up_in_chunks
 from .basic import Autoencoder
 
 PAPER_SIZES = [784, 1000, 500, 250, 30]  # the MNIST network of the paper
@@ -105,6 +106,20 @@ class DeepAutoencoder(Autoencoder):
         # initial weights N(0, 0.1^2), as in the paper's code (rbm.m, rbmhidlinear.m)
         return [(top if l == len(pairs) - 1 else RBM)(d, h, init_std=0.1) for l, (d, h) in enumerate(pairs)]
 
+    def _pretraining(self, epochs: int | None = None, seed: int = 0, device: str = "auto", progress: bool = False,
+                     momentum: float = 0.9, weight_decay: float = 2e-4) -> tuple[list[RBM], list[Stage]]:
+        """The RBMs and the stages ``rbm1 .. rbmL`` (:func:`~neuralzoo.models.rbm.stack.pretraining_stages`):
+        every RBM's start drawn in turn from one stream seeded with ``seed``, RBM l trained (seed
+        ``seed + l``) on ``p(h | v)`` of the one below, computed 4096 rows at a time; then :meth:`unroll`."""
+        epochs = self.pretrain_epochs if epochs is None else int(epochs)
+        rbms = self.make_rbms()
+        configs = [{"epochs": max(epochs, 1), "batch_size": self.pretrain_batch_size,
+                    "lr": self.pretrain_lr_code if isinstance(rbm, LinearRBM) else self.pretrain_lr,
+                    "optimizer": "sgd", "momentum": momentum, "weight_decay": weight_decay,
+                    "seed": seed + l, "device": device, "progress": progress} for l, rbm in enumerate(rbms)]
+        return rbms, pretraining_stages(rbms, configs, seed=seed, seeding="stream", up=up_in_chunks,
+                                        epoch_metrics=False, then=lambda: self.unroll(rbms))
+
     def pretrain(self, X: Any, *, epochs: int | None = None, seed: int = 0, device: str = "auto",
                  progress: bool = False, momentum: float = 0.9, weight_decay: float = 2e-4,
                  out: str | Path | None = None, resume: bool = False) -> tuple[list[RBM], list[list[dict]]]:
@@ -112,27 +127,9 @@ class DeepAutoencoder(Autoencoder):
         paper's weight decay 2e-4), each on ``p(h | v)`` of the one below, then :meth:`unroll`.
         Returns the RBMs and their histories."""
         X = check_unit_interval(check_X(X, self.n_features))
-        epochs = self.pretrain_epochs if epochs is None else int(epochs)
-        rbms, histories = self.make_rbms(), []
-        v = X
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            for l, rbm in enumerate(rbms):
-                with torch.no_grad():  # the RBM's own start: data marginals as visible biases
-                    rbm.data_mean.copy_(v.mean(0))
-                    rbm.reset_parameters()
-                    rbm._init_visible_biases()
-                lr = self.pretrain_lr_code if isinstance(rbm, LinearRBM) else self.pretrain_lr
-                cfg = {"epochs": max(epochs, 1), "batch_size": self.pretrain_batch_size, "lr": lr,
-                       "optimizer": "sgd", "momentum": momentum, "weight_decay": weight_decay,
-                       "seed": seed + l, "device": device, "progress": progress}
-                histories.append(fit_stage(rbm, v, cfg, stage=f"rbm{l + 1}", out=out, resume=resume))
-                rbm._fitted = True
-                with torch.no_grad():
-                    v = torch.cat([rbm.p_h_given_v(c.to(model_device(rbm))).cpu()
-                                   for c in v.split(4096)])  # (N, H_l): the next layer's data
-        self.unroll(rbms)
-        return rbms, histories
+        rbms, stages = self._pretraining(epochs, seed, device, progress, momentum, weight_decay)
+        fit_stages(stages, X, out=out, resume=resume)
+        return rbms, [s.history for s in stages]
 
     def unroll(self, rbms: Sequence[RBM]) -> DeepAutoencoder:
         """Copy an RBM stack into the network: ``encoder[l] = (W_l^T, a_l)``, the decoder layer
@@ -159,26 +156,33 @@ class DeepAutoencoder(Autoencoder):
 
     # -- training -------------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, *, pretrain_epochs: int | None = None, seed: int | None = None,
-            out: str | Path | None = None, resume: bool = False, overwrite: bool = False,
-            warm_start: bool = False, run_info: dict[str, Any] | None = None,
-            callbacks: Sequence[Any] = (), **options: Any) -> DeepAutoencoder:
-        """RBM pretraining (unless ``pretrain_epochs=0``), unrolling, then fine-tuning with the
-        train options (``epochs``, ``lr``, ...); ``y`` is ignored. Stages ``rbm1 ..`` and
-        ``finetune`` each checkpoint in ``<out>/stages/<stage>``."""
-        cfg = self.train_config(seed=seed, **options)
+    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
+            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
+            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
+            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
+            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
+            run_info: dict[str, Any] | None = None, pretrain_epochs: int | None = None,
+            **options: Any) -> DeepAutoencoder:
+        """RBM pretraining (``pretrain_epochs`` per RBM; 0 skips it), unrolling, then fine-tuning
+        with the train options (``epochs``, ``lr``, ...; ``val_data`` (X, y) its validation data);
+        ``y`` is ignored. Stages ``rbm1 ..`` and ``finetune`` each checkpoint in
+        ``<out>/stages/<stage>``; ``callbacks`` are every stage's; a folder holding a run is refused
+        unless ``resume`` or ``overwrite``. ``warm_start``: keep the current weights: no
+        re-initialisation, no pretraining, only the fine-tuning goes on."""
+        cfg = self.train_config(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
+                                device=device, progress=progress, **options)
         (X,) = self._fit_data(X, y)
+        if val_data is not None:
+            val_data = self._fit_data(*val_data)
         n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
-        histories: list[list[dict]] = []
+        stages: list[Stage] = []
         if not (warm_start or resume):
             seeded_reset(self, cfg.seed)
         if n_pre > 0 and not warm_start:
-            _, histories = self.pretrain(X, epochs=n_pre, seed=cfg.seed, device=cfg.device,
-                                         progress=cfg.progress, out=out, resume=resume)
-        histories.append(fit_stage(self, X, cfg, stage="finetune", out=out, resume=resume, callbacks=callbacks))
+            check_unit_interval(X)
+            _, stages = self._pretraining(n_pre, cfg.seed, cfg.device, cfg.progress)
+        stages.append(Stage("finetune", self, cfg, make_input=lambda _: X, callbacks=callbacks, val_data=val_data))
+        self.history_ = fit_stages(stages, X, model=self, config=cfg, out=out, resume=resume, overwrite=overwrite,
+                                   run_info=run_info)
         self._fitted = True
-        if out is not None:
-            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True, run_info=run_info)
-        else:
-            self.history_ = [dict(row) for rows in histories for row in rows]
         return self

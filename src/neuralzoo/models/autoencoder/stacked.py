@@ -20,7 +20,7 @@ from torch import nn
 
 from ..._checks import check_X, check_y
 from ...config import TrainConfig
-from ...train.stages import fit_stage, write_stages_run
+from ...train.stages import Stage, fit_stages
 from ..base import Classifier, Trainable, count_parameters, model_device, seeded_reset
 from .basic import ACTIVATIONS, Autoencoder, check_noise
 
@@ -146,49 +146,74 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
 
     # -- greedy training ----------------------------------------------------------------------
 
+    def _layer_stage(self, l: int, X: torch.Tensor, config: TrainConfig | dict,
+                     callbacks: Sequence[Any] = ()) -> Stage:
+        """Stage ``layer<l+1>``: autoencoder ``l`` (0-based) on the codes ``y^(l)`` of the layers below
+        (frozen: only ``layers[l]`` is handed to the trainer), made from ``X`` once they are trained."""
+        if not 0 <= l < len(self.layers):
+            raise ValueError(f"layer index must lie in [0, {len(self.layers) - 1}], got {l}")
+
+        def codes(_: Any) -> torch.Tensor:
+            with torch.no_grad():
+                return self.encode(X.to(model_device(self)), upto=l).cpu()  # (N, H_l)
+
+        def end() -> None:
+            self._pretrained = True
+
+        return Stage(f"layer{l + 1}", self.layers[l], config, make_input=codes, end=end, callbacks=callbacks)
+
     def pretrain_layer(self, l: int, X: torch.Tensor, config: TrainConfig | dict, *,
                        out: str | Path | None = None, resume: bool = False) -> list[dict[str, Any]]:
         """Train autoencoder ``l`` (0-based) on the codes ``y^(l)`` of the layers below (frozen:
         only ``layers[l]`` is handed to the trainer); stage ``layer<l+1>``."""
-        if not 0 <= l < len(self.layers):
-            raise ValueError(f"layer index must lie in [0, {len(self.layers) - 1}], got {l}")
-        with torch.no_grad():
-            codes = self.encode(X.to(model_device(self)), upto=l).cpu()  # (N, H_l)
-        history = fit_stage(self.layers[l], codes, config, stage=f"layer{l + 1}", out=out, resume=resume)
-        self._pretrained = True
-        return history
+        stage = self._layer_stage(l, X, config)
+        fit_stages([stage], X, out=out, resume=resume)
+        return stage.history
 
-    def fit(self, X: Any, y: Any = None, *, pretrain_epochs: int | None = None, seed: int | None = None,
-            out: str | Path | None = None, resume: bool = False, overwrite: bool = False,
-            warm_start: bool = False, run_info: dict[str, Any] | None = None,
-            callbacks: Sequence[Any] = (), **options: Any) -> StackedAutoencoder:
-        """Greedy pretraining of every layer (``pretrain_epochs`` each, Adam at ``pretrain_lr``),
-        then, given labels ``y``, fine-tuning of the whole stack with the classifier (the train
-        options: ``epochs``, ``lr``, ...). Each stage is its own checkpoint in
-        ``<out>/stages/<stage>``; ``history_`` joins them with a ``stage`` column."""
-        cfg = self.train_config(seed=seed, **options)
+    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
+            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
+            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
+            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
+            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
+            run_info: dict[str, Any] | None = None, pretrain_epochs: int | None = None,
+            **options: Any) -> StackedAutoencoder:
+        """Greedy pretraining of every layer (``pretrain_epochs`` each, Adam at ``pretrain_lr``;
+        0 skips it), then, given labels ``y``, fine-tuning of the whole stack with the classifier
+        (the train options: ``epochs``, ``lr``, ...; ``val_data`` (X, y) its validation data).
+        Each stage is its own checkpoint in ``<out>/stages/<stage>``; ``history_`` joins them with
+        a ``stage`` column; ``callbacks`` are every stage's; a folder holding a run is refused
+        unless ``resume`` or ``overwrite``. ``warm_start``: keep the current weights: no
+        re-initialisation, no pretraining of the layers below, only the final stage goes on (the
+        fine-tuning given ``y``, else the top layer's autoencoder)."""
+        cfg = self.train_config(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
+                                device=device, progress=progress, **options)
         X = check_X(X, self.n_features)
         if y is not None:
             y = check_y(y, self.n_classes, len(X))
+        if val_data is not None:
+            if y is None:
+                raise ValueError("val_data is the fine-tuning's: expected labels y, got y=None")
+            Xv = check_X(val_data[0], self.n_features, name="validation X")
+            val_data = (Xv, check_y(val_data[1], self.n_classes, len(Xv)))
         if not (warm_start or resume):
             seeded_reset(self, cfg.seed)
         n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
         pre = {"epochs": max(n_pre, 1), "batch_size": self.pretrain_batch_size, "lr": self.pretrain_lr,
                "optimizer": "adam", "seed": cfg.seed, "device": cfg.device, "progress": cfg.progress}
-        histories = []
-        if n_pre > 0:
-            for l in range(len(self.layers)):
-                histories.append(self.pretrain_layer(l, X, pre, out=out, resume=resume))
+        layers = range(len(self.layers)) if n_pre > 0 else range(0)
+        if warm_start:  # no pretraining below; without labels the top layer goes on
+            layers = range(0) if y is not None else range(len(self.layers) - 1, len(self.layers))
+        stages = [self._layer_stage(l, X, pre, callbacks) for l in layers]
         if y is not None:
-            histories.append(fit_stage(self, (X, y), cfg, stage="finetune", out=out, resume=resume,
-                                       callbacks=callbacks))
-            self._fitted = True
+            stages.append(Stage("finetune", self, cfg, make_input=lambda _: (X, y), end=self._finetuned,
+                                callbacks=callbacks, val_data=val_data))
+        self.history_ = fit_stages(stages, X, model=self, config=cfg, out=out, resume=resume, overwrite=overwrite,
+                                   run_info=run_info)
         self._pretrained = True
-        if out is not None:
-            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True, run_info=run_info)
-        else:
-            self.history_ = [dict(row) for rows in histories for row in rows]
         return self
+
+    def _finetuned(self) -> None:
+        self._fitted = True
 
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
         """Held-out accuracy, error and cross-entropy (after fine-tuning)."""

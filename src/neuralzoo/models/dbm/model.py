@@ -22,21 +22,20 @@ from ...config import to_dict
 from ...energy import dbm_ais, dbm_exact
 from ...energy.ais import AISResult, base_rate_biases
 from ...energy.sampling import bernoulli, visible_batch
-from ...train.stages import fit_stage, write_stages_run
+from ...train import History
+from ...train.stages import Stage, fit_stages
 from ..base import (
     Classifier,
     NotFittedError,
     Trainable,
     count_parameters,
     model_device,
-    seeded_reset,
 )
 from ..rbm.bernoulli import RBM
 from ..rbm.stack import check_chain
-from .finetune import MeanFieldClassifier, check_dropout
-from .pretrain import train_stack
+from .finetune import MeanFieldClassifier, check_dropout, fine_tuning_stage
+from .pretrain import FINETUNED, PRETRAINED, TRAINED, compose, pretraining
 
-PRETRAINED, TRAINED, FINETUNED = 1, 2, 3  # values of the buffer ``phase``
 EXACT_EVAL_UNITS = 20  # evaluate() adds the exact log-likelihood when log Z needs <= 2^20 states
 
 
@@ -384,20 +383,7 @@ class DBM(Trainable, Classifier, nn.Module):
         return loss
 
     def _compose(self, rbms: list[RBM], seed: int) -> None:
-        """The DBM's parameters from its pretrained stack: ``W_l`` as is, ``b`` from the bottom RBM,
-        a middle layer's bias the mean of its two RBMs' biases, the top's from the top RBM; the
-        fantasy particles drawn anew from ``seed`` (not the global RNG: one seed, one model)."""
-        with torch.no_grad():
-            L = self.depth
-            for l, r in enumerate(rbms):
-                self.W[l].copy_(r.W)
-            self.bias[0].copy_(rbms[0].b)
-            for l in range(1, L + 1):
-                self.bias[l].copy_(rbms[l - 1].a if l == L else (rbms[l - 1].a + rbms[l].b) / 2)
-            self.data_mean.copy_(rbms[0].data_mean)
-        self._reset_chains(torch.Generator(device=self.data_mean.device).manual_seed(seed))
-        self.phase.fill_(PRETRAINED)
-        self._fitted = True
+        compose(self, rbms, seed)
 
     def pretrain(self, X: Any, *, seed: int | None = None, out: str | Path | None = None,
                  resume: bool = False, progress: bool | None = None, device: str | None = None,
@@ -405,64 +391,64 @@ class DBM(Trainable, Classifier, nn.Module):
         """Greedy pretraining with doubled weights, stages ``rbm1..rbmL`` (``pretrain_epochs``,
         ``pretrain_lr``, SGD momentum 0.5, the given batch size); returns their histories."""
         data = self._check(X).cpu()
-        cfg = self.train_config(epochs=self.pretrain_epochs, lr=self.pretrain_lr, momentum=0.5,
-                                lr_schedule="constant", weight_decay=0.0, seed=seed, progress=progress,
-                                device=device, batch_size=batch_size)
-        rbms, histories = train_stack(self.sizes, data, cfg, init_std=self.init_std, out=out, resume=resume,
-                                      dynamic_binarization=self.dynamic_binarization)
-        self.cpu()._compose(rbms, cfg.seed)
-        return histories
+        stages = pretraining(self, seed=seed, progress=progress, device=device, batch_size=batch_size)
+        fit_stages(stages, data, out=out, resume=resume)
+        return [s.history for s in stages]
 
-    def fit(self, X: Any, y: Any = None, *, seed: int | None = None, out: str | Path | None = None,
-            resume: bool = False, overwrite: bool = False, run_info: dict[str, Any] | None = None,
-            callbacks: Sequence[Any] = (), **options: Any) -> DBM:
+    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
+            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
+            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
+            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
+            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
+            run_info: dict[str, Any] | None = None, **options: Any) -> DBM:
         """Pretrain, train jointly (stage ``dbm``: ``epochs``, ``lr`` ... of the train config), and with
-        labels fine-tune the mean-field classifier (stage ``finetune``); returns ``self``."""
-        cfg = self.train_config(seed=seed, **options)
+        labels fine-tune the mean-field classifier (stage ``finetune``, ``val_data`` (X, y) its
+        validation data); both carry over ``seed``, ``progress``, ``device``, ``batch_size``. Returns
+        ``self``. ``callbacks``, ``out``, ``resume``, ``overwrite`` as for :meth:`DBN.fit`;
+        ``warm_start``: keep the current weights and fantasy particles: no pretraining, only the final
+        stage goes on (the fine-tuning given labels, a fine-tuned classifier as it is; else ``dbm``)."""
+        cfg = self.train_config(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
+                                device=device, progress=progress, **options)
         v = self._check(X).cpu()
         if y is not None and self.n_classes == 0:
             raise ValueError("labels given to a DBM built without classes: expected y=None (or a DBM built "
                              "with n_classes >= 2)")
         yv = None if y is None else check_y(y, self.n_classes, len(v))
-        histories = self.pretrain(v, seed=cfg.seed, out=out, resume=resume, progress=cfg.progress,
-                                  device=cfg.device, batch_size=cfg.batch_size)
-        # joint training: mean-field + persistent chains
-        histories.append(fit_stage(self, v, cfg, stage="dbm", out=out, resume=resume, callbacks=callbacks))
-        self.phase.fill_(TRAINED)
-        if yv is not None and self.head is not None and self.finetune_epochs > 0:
-            histories.append(self.fine_tune(v, yv, seed=cfg.seed, out=out, resume=resume, progress=cfg.progress,
-                                            device=cfg.device, batch_size=cfg.batch_size))
-        self.history_ = [row for h in histories for row in h]
-        if out is not None:
-            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True,
-                                             run_info={**(run_info or {}), "train_config": to_dict(cfg)})
+        tune = yv is not None and self.head is not None and self.finetune_epochs > 0
+        if val_data is not None and not tune:
+            raise ValueError("val_data is the fine-tuning's: expected labels y and finetune_epochs >= 1, got "
+                             f"y={'None' if y is None else 'given'}, finetune_epochs={self.finetune_epochs}")
+        if warm_start and int(self.phase) < (TRAINED if tune else PRETRAINED):
+            raise NotFittedError("warm_start asked before training: call fit(X) (pretraining and joint "
+                                 "training) first")
+        carried = {"seed": cfg.seed, "progress": cfg.progress, "device": cfg.device, "batch_size": cfg.batch_size}
+        stages = [] if warm_start else pretraining(self, **carried)
+        if not (warm_start and tune):  # joint training: mean field + persistent chains
+            stages.append(Stage("dbm", self, cfg, make_input=lambda _: v, end=lambda: self.phase.fill_(TRAINED),
+                                callbacks=callbacks))
+        if tune:
+            stages.append(fine_tuning_stage(self, v, yv, val_data=val_data, warm=warm_start, callbacks=callbacks,
+                                            **carried))
+        self.history_ = fit_stages(stages, v, model=self, config=cfg, out=out, resume=resume, overwrite=overwrite,
+                                   run_info={**(run_info or {}), "train_config": to_dict(cfg)})
         self._fitted = True
         return self
 
     def fine_tune(self, X: Any, y: Any, *, epochs: int | None = None, lr: float | None = None,
                   seed: int | None = None, out: str | Path | None = None, resume: bool = False,
-                  **options: Any) -> list:
+                  val_data: Any = None, **options: Any) -> History:
         """Stage ``finetune``: :class:`MeanFieldClassifier` initialised from the DBM, trained by
         back-propagation on ``[v, q(h_2 | v)]`` (the mean field computed once, as in SH09), with
-        the dropout of ``finetune_dropout`` (none by default)."""
+        the dropout of ``finetune_dropout`` (none by default); ``val_data`` (X, y) adds
+        ``val_loss``/``val_acc`` per epoch. Returns the stage history."""
         if int(self.phase) < TRAINED:
             raise NotFittedError("fine-tuning asked before pretraining: call fit(X) (pretraining and "
                                  "joint training) first")
         if self.head is None:
             raise ValueError("fine-tuning needs classes: expected a DBM built with n_classes >= 2, got 0")
-        v = self._check(X)
-        y = check_y(y, self.n_classes, len(v), device=v.device)
-        cfg = self.train_config(**{"epochs": epochs or self.finetune_epochs, "lr": lr or self.finetune_lr,
-                                   "seed": seed, "optimizer": "sgd", "momentum": 0.9,
-                                   "lr_schedule": "constant", **options})
-        self.head.init_from(self)  # 1. the hidden layers from the DBM
-        with torch.no_grad():
-            seeded_reset(self.head.layers[-1], cfg.seed)  # the new softmax layer: one seed, one model
-            Z = torch.cat([self._classifier_input(v[i:i + 4096]) for i in range(0, len(v), 4096)])
-        hist = fit_stage(self.head, (Z, y), cfg, stage="finetune", out=out, resume=resume)
-        self.phase.fill_(FINETUNED)
-        self._fitted = True
-        return hist
+        stage = fine_tuning_stage(self, X, y, epochs=epochs, lr=lr, seed=seed, val_data=val_data, **options)
+        fit_stages([stage], None, out=out, resume=resume)
+        return stage.history
 
     def extra_repr(self) -> str:
         return (f"sizes={self.sizes}, n_classes={self.n_classes}, n_chains={self.n_chains}, k={self.k}, "

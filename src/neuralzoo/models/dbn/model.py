@@ -19,10 +19,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..._checks import check_sizes, check_unit_interval, check_X, check_y
-from ...config import check_choice, to_dict
+from ...config import TrainConfig, check_choice, to_dict
 from ...energy import exact
 from ...energy.sampling import bernoulli
-from ...train.stages import fit_stage, write_stages_run
+from ...train import History
+from ...train.stages import Stage, fit_stages
 from ..base import (
     Classifier,
     NotFittedError,
@@ -34,17 +35,10 @@ from ..base import (
 from ..mlp import MLP
 from ..rbm.bernoulli import RBM
 from ..rbm.label import LabelRBM
-from ..rbm.monitor import EpochMetrics
-from ..rbm.stack import check_chain
+from ..rbm.stack import check_chain, pretraining_stages, up_on_device
+from .finetune import BACKPROP, PRETRAINED, fine_tuning_stage
 
 FINETUNE = ("backprop", "updown", "none")
-PRETRAINED, BACKPROP, UPDOWN = 1, 2, 3  # values of the buffer ``phase`` (0: nothing trained)
-
-
-
-
-
-
 
 
 class DBN(Trainable, Classifier, nn.Module):
@@ -140,7 +134,7 @@ class DBN(Trainable, Classifier, nn.Module):
         self.rbms = nn.ModuleList(rbms)
         self.gen_W = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l + 1], sizes[l])) for l in range(L - 1))
         self.gen_b = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l])) for l in range(L - 1))
-        self.mlp = MLP([*sizes, C], activation="sigmoid", dropout=finetune_dropout) if C > 0 else None
+        self.mlp = MLP(sizes[0], C, hidden=sizes[1:], activation="sigmoid", dropout=finetune_dropout) if C > 0 else None
         self.register_buffer("phase", torch.zeros((), dtype=torch.long))
         self.hparams = {"sizes": sizes, "n_classes": C, "labels": self.labels, "method": method, "k": int(k),
                         "finetune": finetune, "finetune_epochs": self.finetune_epochs,
@@ -331,28 +325,33 @@ class DBN(Trainable, Classifier, nn.Module):
                              "pretraining (or build the DBN with labels=True)")
         return check_y(y, self.n_classes, n)
 
+    def _pretraining(self, X: Any, y: Any, cfg: TrainConfig, callbacks: Sequence[Any], *,
+                     warm: bool = False) -> tuple[torch.Tensor, list[Stage]]:
+        """The data and the stages ``rbm1 .. rbmL`` (:func:`~neuralzoo.models.rbm.stack.pretraining_stages`):
+        RBM l drawn from ``cfg.seed + l`` and trained on ``p(h_{l-1} | below)``, computed where the
+        RBM below trained; the one-hot ``y`` joins the top RBM's data. ``warm``: only stage ``rbmL``,
+        the top RBM going on from its current weights."""
+        data = check_unit_interval(check_X(X, self.n_features))
+        y = self._labels(y, len(data))
+        stages = pretraining_stages(self.rbms, cfg, seed=cfg.seed, seeding=None if warm else "layer",
+                                    up=up_on_device, labels=None if y is None else F.one_hot(y, self.n_classes),
+                                    callbacks=callbacks, first=self.depth - 1 if warm else 0,
+                                    then=None if warm else self._pretrained)
+        return data, stages
+
+    def _pretrained(self) -> None:
+        self._tie_generative()
+        self.phase.fill_(PRETRAINED)
+        self._fitted = True
+
     def pretrain(self, X: Any, y: Any = None, *, seed: int | None = None, out: str | Path | None = None,
                  resume: bool = False, callbacks: Sequence[Any] = (), **options: Any) -> list:
         """Greedy layer-wise pretraining: RBM l on ``p(h_{l-1} | below)`` of the data (stage ``rbm<l>``);
         ``y`` feeds the label units of the top RBM. Returns the stage histories."""
         cfg = self.train_config(seed=seed, **options)
-        data = check_unit_interval(check_X(X, self.n_features))
-        y = self._labels(y, len(data))
-        histories = []
-        for l, rbm in enumerate(self.rbms):
-            if l == self.depth - 1 and y is not None:
-                data = torch.cat([data, F.one_hot(y, self.n_classes).to(data)], 1)
-            # 1. as RBM.fit: base rates from the data, weights from the seed, visible biases log(p/(1-p))
-            rbm.start_from_data(data, cfg.seed + l)
-            # 2. one stage of the greedy run, with its own checkpoint
-            histories.append(fit_stage(rbm, data, cfg, stage=f"rbm{l + 1}", out=out, resume=resume,
-                                       callbacks=[EpochMetrics(rbm, data), *callbacks]))
-            if l < self.depth - 1:
-                data = rbm.transform(data).cpu()  # (N, H_l): the next RBM's data, probabilities
-        self._tie_generative()
-        self.phase.fill_(PRETRAINED)
-        self._fitted = True
-        return histories
+        data, stages = self._pretraining(X, y, cfg, callbacks)
+        fit_stages(stages, data, out=out, resume=resume)
+        return [s.history for s in stages]
 
     def to_mlp(self, seed: int = 0) -> MLP:
         """The recognition pass as an MLP ``[D, H_1, ..., H_L, C]`` (sigmoid): layer l gets ``W_l^T``
@@ -372,57 +371,62 @@ class DBN(Trainable, Classifier, nn.Module):
         if int(self.phase) < PRETRAINED:
             raise NotFittedError(f"{what} asked before pretraining: call pretrain(X) (or fit) first")
 
+    def _tune_method(self, method: str | None) -> str:
+        method = method or (self.finetune if self.finetune != "none" else "backprop")
+        check_choice("method", method, ("backprop", "updown"))
+        return method
+
     def fine_tune(self, X: Any, y: Any, *, method: str | None = None, epochs: int | None = None,
                   lr: float | None = None, seed: int | None = None, out: str | Path | None = None,
                   resume: bool = False, batch_size: int | None = None, val_data: Any = None,
-                  **options: Any) -> list:
-        """Fine-tune for classification, stage ``backprop`` (MLP, SGD momentum 0.9; ``val_data`` (X, y)
-        adds ``val_loss``/``val_acc`` per epoch) or ``updown`` (:mod:`~neuralzoo.models.dbn.updown`);
-        returns the stage history."""
-        method = method or (self.finetune if self.finetune != "none" else "backprop")
-        check_choice("method", method, ("backprop", "updown"))
+                  **options: Any) -> History:
+        """Fine-tune for classification, stage ``backprop`` (MLP, SGD momentum 0.9) or ``updown``
+        (:mod:`~neuralzoo.models.dbn.updown`); ``val_data`` (X, y) adds ``val_loss``/``val_acc``
+        per epoch. Returns the stage history."""
+        method = self._tune_method(method)
         self._check_pretrained("fine-tuning")
-        if self.n_classes < 2:
-            raise ValueError("fine-tuning needs classes: expected a DBN built with n_classes >= 2, got 0")
-        v = check_unit_interval(check_X(X, self.n_features))
-        y = check_y(y, self.n_classes, len(v))
-        base = {"epochs": epochs or self.finetune_epochs, "lr": lr or self.finetune_lr, "seed": seed,
-                "batch_size": batch_size, "optimizer": "sgd",
-                "momentum": 0.9 if method == "backprop" else 0.0, **options}
-        cfg = self.train_config(**base)
-        if method == "backprop":
-            self.to_mlp(cfg.seed)
-            if val_data is not None:
-                val_data = self.mlp._fit_data(*val_data)
-            hist = fit_stage(self.mlp, (v, y), cfg, stage="backprop", out=out, resume=resume, val_data=val_data)
-            self.phase.fill_(BACKPROP)
-        else:
-            from .updown import UpDown
+        stage = fine_tuning_stage(self, X, y, method=method, epochs=epochs, lr=lr, seed=seed, batch_size=batch_size,
+                                  val_data=val_data, **options)
+        fit_stages([stage], None, out=out, resume=resume)
+        return stage.history
 
-            if int(self.phase) == BACKPROP:
-                raise ValueError("up-down after back-propagation: expected a pretrained DBN, got a fine-tuned MLP")
-            hist = fit_stage(UpDown(self, self.updown_k), (v, y), cfg, stage="updown", out=out, resume=resume)
-            self.phase.fill_(UPDOWN)
-        return hist
+    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
+            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
+            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
+            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
+            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
+            run_info: dict[str, Any] | None = None, finetune_epochs: int | None = None, **options: Any) -> DBN:
+        """Pretrain, then fine-tune as built (``finetune``) when ``y`` is given; returns ``self``.
 
-    def fit(self, X: Any, y: Any = None, *, finetune_epochs: int | None = None, seed: int | None = None,
-            out: str | Path | None = None, resume: bool = False, overwrite: bool = False,
-            run_info: dict[str, Any] | None = None, callbacks: Sequence[Any] = (), **options: Any) -> DBN:
-        """Pretrain (train options as for :meth:`RBM.fit`), then fine-tune as built (``finetune``) when
-        ``y`` is given; with ``out`` each stage checkpoints in ``out/stages/<stage>`` and the run
-        folder gets the whole model and the joined history (column ``stage``)."""
-        progress = options.get("progress")
-        histories = self.pretrain(X, y if self.labels else None, seed=seed, out=out, resume=resume,
-                                  callbacks=callbacks, **options)
-        if y is not None and self.finetune != "none" and self.n_classes >= 2:
+        The train options (``epochs``, ``lr``, ... and further :class:`TrainConfig` fields) are the
+        pretraining's, as for :meth:`RBM.fit`; the fine-tuning takes ``finetune_epochs`` and
+        ``finetune_lr`` and carries over ``batch_size``, ``device``, ``weight_decay``, ``progress``
+        and ``seed``. ``val_data`` (X, y): validation data of the fine-tuning (``val_loss``,
+        ``val_acc`` per epoch). ``callbacks``: every stage's. With ``out`` each stage checkpoints in
+        ``out/stages/<stage>`` and the run folder gets the whole model and the joined history;
+        a folder holding a run is refused unless ``resume`` or ``overwrite``. ``warm_start``:
+        keep the current weights (a pretrained DBN): no pretraining, only the final stage goes on
+        — the fine-tuning given ``y`` (a fine-tuned MLP as it is), else the top RBM.
+        """
+        options.update(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, device=device,
+                       progress=progress)
+        cfg = self.train_config(seed=seed, **options)
+        tune = y is not None and self.finetune != "none" and self.n_classes >= 2
+        if val_data is not None and not tune:
+            raise ValueError("val_data is the fine-tuning's: expected labels y and finetune != 'none', got "
+                             f"y={'None' if y is None else 'given'}, finetune={self.finetune!r}")
+        if warm_start:
+            self._check_pretrained("warm_start")
+        data, stages = None, []
+        if not (warm_start and tune):
+            data, stages = self._pretraining(X, y if self.labels else None, cfg, callbacks, warm=warm_start)
+        if tune:
             ft = {k: options[k] for k in ("batch_size", "device", "weight_decay") if k in options}
-            histories.append(self.fine_tune(X, y, epochs=finetune_epochs, seed=seed, out=out, resume=resume,
-                                            progress=progress, **ft))
-        self.history_ = [row for h in histories for row in h]
-        if out is not None:
-            cfg = self.train_config(seed=seed, **options)
-            self.history_ = write_stages_run(self, out, cfg, histories, overwrite=True,
-                                             run_info={**(run_info or {}), "train_config": to_dict(cfg)})
+            stages.append(fine_tuning_stage(self, X, y, method=self._tune_method(None), epochs=finetune_epochs,
+                                            seed=seed, progress=progress, val_data=val_data, warm=warm_start,
+                                            callbacks=callbacks, **ft))
+        self.history_ = fit_stages(stages, data, model=self, config=cfg, out=out, resume=resume,
+                                   overwrite=overwrite, run_info={**(run_info or {}), "train_config": to_dict(cfg)})
         self._fitted = True
         return self
 

@@ -74,5 +74,9 @@ class UpDown(nn.Module):
                            + F.binary_cross_entropy_with_logits(rec, sleep[l], reduction="sum")) / N
         return loss
 
+    def metrics(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """Validation: cross-entropy and accuracy of the DBN's generative classifier (label units)."""
+        return self.dbn.metrics(X, y)
+
 
 __all__ = ["UpDown"]
