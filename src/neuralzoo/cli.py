@@ -147,7 +147,7 @@ def sample(
         if getattr(model, "vocab", None) is None:
             raise ValueError(f"--prompt: expected a language model (trained on text), got "
                              f"{type(model).__name__} trained on {runs.run_data_config(run).name}")
-        print(model.sample_text(prompt, length, temperature=temperature, seed=seed))
+        print(model.sample_text(prompt, length, temperature=temperature, generator=seed))
         return
     data_cfg = runs.run_data_config(run)
     X, y = runs.load_data(data_cfg, "test")

@@ -3,6 +3,7 @@ learning, symmetry, temperature, clamping, checkpoints and error messages."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
 
@@ -133,6 +134,44 @@ def test_annealing_runs_in_training_and_sampling():
     assert s.shape == (7, 4) and set(s.unique().tolist()) <= {0.0, 1.0}
     s2 = bm.sample(7, steps=5, anneal=[8.0, 4.0, 2.0], generator=torch.Generator().manual_seed(0))
     assert torch.equal(s, s2)
+
+
+def test_sample_runs_1000_sweeps_by_default_and_takes_its_options_by_keyword():
+    bm = machine(D=3, H=2, seed=1).float()
+    G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
+    assert inspect.signature(BoltzmannMachine.sample).parameters["steps"].default == 1000  # was 100
+    assert torch.equal(bm.sample(6, generator=2), bm.sample(6, steps=1000, generator=G(2)))
+    assert torch.equal(bm.sample(6, steps=5, generator=2, anneal=[4.0, 2.0]),
+                       bm.sample(6, steps=5, generator=G(2), anneal=[4.0, 2.0]))
+    with pytest.raises(TypeError):
+        bm.sample(6, 100)  # steps is keyword-only
+    with pytest.raises(TypeError, match="generator: expected a torch.Generator, an int seed or None, got str"):
+        bm.sample(2, steps=1, generator="2")
+
+
+def test_log_likelihood_method_and_log_z_are_keywords():
+    bm = machine(D=3, H=2, seed=2)
+    v = brute_states(3)
+    assert torch.equal(bm.log_likelihood(v, method="exact"), bm.log_likelihood(v))
+    assert torch.equal(bm.log_likelihood(v, log_z=bm.log_partition()), bm.log_likelihood(v))
+    assert torch.equal(bm.log_likelihood(v, log_z=float(bm.log_partition())), bm.log_likelihood(v))
+    with pytest.raises(TypeError):
+        bm.log_likelihood(v, "exact")
+    with pytest.raises(ValueError, match="method: expected one of 'exact', got 'ais'"):
+        bm.log_likelihood(v, method="ais")
+
+
+def test_completion_and_evaluate_take_an_int_seed_as_their_generator():
+    big = machine(D=16, H=6, seed=3).float()  # 22 units: evaluate samples the completions
+    X = (torch.rand(12, 16, generator=torch.Generator().manual_seed(0)) < 0.5).float()
+    G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
+    known = torch.arange(16) < 8
+    assert torch.equal(big.complete_proba(X, known, method="gibbs", steps=6, generator=1),
+                       big.complete_proba(X, known, method="gibbs", steps=6, generator=G(1)))
+    assert big.evaluate(X) == big.evaluate(X, generator=0) == big.evaluate(X, generator=G(0))
+    assert big.completion_error(X, steps=6, generator=3) == big.completion_error(X, steps=6, generator=G(3))
+    with pytest.raises(TypeError):
+        big.evaluate(X, None, 0)
 
 
 def test_gibbs_completion_agrees_with_exact_and_keeps_known_units():

@@ -53,7 +53,7 @@ def test_async_recall_is_the_one_unit_at_a_time_rule():
     n = 150  # more than one block of 64 units
     hop = Hopfield(n).store(random_patterns(12, n, 0))
     probes = flip(hop.patterns, 0.25, torch.Generator().manual_seed(1))
-    got = hop.recall(probes, seed=5, max_sweeps=3)
+    got = hop.recall(probes, generator=5, max_sweeps=3)
     g = torch.Generator().manual_seed(5)
     x = probes.clone()
     for _ in range(3):
@@ -67,7 +67,7 @@ def test_async_recall_is_the_one_unit_at_a_time_rule():
 def test_energy_trace_never_increases_and_ends_at_fixed_points():
     hop = Hopfield(100).store(random_patterns(10, 100, 2))
     probes = flip(hop.patterns, 0.3, torch.Generator().manual_seed(3))
-    r = hop.recall(probes, seed=0, return_trace=True)
+    r = hop.recall(probes, generator=0, return_trace=True)
     assert isinstance(r, RecallResult)
     assert r.energies.shape == (10, r.sweeps + 1) and r.frames.shape == (r.sweeps + 1, 10, 100)
     assert (r.energies.diff(dim=1) <= 1e-4).all()
@@ -91,7 +91,7 @@ def test_stored_patterns_are_fixed_points_below_capacity():
     xi = random_patterns(5, 200, 0)
     hop = Hopfield(200).store(xi)
     assert hop.is_fixed_point(xi).all()
-    assert torch.equal(hop.recall(xi, seed=0), xi)
+    assert torch.equal(hop.recall(xi, generator=0), xi)
 
 
 def test_recall_from_ten_percent_noise_at_low_load():
@@ -99,7 +99,7 @@ def test_recall_from_ten_percent_noise_at_low_load():
     hop = Hopfield(200).store(xi)
     probes = flip(xi, 0.1, torch.Generator().manual_seed(0))
     assert int((probes != xi).sum(1).min()) == 20
-    assert torch.equal(hop.recall(probes, seed=0), xi)
+    assert torch.equal(hop.recall(probes, generator=0), xi)
     assert torch.equal(hop.recall(probes, mode="sync"), xi)
 
 
@@ -109,7 +109,7 @@ def test_sync_mode_detects_a_two_cycle():
     assert r.cycles.tolist() == [True, False] and r.converged.tolist() == [False, True]
     assert r.frames[:, 0].tolist() == [[1.0, -1.0], [-1.0, 1.0], [1.0, -1.0]]
     # asynchronously the same network settles: energy descent, no cycle
-    r = hop.recall(torch.tensor([[1.0, -1.0]]), mode="async", seed=0, return_trace=True)
+    r = hop.recall(torch.tensor([[1.0, -1.0]]), mode="async", generator=0, return_trace=True)
     assert r.converged.all() and hop.is_fixed_point(r.states).all()
 
 
@@ -140,11 +140,56 @@ def test_async_same_seed_same_result_and_batch_equals_per_probe():
     xi = random_patterns(20, 120, 4)  # alpha ~ 0.17: plenty of wrong bits, long paths
     hop = Hopfield(120).store(xi)
     probes = flip(xi, 0.2, torch.Generator().manual_seed(0))
-    a = hop.recall(probes, seed=7)
-    assert torch.equal(a, hop.recall(probes, seed=7))
+    a = hop.recall(probes, generator=7)
+    assert torch.equal(a, hop.recall(probes, generator=7))
     assert torch.equal(a, hop.recall(probes, generator=torch.Generator().manual_seed(7)))
     for k in range(len(probes)):
-        assert torch.equal(hop.recall(probes[k], seed=7), a[k])
+        assert torch.equal(hop.recall(probes[k], generator=7), a[k])
+
+
+def test_recall_and_evaluate_take_a_keyword_only_generator():
+    xi = random_patterns(10, 120, 2)
+    hop = Hopfield(120).store(xi)
+    probes = flip(xi, 0.3, torch.Generator().manual_seed(0))
+    G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
+    r = hop.recall(probes, generator=3, return_trace=True)
+    assert torch.equal(r.frames, hop.recall(probes, generator=G(3), return_trace=True).frames)
+    torch.manual_seed(1)
+    a = hop.recall(probes)  # None: the orders come from a generator seeded by the global RNG
+    torch.manual_seed(1)
+    assert torch.equal(a, hop.recall(probes, generator=None))
+    # evaluate: the flips and the recall's orders both start from the seed (as seed= did)
+    for s in (0, 4):
+        expected = hop.recall(flip(xi, 0.3, G(s)), generator=s)
+        m = hop.evaluate(generator=s)
+        assert m == hop.evaluate(generator=G(s))
+        assert m["overlap"] == float(((expected * xi).sum(1) / 120).mean())
+    assert hop.evaluate() == hop.evaluate(generator=0)  # the old seed=0 default
+    with pytest.raises(TypeError):
+        hop.recall(probes, "sync")  # mode is keyword-only
+    with pytest.raises(TypeError):
+        hop.recall(probes, seed=0)  # seed= seeds training only
+    with pytest.raises(TypeError):
+        hop.evaluate(None, None, 0.3)
+    with pytest.raises(TypeError):
+        hop.evaluate(seed=0)
+    with pytest.raises(TypeError, match="generator: expected a torch.Generator, an int seed or None, got float"):
+        hop.recall(probes, generator=1.5)
+
+
+@pytest.mark.parametrize("cls", [ContinuousHopfield, ModernHopfield])
+def test_graded_memories_take_the_generator_keyword_and_ignore_it(cls):
+    xi = random_patterns(3, 60, 1)
+    net = cls(60).store(xi)
+    probes = flip(xi, 0.1, torch.Generator().manual_seed(0))
+    assert torch.equal(net.recall(probes, generator=5), net.recall(probes))
+    assert net.evaluate(generator=7) == net.evaluate(generator=torch.Generator().manual_seed(7))
+    with pytest.raises(TypeError):
+        net.recall(probes, seed=0)
+    with pytest.raises(TypeError):
+        net.recall(probes, None)
+    with pytest.raises(TypeError, match="generator: expected"):
+        net.recall(probes, generator="5")
 
 
 # -- storage rules ------------------------------------------------------------------------------
@@ -203,7 +248,7 @@ def test_pseudo_inverse_stores_independent_patterns_exactly():
         xi = random_patterns(p, 100, p)
         hop = Hopfield(100, rule="pseudo-inverse").store(xi)
         assert hop.is_fixed_point(xi).all()
-        assert torch.equal(hop.recall(xi, seed=0), xi)
+        assert torch.equal(hop.recall(xi, generator=0), xi)
         assert torch.equal(hop.W, hop.W.T) and not hop.W.diagonal().any()
     # incremental: recomputed from all stored patterns
     hop = Hopfield(100, rule="pseudo-inverse").store(xi[:40]).store(xi[40:])
@@ -248,7 +293,7 @@ def test_modern_hopfield_retrieves_beyond_hebbian_capacity():
     hebb = Hopfield(100).store(xi)
     got = modern.recall(probes)
     assert (got == xi).all(1).float().mean() >= 0.98
-    assert (hebb.recall(probes, seed=0) == xi).all(1).float().mean() <= 0.2
+    assert (hebb.recall(probes, generator=0) == xi).all(1).float().mean() <= 0.2
     r = modern.recall(probes, return_trace=True)
     assert (r.energies.diff(dim=1) <= 1e-4).all()
     assert modern.is_fixed_point(xi).all()
@@ -278,7 +323,7 @@ def test_state_dict_round_trip_rebuilds_an_identical_network(cls, tmp_path):
     again = cls(**hparams)
     ckpt.load_weights(again, tmp_path / "model.safetensors")
     probes = flip(xi, 0.2, torch.Generator().manual_seed(0))
-    assert torch.equal(again.recall(probes, seed=3), net.recall(probes, seed=3))
+    assert torch.equal(again.recall(probes, generator=3), net.recall(probes, generator=3))
     assert again.n_stored == 6
 
 
@@ -377,7 +422,7 @@ def test_a_run_folder_of_neuralzoo_0_1_loads(cls, tmp_path):
     again = neuralzoo.load(tmp_path)
     assert type(again) is cls and again.get_params() == {**cls.upgrade_hparams(old), "n_stored": 6}
     probes = flip(net.patterns, 0.2, torch.Generator().manual_seed(0))
-    assert torch.equal(again.recall(probes, seed=1), net.recall(probes, seed=1))
+    assert torch.equal(again.recall(probes, generator=1), net.recall(probes, generator=1))
     assert again.evaluate() == net.evaluate()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from neuralzoo.models import LSTM
+from neuralzoo.models import LSTM, ElmanRNN
 from neuralzoo.models.recurrent.base import StateReset, stream_order
 from neuralzoo.models.recurrent.lstm import LSTMCellRef, from_torch_weights, to_torch_weights
 
@@ -91,7 +91,7 @@ def test_carried_state_fit_and_stream_evaluation():
     net.fit(X, Y, epochs=6, batch_size=4, lr=2e-2, progress=False, seed=0)
     m = net.evaluate(X, Y)
     assert m["acc"] > 0.95 and m["bits"] == pytest.approx(m["loss"] / 0.6931471805599453)
-    assert net.sample_text("ab", 6, temperature=0.5, seed=0).startswith("ab")
+    assert net.sample_text("ab", 6, temperature=0.5, generator=0).startswith("ab")
     net.fit(X, Y, epochs=1, batch_size=4, lr=2e-2, progress=False, seed=0, val_fraction=0.1)
     assert "val_loss" in net.history_[-1]  # the last 4 windows, the streams left whole
 
@@ -99,14 +99,37 @@ def test_carried_state_fit_and_stream_evaluation():
 def test_sampling_repeats_with_one_seed_and_refuses_unseen_characters():
     net = LSTM(n_outputs=4, hidden=8, task="sequence", vocab="abc\n", carry_state=False)
     net._fitted = True
-    t1 = net.sample_text("ab", 50, temperature=1.0, seed=3)
-    assert t1 == net.sample_text("ab", 50, temperature=1.0, seed=3)
-    assert t1 != net.sample_text("ab", 50, temperature=1.0, seed=4)
+    t1 = net.sample_text("ab", 50, temperature=1.0, generator=3)
+    assert t1 == net.sample_text("ab", 50, temperature=1.0, generator=3)
+    assert t1 != net.sample_text("ab", 50, temperature=1.0, generator=4)
     assert len(t1) == 52 and set(t1) <= set("abc\n")
     with pytest.raises(ValueError, match=r"never seen: 'Z' at position 1"):
         net.sample_text("aZ", 5)
     with pytest.raises(ValueError, match="temperature must be positive"):
         net.sample_text("a", 5, temperature=0)
+
+
+@pytest.mark.parametrize("cls", [LSTM, ElmanRNN])
+def test_sampling_takes_a_keyword_only_generator_int_or_generator(cls):
+    net = cls(n_outputs=4, hidden=8, task="sequence", vocab="abc\n")
+    net._fitted = True
+    G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
+    assert net.sample_text("ab", 30, generator=5) == net.sample_text("ab", 30, generator=G(5))
+    assert net.sample_text("ab", 30) == net.sample_text("ab", 30, generator=0)  # the old seed=0 default
+    prompt = net.encode_text("ab")
+    assert torch.equal(net.sample_tokens(prompt, 20, generator=2), net.sample_tokens(prompt, 20, generator=G(2)))
+    torch.manual_seed(1)
+    a = net.sample_text("a", 20, generator=None)  # None: the global RNG
+    torch.manual_seed(1)
+    assert a == net.sample_text("a", 20, generator=None)
+    with pytest.raises(TypeError):
+        net.sample_text("ab", 5, seed=0)  # seed= seeds training only
+    with pytest.raises(TypeError):
+        net.sample_text("ab", 5, 1.0)  # temperature is keyword-only
+    with pytest.raises(TypeError):
+        net.sample_tokens(prompt, 5, 1.0)
+    with pytest.raises(TypeError, match="generator: expected a torch.Generator, an int seed or None, got str"):
+        net.sample_text("ab", 5, generator="0")
 
 
 def test_bad_input():

@@ -281,6 +281,54 @@ def test_validation_history_has_free_energy_gap(digits):
     assert {"val_free_energy", "free_energy_gap", "reconstruction_error"} <= set(rbm.history_.last)
 
 
+def _random_rbm(cls, D: int, H: int, seed: int = 0):
+    torch.manual_seed(seed)
+    rbm = cls(D, H)
+    with torch.no_grad():
+        rbm.W.normal_(0, 0.3)
+        rbm.b.normal_(0, 0.5)
+        rbm.a.normal_(0, 0.5)
+    return rbm
+
+
+@pytest.mark.parametrize("cls", [RBM, GaussianRBM])
+def test_sample_and_log_likelihood_take_their_options_by_keyword(cls):
+    rbm = _random_rbm(cls, 6, 4)
+    G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
+    assert torch.equal(rbm.sample(5, steps=7, generator=3), rbm.sample(5, steps=7, generator=G(3)))
+    assert torch.equal(rbm.sample(4, generator=2), rbm.sample(4, steps=1000, generator=G(2)))  # default 1000
+    rows = torch.tensor([[1.0, 0, 1, 0, 0, 1], [0, 0, 1, 1, 0, 0]])
+    assert torch.equal(rbm.sample(3, steps=2, generator=1, from_data=rows),
+                       rbm.sample(3, steps=2, generator=G(1), from_data=rows))
+    assert torch.equal(rbm.log_likelihood(rows, method="exact"), rbm.log_likelihood(rows))
+    assert torch.equal(rbm.log_likelihood(rows, log_z=rbm.log_partition("exact")), rbm.log_likelihood(rows))
+    with pytest.raises(TypeError):
+        rbm.sample(5, 7)  # steps is keyword-only
+    with pytest.raises(TypeError):
+        rbm.sample(5, steps=7, seed=0)
+    with pytest.raises(TypeError):
+        rbm.log_likelihood(rows, "exact")  # method is keyword-only
+    with pytest.raises(TypeError, match="generator: expected a torch.Generator, an int seed or None, got str"):
+        rbm.sample(2, steps=1, generator="3")
+
+
+def test_the_methods_that_draw_take_an_int_seed_as_its_generator():
+    rbm = _random_rbm(RBM, 120, 5)  # D > 100: evaluate draws one flipped bit per row
+    X = (torch.rand(30, 120, generator=torch.Generator().manual_seed(0)) < 0.4).float()
+    G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
+    assert torch.equal(rbm.pseudo_likelihood(X, generator=4), rbm.pseudo_likelihood(X, generator=G(4)))
+    assert torch.equal(rbm.pseudo_likelihood(X), rbm.pseudo_likelihood(X, generator=0))  # default seed 0
+    assert rbm.evaluate(X) == rbm.evaluate(X, generator=0) == rbm.evaluate(X, generator=G(0))
+    assert rbm.evaluate(X, generator=5) == rbm.evaluate(X, generator=G(5))
+    with pytest.raises(TypeError):
+        rbm.evaluate(X, None, 0)
+    small = _random_rbm(RBM, 8, 4)
+    run = {"betas": torch.linspace(0, 1, 20, dtype=torch.float64), "n_runs": 3, "reverse": True, "reverse_steps": 5}
+    assert small.ais(**run, generator=6).log_z == small.ais(**run, generator=G(6)).log_z
+    ll = small.log_likelihood(X[:4, :8], method="ais", generator=6, **run)
+    assert torch.equal(ll, small.log_likelihood(X[:4, :8], method="ais", generator=G(6), **run))
+
+
 def test_bad_input_is_refused():
     rbm = RBM(20, 5)
     X = torch.rand(6, 20)

@@ -64,11 +64,11 @@ def run(quick: bool = False) -> list[dict]:
     hop = Hopfield(n).store(xi)
     W, theta = hop.W.double().numpy(), hop.theta.double().numpy()
     base_probes = probes[:n_base].double().numpy()
-    hop.recall(probes[:50], seed=0)  # warm-up: the first calls pay for lazy initialisation
+    hop.recall(probes[:50], generator=0)  # warm-up: the first calls pay for lazy initialisation
     ours_t, base_t = [], []
     for r in range(repeats):  # alternate, so that machine noise hits both alike
         t0 = time.perf_counter()
-        out = hop.recall(probes, seed=r)
+        out = hop.recall(probes, generator=r)
         ours_t.append((time.perf_counter() - t0) / n_probes)
         rng = np.random.default_rng(r)
         t0 = time.perf_counter()

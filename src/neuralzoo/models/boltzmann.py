@@ -18,6 +18,7 @@ from torch import nn
 from .._checks import check_X
 from ..config import check_choice
 from ..energy import exact, gibbs
+from ..energy.sampling import as_generator
 from .base import Trainable, count_parameters, model_device, seeded_reset
 
 METHODS = ("exact", "gibbs")
@@ -292,28 +293,36 @@ class BoltzmannMachine(Trainable, nn.Module):
         exact.check_enumerable(self.n_hidden)
         return -self.temperature * exact.bm_log_unnormalized(self.W, self.b, v, self.temperature)
 
-    def log_likelihood(self, X: Any, method: str = "exact") -> torch.Tensor:
-        """``log p(v)`` in nats for each row of ``X`` (N, D) -> (N,), float64.
+    def log_likelihood(self, X: Any, *, method: str = "exact",
+                       log_z: float | torch.Tensor | None = None) -> torch.Tensor:
+        """``log p(v) = log sum_h exp(-E(v, h)/T) - log Z`` in nats for each row of ``X`` (N, D) -> (N,), float64.
 
-        Only ``method="exact"`` exists for the general machine (enumeration, n <= 24 units).
+        Only ``method="exact"`` exists for the general machine (enumeration, n <= 24 units);
+        a given ``log_z`` (e.g. :meth:`log_partition`, computed once) skips the ``2^n`` sum,
+        leaving the ``2^H`` one over the hidden states.
         """
         check_choice("method", method, ("exact",))
-        exact.check_enumerable(self.n_units)
+        exact.check_enumerable(self.n_units if log_z is None else self.n_hidden)
         v = check_binary(check_X(X, self.n_visible, device=model_device(self)))
         with torch.no_grad():
-            return exact.bm_log_marginal(self.W, self.b, v, self.temperature)
+            if log_z is None:
+                return exact.bm_log_marginal(self.W, self.b, v, self.temperature)
+            return (exact.bm_log_unnormalized(self.W, self.b, v, self.temperature)
+                    - torch.as_tensor(log_z, dtype=torch.float64))
 
     # -- generation and completion --------------------------------------------------------------
 
-    def sample(self, n: int, steps: int = 100, generator: torch.Generator | None = None,
+    def sample(self, n: int, *, steps: int = 1000, generator: torch.Generator | int | None = None,
                anneal: Sequence[float] | None = None) -> torch.Tensor:
-        """``n`` visible samples (n, D): fresh random chains, optional annealing, ``steps`` sweeps."""
+        """``n`` visible samples (n, D): fresh random chains, optional annealing, ``steps`` sweeps;
+        ``generator``: a ``torch.Generator``, an int seed or None (torch's global RNG)."""
+        generator = as_generator(generator, model_device(self))
         s = self.gibbs_step(self._random_states(n, generator), steps, anneal=anneal, generator=generator)
         return s[:, :self.n_visible]
 
     def complete_proba(self, v: Any, known: Any, *, steps: int = 50, method: str = "auto",
                        anneal: Sequence[float] | None = None,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
+                       generator: torch.Generator | int | None = None) -> torch.Tensor:
         """``p(v_i = 1 | v_known)`` for every visible unit (N, D); known units keep their values.
 
         ``known``: bool (D,) or (N, D). ``method="exact"`` sums over all states consistent with
@@ -332,6 +341,7 @@ class BoltzmannMachine(Trainable, nn.Module):
             s = torch.cat([v, v.new_zeros(N, self.n_hidden)], dim=1)
             p = exact.bm_conditional_marginals(self.W, self.b, s, clamp, self.temperature)
             return p[:, :D].float()
+        generator = as_generator(generator, device)
         s = self._random_states(N, generator)
         s = torch.where(clamp, torch.cat([v, s[:, D:]], dim=1), s)
         s = self.gibbs_step(s, 0, clamp=clamp, anneal=anneal, generator=generator)
@@ -354,7 +364,7 @@ class BoltzmannMachine(Trainable, nn.Module):
         return torch.where(known, v, (p > 0.5).float())
 
     def completion_error(self, X: Any, *, steps: int = 50, method: str = "auto",
-                         generator: torch.Generator | None = None) -> float:
+                         generator: torch.Generator | int | None = None) -> float:
         """Fraction of wrong units when the second half of each visible row is completed from the first.
 
         For row-major images, the bottom half of the image given the top half.
@@ -417,17 +427,17 @@ class BoltzmannMachine(Trainable, nn.Module):
         return super().fit(X, seed=seed, warm_start=True, resume=resume,
                            callbacks=[_EpochMetrics(self, X), *callbacks], **options)
 
-    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
+    def evaluate(self, X: Any, y: Any = None, *, generator: torch.Generator | int | None = 0) -> dict[str, float]:
         """Held-out measures: exact mean ``log_likelihood`` (nats) when n <= 20, else the
         ``completion_error`` of the second half of the visible units (clamped Gibbs, 50 sweeps,
-        seed 0) and that of always guessing 0 for it (``completion_error_zeros``)."""
+        drawn from ``generator``, seed 0 by default) and that of always guessing 0 for it
+        (``completion_error_zeros``)."""
         X = check_binary(check_X(X, self.n_visible, device=model_device(self)))
         if self.n_units <= 20:
             ll = self.log_likelihood(X)
             return {"log_likelihood": float(ll.mean()), "nll": -float(ll.mean())}
-        g = torch.Generator(device=X.device).manual_seed(0)
         half = self.n_visible // 2
-        return {"completion_error": self.completion_error(X, generator=g),
+        return {"completion_error": self.completion_error(X, generator=generator),
                 "completion_error_zeros": float(X[:, half:].mean())}
 
     def extra_repr(self) -> str:

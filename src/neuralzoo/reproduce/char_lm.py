@@ -84,7 +84,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False,
     h = net.history_
     val_loss = min(r["val_loss"] for r in h)
     chars_per_s = sum(r["samples_per_s"] * r["seconds"] for r in h) * 50 / sum(r["seconds"] for r in h)
-    sample = net.sample_text("ROMEO:", 200, temperature=0.8, seed=0)
+    sample = net.sample_text("ROMEO:", 200, temperature=0.8, generator=0)
     note = (f"{len(h)} epochs in {seconds / 60:.1f} min ({chars_per_s:,.0f} training chars/s); "
             f"best epoch {min(h, key=lambda r: r['val_loss'])['epoch']}")
     return [

@@ -71,7 +71,7 @@ def curves(quick: bool = False) -> dict:
             fixed.append(float(hop.is_fixed_point(xi).float().mean()))
             errors.append(one_step_bit_error(hop))
             probes = flip(xi, 0.1, torch.Generator().manual_seed(d))
-            x = hop.recall(probes, seed=d, max_sweeps=30)
+            x = hop.recall(probes, generator=d, max_sweeps=30)
             overlap.append(float(((x * xi).sum(1) / n).mean()))
         out["fixed_fraction"].append(sum(fixed) / draws)
         out["bit_error"].append(sum(errors) / draws)

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ...config import check_choice
+from ...energy.sampling import as_generator
 from .discrete import RULES, RecallResult, _Memory, from_pm1, store_weights
 
 METHODS = ("euler", "rk4")
@@ -162,12 +163,14 @@ class ContinuousHopfield(_Memory, nn.Module):
         return u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
 
     def recall(self, probes: Any, *, u0: torch.Tensor | None = None, max_steps: int | None = None,
-               seed: int | None = None, return_trace: bool = False) -> torch.Tensor | RecallResult:
+               generator: torch.Generator | int | None = None,
+               return_trace: bool = False) -> torch.Tensor | RecallResult:
         """Integrate from ``u = x`` (or ``u0``) and return ``sign(V)`` (B, N) in the probes'
         convention, or with ``return_trace`` a :class:`RecallResult` whose ``frames`` are the
-        graded ``V`` after every step and ``energies`` their energy (``seed`` is unused: the
-        dynamics are deterministic)."""
+        graded ``V`` after every step and ``energies`` their energy (``generator`` is unused:
+        the dynamics are deterministic; it is taken as every memory's ``recall`` takes it)."""
         self._check_fitted()
+        as_generator(generator)  # checked like any other, then unused
         s0, was01, one = self._states(probes)
         u = s0.clone() if u0 is None else torch.as_tensor(u0).to(s0).reshape(s0.shape)
         steps = self.max_steps if max_steps is None else int(max_steps)
@@ -286,11 +289,14 @@ class ModernHopfield(_Memory, nn.Module):
         M2 = float((xi * xi).sum(1).max())
         return -lse + 0.5 * (x * x).sum(-1) + torch.log(torch.tensor(float(len(xi)))) / self.beta + 0.5 * M2
 
-    def recall(self, probes: Any, *, max_steps: int | None = None, seed: int | None = None,
+    def recall(self, probes: Any, *, max_steps: int | None = None,
+               generator: torch.Generator | int | None = None,
                return_trace: bool = False) -> torch.Tensor | RecallResult:
         """Iterate the update from the probes and return ``sign(x)`` (B, N) in their convention,
-        or a :class:`RecallResult` with the continuous ``x`` after every step (``seed`` unused)."""
+        or a :class:`RecallResult` with the continuous ``x`` after every step (``generator``
+        unused: the update is deterministic)."""
         self._check_fitted()
+        as_generator(generator)  # checked like any other, then unused
         if self.n_stored == 0:
             raise ValueError("recall needs stored patterns: expected n_stored >= 1, got 0")
         s0, was01, one = self._states(probes)

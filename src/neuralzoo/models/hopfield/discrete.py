@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ...config import check_choice
+from ...energy.sampling import as_generator
 from ...train import History, as_tensor, resolve_device
 from ...train.trainer import write_run
 from ..base import NotFittedError, Trainable
@@ -144,7 +145,7 @@ class _Memory(Trainable):
         ``batch_size``, ...: :class:`TrainConfig` fields, checked by name) are accepted and
         ignored, and ``resume`` simply stores again. The memory is cleared first unless
         ``warm_start``. ``history_`` gets one row ``{"epoch": 0, "stage": "store", "rule",
-        "patterns", **evaluate(seed=seed)}``; with ``out`` the run folder is written.
+        "patterns", **evaluate(generator=seed)}``; with ``out`` the run folder is written.
         """
         cfg = self.train_config(seed=seed, device=device, progress=progress, **train_options)
         self.to(resolve_device(cfg.device))
@@ -153,26 +154,33 @@ class _Memory(Trainable):
             self.reset_parameters()
         self.store(xi)
         row = {"epoch": 0, "stage": "store", "rule": self.rule, "patterns": self.n_stored,
-               **self.evaluate(seed=cfg.seed)}
+               **self.evaluate(generator=cfg.seed)}
         self.history_ = History([row])
         if out is not None:
             write_run(self, out, cfg, self.history_, overwrite=overwrite or resume, run_info=run_info)
         return self
 
-    def evaluate(self, X: Any = None, y: Any = None, *, noise: float = 0.3, seed: int = 0) -> dict[str, float]:
+    def evaluate(self, X: Any = None, y: Any = None, *, noise: float = 0.3,
+                 generator: torch.Generator | int | None = 0) -> dict[str, float]:
         """Recall quality of the stored patterns (``X``, ``y`` are accepted and ignored: a
         memory is judged on what it stores, whatever the held-out data).
 
         ``fixed_fraction``: stored patterns that are fixed points; ``overlap``: mean
         ``m = x . xi / N`` between the pattern and the state recalled from a copy with
-        ``noise`` of its bits flipped (seeded); ``recall_exact``: fraction recalled exactly.
+        ``noise`` of its bits flipped; ``recall_exact``: fraction recalled exactly. The flips
+        and the recall's unit orders are drawn from ``generator`` (a ``torch.Generator``, an
+        int seed — default 0 — or None, the global RNG).
         """
         self._check_fitted()
         if self.n_stored == 0:
             raise ValueError("evaluate needs stored patterns: expected n_stored >= 1, got 0")
         xi = self.patterns
-        probes = flip(xi, noise, torch.Generator().manual_seed(seed))
-        out = self.recall(probes, seed=seed)
+        g = as_generator(generator)  # on the CPU, where flip and the unit orders draw
+        # the recall's unit orders start from the state the flips started from, as when one
+        # seed seeded both: generator=s draws the numbers that seed=s drew
+        recall_g = None if g is None else torch.Generator().set_state(g.get_state())
+        probes = flip(xi, noise, g)
+        out = self.recall(probes, generator=recall_g)
         return {"fixed_fraction": float(self.is_fixed_point(xi).float().mean()),
                 "overlap": float(((out * xi).sum(1) / self.n_units).mean()),
                 "recall_exact": float((out == xi).all(1).float().mean())}
@@ -245,7 +253,7 @@ class Hopfield(_Memory, nn.Module):
         >>> hop = Hopfield(7, scaled=False).store(xi)
         >>> hop.energy(xi).item(), hop.energy(torch.zeros(1, 7)).item()
         (-21.0, 3.0)
-        >>> hop.recall(torch.tensor([[1., 1, 0, 1, 1, 0, 0]]), mode="async", seed=0).tolist()
+        >>> hop.recall(torch.tensor([[1., 1, 0, 1, 1, 0, 0]]), mode="async", generator=0).tolist()
         [[1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0]]
 
     Reference: Hopfield, "Neural networks and physical systems with emergent collective
@@ -370,26 +378,25 @@ class Hopfield(_Memory, nn.Module):
                         h[j + 1:].index_add_(1, flipped, dh)
         return st.T
 
-    def recall(self, probes: Any, mode: str = "async", *, seed: int | None = None,
-               generator: torch.Generator | None = None, max_sweeps: int = 100,
-               return_trace: bool = False) -> torch.Tensor | RecallResult:
+    def recall(self, probes: Any, *, mode: str = "async", generator: torch.Generator | int | None = None,
+               max_sweeps: int = 100, return_trace: bool = False) -> torch.Tensor | RecallResult:
         """Run the dynamics from a batch of probes (B, N) to fixed points (or ``max_sweeps``).
 
         Returns the final states (B, N) in the probes' convention (an (N,) probe gives an
         (N,) state), or with ``return_trace`` a :class:`RecallResult` holding the energy and
         the states after every sweep. ``mode="async"`` draws one unit order per sweep from
-        ``generator`` (or a new one seeded with ``seed``; neither: from torch's global RNG);
-        ``mode="sync"`` stops a probe at a fixed point or a 2-cycle. A probe stops as soon as
-        it is a fixed point, so a probe that starts at one takes no sweep.
+        ``generator``: a CPU ``torch.Generator``, an int seed, or None (a generator seeded
+        from torch's global RNG); ``mode="sync"`` stops a probe at a fixed point or a 2-cycle.
+        A probe stops as soon as it is a fixed point, so a probe that starts at one takes no sweep.
         """
         check_choice("mode", mode, MODES)
         if int(max_sweeps) < 0:
             raise ValueError(f"max_sweeps must be >= 0, got {max_sweeps}")
         self._check_fitted()
         s0, was01, one = self._states(probes)
-        if generator is None:
-            seed = int(torch.randint(0, 2**62, ())) if seed is None else int(seed)
-            generator = torch.Generator().manual_seed(seed)
+        generator = as_generator(generator)
+        if generator is None:  # one draw of the global RNG seeds the sweeps' orders
+            generator = torch.Generator().manual_seed(int(torch.randint(0, 2**62, ())))
         tol = self._tolerance()
         tol_list = tol.tolist()
         S = s0.clone()  # (B, N) the states of all probes

@@ -19,7 +19,7 @@ from torch import nn
 from ..._checks import check_unit_interval, check_X
 from ...config import check_choice
 from ...energy import ais, exact, tempering
-from ...energy.sampling import bernoulli, visible_batch
+from ...energy.sampling import as_generator, bernoulli, visible_batch
 from ..base import Trainable, count_parameters, model_device, seeded_reset
 from .fast import fused_loss
 from .monitor import EpochMetrics, pseudo_likelihood
@@ -218,11 +218,13 @@ class RBM(Trainable, nn.Module):
                 _, v = self.sample_v(h, generator)
         return v
 
-    def sample(self, n: int, steps: int = 1000, generator: torch.Generator | None = None,
+    def sample(self, n: int, *, steps: int = 1000, generator: torch.Generator | int | None = None,
                from_data: torch.Tensor | None = None) -> torch.Tensor:
         """``n`` visible samples (n, D) after ``steps`` Gibbs steps from the data marginals
-        (or from the rows of ``from_data``, repeated to ``n``)."""
+        (or from the rows of ``from_data``, repeated to ``n``); ``generator``: a
+        ``torch.Generator``, an int seed or None (torch's global RNG)."""
         device = model_device(self)
+        generator = as_generator(generator, device)
         if from_data is not None:
             v0 = self._check(from_data, "from_data")
             v = v0[torch.arange(n, device=device) % len(v0)]
@@ -261,7 +263,7 @@ class RBM(Trainable, nn.Module):
 
     def ais(self, *, betas: torch.Tensor | None = None, n_runs: int = 100, data: Any = None,
             reverse: bool = False, reverse_steps: int = 1000,
-            generator: torch.Generator | None = None) -> ais.AISResult:
+            generator: torch.Generator | int | None = None) -> ais.AISResult:
         """AIS estimate of ``log Z`` with its +-3 std interval (:mod:`neuralzoo.energy.ais`).
 
         The base-rate model takes the marginals of ``data`` (default: of the training data,
@@ -271,6 +273,7 @@ class RBM(Trainable, nn.Module):
         upper bound beside the forward lower bound.
         """
         W, b, a = (t.detach() for t in self.ordinary_parameters())
+        generator = as_generator(generator, W.device)  # one stream for the reverse chains and AIS
         if data is None:
             p = self.data_mean.double().clamp(1e-3, 1 - 1e-3)
             b_base = torch.log(p) - torch.log1p(-p)
@@ -280,15 +283,16 @@ class RBM(Trainable, nn.Module):
         if reverse:
             chains = self.chains[0] if self.method == "pt" else self.chains
             init = chains if self.method != "cd" else None
-            start = self.sample(n_runs, reverse_steps, generator, from_data=init)
+            start = self.sample(n_runs, steps=reverse_steps, generator=generator, from_data=init)
         return ais.ais_log_partition(W, b, a, b_base=b_base.to(W.dtype), betas=betas, n_runs=n_runs,
                                      reverse_from=start, generator=generator)
 
-    def log_likelihood(self, X: Any, method: str = "exact", *, log_z: float | torch.Tensor | None = None,
+    def log_likelihood(self, X: Any, *, method: str = "exact", log_z: float | torch.Tensor | None = None,
                        **options: Any) -> torch.Tensor:
         """``log p(v) = -F(v) - log Z`` in nats, (N, D) -> (N,) float64.
 
-        ``method``: how ``log Z`` is found (see :meth:`log_partition`), unless ``log_z`` is given.
+        ``method``: how ``log Z`` is found, "exact" or "ais" (``options`` go to
+        :meth:`log_partition`), unless ``log_z`` is given.
         """
         v = self._check(X)
         if log_z is None:
@@ -297,12 +301,13 @@ class RBM(Trainable, nn.Module):
             return -self.free_energy(v).double() - torch.as_tensor(log_z, dtype=torch.float64)
 
     def pseudo_likelihood(self, X: Any, *, full: bool = False,
-                          generator: torch.Generator | None = None) -> torch.Tensor:
+                          generator: torch.Generator | int | None = 0) -> torch.Tensor:
         """Log pseudo-likelihood **per feature**, ``(1/D) sum_i log p(v_i | v_-i)``, (N,) nats.
 
         ``log p(v_i | v_-i) = log sigmoid(F(v with bit i flipped) - F(v))``. ``full=True`` sums
-        all D terms (D free energies per row); otherwise one random ``i`` per row (seeded by
-        ``generator``, default seed 0) estimates the mean without bias. scikit-learn's
+        all D terms (D free energies per row); otherwise one random ``i`` per row drawn from
+        ``generator`` (a ``torch.Generator``, an int seed — default 0 — or None, the global
+        RNG) estimates the mean without bias. scikit-learn's
         ``BernoulliRBM.score_samples`` returns the one-bit estimate *times* D (a per-image
         figure): divide it by ``n_features`` to compare.
         """
@@ -324,12 +329,14 @@ class RBM(Trainable, nn.Module):
         return {"free_energy": float(self.free_energy(self._check(X)).mean()),
                 "reconstruction_error": self.reconstruction_error(X)}
 
-    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
+    def evaluate(self, X: Any, y: Any = None, *, generator: torch.Generator | int | None = 0) -> dict[str, float]:
         """Held-out ``pseudo_log_likelihood`` (per feature, all D flips for D <= 100, else one
-        seeded flip per row), ``reconstruction_error``, and the exact mean ``log_likelihood``
-        (nats) when ``min(D, H) <= 20`` (AIS is offered separately: it takes minutes)."""
+        flip per row drawn from ``generator``, seed 0 by default), ``reconstruction_error``, and
+        the exact mean ``log_likelihood`` (nats) when ``min(D, H) <= 20`` (AIS is offered
+        separately: it takes minutes)."""
         v = self._check(X)
-        out = {"pseudo_log_likelihood": float(self.pseudo_likelihood(v, full=self.n_visible <= 100).mean()),
+        pll = self.pseudo_likelihood(v, full=self.n_visible <= 100, generator=generator)
+        out = {"pseudo_log_likelihood": float(pll.mean()),
                "reconstruction_error": self.reconstruction_error(v)}
         if min(self.n_visible, self.n_hidden) <= EXACT_EVAL_UNITS:
             out["log_likelihood"] = float(self.log_likelihood(v, method="exact").mean())

@@ -12,7 +12,7 @@ from torch import nn
 from ..._checks import check_X
 from ...config import check_choice
 from ...energy import exact
-from ...energy.sampling import bernoulli
+from ...energy.sampling import as_generator, bernoulli
 from ..base import model_device
 from .bernoulli import RBM
 
@@ -143,10 +143,12 @@ class GaussianRBM(RBM):
         with torch.no_grad():
             return self.p_v_given_h(self.p_h_given_v(self._check(v))) * self.x_std + self.x_mean
 
-    def sample(self, n: int, steps: int = 1000, generator: torch.Generator | None = None,
+    def sample(self, n: int, *, steps: int = 1000, generator: torch.Generator | int | None = None,
                from_data: torch.Tensor | None = None) -> torch.Tensor:
-        """``n`` samples (n, D) in data units after ``steps`` Gibbs steps from N(0, 1) (or ``from_data``)."""
+        """``n`` samples (n, D) in data units after ``steps`` Gibbs steps from N(0, 1) (or
+        ``from_data``); ``generator``: a ``torch.Generator``, an int seed or None (global RNG)."""
         device = model_device(self)
+        generator = as_generator(generator, device)
         if from_data is not None:
             v0 = self._check(from_data, "from_data")
             v = v0[torch.arange(n, device=device) % len(v0)]
@@ -166,7 +168,7 @@ class GaussianRBM(RBM):
                                                      max_units=exact.MAX_RBM_EXACT_UNITS)]
             return torch.logsumexp(torch.stack(parts), 0) + 0.5 * torch.log(2 * math.pi * s2).sum()
 
-    def log_likelihood(self, X: Any, method: str = "exact", *, log_z: float | torch.Tensor | None = None,
+    def log_likelihood(self, X: Any, *, method: str = "exact", log_z: float | torch.Tensor | None = None,
                        **options: Any) -> torch.Tensor:
         """``log p(x)`` density in nats of the data units, (N, D) -> (N,) float64 (exact, H <= 30)."""
         v = self._check(X)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F
 
+from ...energy.sampling import as_generator
 from ..base import model_device
 
 if TYPE_CHECKING:
@@ -68,9 +69,10 @@ class GibbsStepSchedule:
 
 
 def pseudo_likelihood(rbm: RBM, v: torch.Tensor, *, full: bool = False,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
+                      generator: torch.Generator | int | None = 0) -> torch.Tensor:
     """``(1/D) sum_i log p(v_i | v_-i)`` (N,) of the checked rows ``v``, ``log p(v_i | v_-i) =
-    log sigmoid(F(v with bit i flipped) - F(v))``: all D bits (``full``) or one seeded bit per row."""
+    log sigmoid(F(v with bit i flipped) - F(v))``: all D bits (``full``) or one bit per row
+    drawn from ``generator`` (a ``torch.Generator``, an int seed or None: the global RNG)."""
     rows = torch.arange(len(v), device=v.device)
 
     def term(i: torch.Tensor) -> torch.Tensor:  # log p(v_i | v_-i) with bit i[n] of row n flipped (N,)
@@ -82,9 +84,8 @@ def pseudo_likelihood(rbm: RBM, v: torch.Tensor, *, full: bool = False,
         F0 = rbm.free_energy(v)  # (N,)
         if full:
             return sum(term(torch.full_like(rows, i)) for i in range(rbm.n_visible)) / rbm.n_visible
-        if generator is None:
-            generator = torch.Generator(device=v.device).manual_seed(0)
-        return term(torch.randint(0, rbm.n_visible, (len(v),), generator=generator, device=v.device))
+        g = as_generator(generator, v.device)
+        return term(torch.randint(0, rbm.n_visible, (len(v),), generator=g, device=v.device))
 
 
 __all__ = ["EXACT_EPOCH_UNITS", "EpochMetrics", "GibbsStepSchedule", "pseudo_likelihood"]

@@ -34,6 +34,7 @@ from torch import nn
 
 from ..._checks import check_y
 from ...config import TrainConfig, check_choice
+from ...energy.sampling import as_generator
 from ...train import as_tensor
 from ..base import Classifier, Trainable, count_parameters, model_device
 
@@ -472,9 +473,10 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         return torch.tensor([index[ch] for ch in text], dtype=torch.long)
 
     def sample_tokens(self, prompt: torch.Tensor, n: int, *, temperature: float = 1.0,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
+                      generator: torch.Generator | int | None = None) -> torch.Tensor:
         """Continue the token sequence ``prompt`` (T0,) by ``n`` tokens drawn one at a time from
-        ``softmax(o_t / temperature)``, each fed back as the next input; returns (n,)."""
+        ``softmax(o_t / temperature)``, each fed back as the next input; returns (n,).
+        ``generator``: a CPU ``torch.Generator``, an int seed or None (torch's global RNG)."""
         if self.task != "sequence":
             raise ValueError("sampling: expected a sequence model (a language model), "
                              f"got task {self.task!r}")
@@ -485,6 +487,7 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         if len(prompt) == 0:
             raise ValueError("the prompt is empty: expected at least one character to start from")
         self._check_fitted()
+        generator = as_generator(generator)  # the draws are made on the CPU, whatever the device
         device = model_device(self)
         was_training = self.training
         self.eval()
@@ -501,14 +504,14 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         return out
 
     def sample_text(self, prompt: str | None = None, n: int = 200, *, temperature: float = 1.0,
-                    seed: int | None = 0) -> str:
-        """``prompt`` followed by ``n`` sampled characters; one seed gives one text. Without a
-        prompt the text starts from a newline (or the first character of the vocabulary)."""
+                    generator: torch.Generator | int | None = 0) -> str:
+        """``prompt`` followed by ``n`` sampled characters; one seed gives one text (``generator``:
+        a CPU ``torch.Generator``, an int seed — default 0 — or None, torch's global RNG).
+        Without a prompt the text starts from a newline (or the first character of the vocabulary)."""
         vocab = self._text_vocab()
         if prompt is None:
             prompt = "\n" if "\n" in vocab else vocab[0]
-        g = torch.Generator().manual_seed(seed) if seed is not None else None
-        ids = self.sample_tokens(self.encode_text(prompt), n, temperature=temperature, generator=g)
+        ids = self.sample_tokens(self.encode_text(prompt), n, temperature=temperature, generator=generator)
         return prompt + "".join(vocab[i] for i in ids.tolist())
 
     def extra_repr(self) -> str:
