@@ -36,7 +36,7 @@ if os.path.exists(cache):
     dbm = torch.load(cache, weights_only=False)
 else:
     t = time.perf_counter()
-    dbm = DBM([784, 500, 1000], 10, n_chains=100, k=5, mf_steps=10, mf_tol=1e-4, sparsity_target=0.1,
+    dbm = DBM(784, 10, hidden=[500, 1000], n_chains=100, k=5, mf_steps=10, mf_tol=1e-4, sparsity_target=0.1,
               sparsity_cost=0.01, pretrain_epochs=20, finetune_epochs=25, finetune_lr=0.1)
     dbm.fit(X, None, epochs=int(os.environ.get("JOINT_EPOCHS", "30")), batch_size=100,
             lr=float(os.environ.get("JOINT_LR", "0.005")), momentum=0.9, weight_decay=2e-4,

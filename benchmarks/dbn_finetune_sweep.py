@@ -19,7 +19,7 @@ from neuralzoo.models.dbn import DBN
 X, y = datasets.load("mnist", split="train")
 X_val, y_val, X, y = X[50_000:], y[50_000:], X[:50_000], y[:50_000]
 t = time.perf_counter()
-dbn = DBN([784, 500, 500, 2000], 10, labels=True, finetune="none")
+dbn = DBN(784, 10, hidden=[500, 500, 2000], labels=True, finetune="none")
 dbn.pretrain(X, y, epochs=30, batch_size=100, lr=0.05, momentum=0.9, weight_decay=2e-4, seed=0, progress=False)
 print(json.dumps({"pretraining_seconds": round(time.perf_counter() - t)}), flush=True)
 for setting in sys.argv[1:]:

@@ -4,6 +4,7 @@ bound below the exact log-likelihood, the learning rule, AIS against enumeration
 from __future__ import annotations
 
 import copy
+import inspect
 import itertools
 import json
 import warnings
@@ -11,19 +12,22 @@ import warnings
 import pytest
 import torch
 
-from neuralzoo import datasets
+import neuralzoo as nz
+from neuralzoo import datasets, runs
+from neuralzoo.config import ConfigError, hyperparameters
 from neuralzoo.models import NotFittedError
 from neuralzoo.models.dbm.finetune import classifier_data
 from neuralzoo.models.dbm.model import DBM
 from neuralzoo.models.rbm.bernoulli import RBM
 from neuralzoo.models.rbm.scaled import ScaledRBM, doubling
 from neuralzoo.train import History, RunExistsError
+from neuralzoo.train import checkpoint as checkpoint_io
 from neuralzoo.train.stages import fit_stage
 
 
 def random_dbm(sizes, seed=0, scale=0.8, **options) -> DBM:
     torch.manual_seed(seed)
-    dbm = DBM(sizes, **options).double()
+    dbm = DBM(sizes[0], hidden=sizes[1:], **options).double()
     with torch.no_grad():
         for p in [*dbm.W, *dbm.bias]:
             p.normal_(0, scale)
@@ -98,7 +102,7 @@ def test_ais_of_a_small_dbm_is_within_0_2_nats_of_enumeration():
 
 def test_ais_starts_h2_at_the_fantasy_particles_rates():
     # the metastable DBM of tests/energy/test_dbm_exact.py: h1, h2 all on is a trap, h2 off the mass
-    dbm = DBM([20, 16, 60], n_chains=50).double()
+    dbm = DBM(20, hidden=[16, 60], n_chains=50).double()
     with torch.no_grad():
         dbm.W[0].copy_(torch.randn(20, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 0.3)
         dbm.W[1].fill_(2.0)
@@ -141,7 +145,7 @@ def test_dynamic_binarization_draws_each_batch_afresh_in_joint_training_and_pret
         v = (torch.rand(30, 6, dtype=torch.float64) < x).double()
         assert value == pytest.approx(float(b.loss((v,)).detach()), abs=1e-12)
     assert DBM(**dynamic.hparams).dynamic_binarization
-    assert DBM.from_config(DBM.Config(dynamic_binarization=True), 6, 0).dynamic_binarization
+    assert runs.build_for_data("dbm", {"dynamic_binarization": True}, 6, 0).dynamic_binarization
 
 
 def test_doubled_weights_of_pretraining_and_the_paper_update():
@@ -163,7 +167,7 @@ def test_doubled_weights_of_pretraining_and_the_paper_update():
 
 def test_fit_pretrains_trains_and_fine_tunes_on_digits(digits):
     X, y, X_test, y_test = digits
-    dbm = DBM([64, 48, 48], 10, pretrain_epochs=5, finetune_epochs=15)
+    dbm = DBM(64, 10, hidden=[48, 48], pretrain_epochs=5, finetune_epochs=15)
     dbm.fit(X, y, epochs=3, batch_size=20, progress=False)
     assert [r["stage"] for r in dbm.history_][::3] == ["rbm1", "rbm1", "rbm2", "rbm2", "dbm",
                                                       "finetune", "finetune", "finetune", "finetune", "finetune"]
@@ -188,7 +192,7 @@ def test_one_seed_gives_one_dbm_whatever_the_global_rng_did_before(digits, monke
             return out
 
         monkeypatch.setattr(stages_module, "fit_stage", fit_stage)
-        dbm = DBM([64, 12, 8], n_chains=10, pretrain_epochs=1)
+        dbm = DBM(64, hidden=[12, 8], n_chains=10, pretrain_epochs=1)
         dbm.pretrain(X, batch_size=20, seed=3, progress=False)
         models.append(dbm)
     a, b = models
@@ -199,25 +203,25 @@ def test_one_seed_gives_one_dbm_whatever_the_global_rng_did_before(digits, monke
 
 def test_bad_input_is_refused_with_one_clear_error(digits):
     X, y, *_ = digits
-    dbm = DBM([64, 8, 8], 10)
+    dbm = DBM(64, 10, hidden=[8, 8])
     with pytest.raises(NotFittedError, match="fine-tuning asked before pretraining"):
         dbm.fine_tune(X, y)
     with pytest.raises(NotFittedError, match="no classifier yet"):
         dbm._fitted = True
         dbm.predict(X[:2])
     with pytest.raises(ValueError, match="labels given to a DBM built without classes"):
-        DBM([64, 8, 8]).fit(X, y, epochs=1, progress=False)
+        DBM(64, hidden=[8, 8]).fit(X, y, epochs=1, progress=False)
     with pytest.raises(ValueError, match="layer sizes do not chain: RBM 2 has 7 visible units, expected 8"):
         DBM.from_rbms([RBM(64, 8), RBM(7, 4)])
     with pytest.raises(ValueError, match="at least 2 integer layer sizes"):
-        DBM([64, 0])
+        DBM(64, hidden=[0])
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
         dbm.mean_field(X[:3] * 2)
 
 
 def test_three_hidden_layers_train_and_classify(digits):
     X, y, X_test, y_test = digits
-    dbm = DBM([64, 32, 32, 32], 10, pretrain_epochs=8, finetune_epochs=15)
+    dbm = DBM(64, 10, hidden=[32, 32, 32], pretrain_epochs=8, finetune_epochs=15)
     dbm.fit(X, y, epochs=3, batch_size=20, progress=False)
     assert dbm.score(X_test, y_test) > 0.8  # (pretraining at batch 100 instead of 20 left it at chance)
 
@@ -249,35 +253,35 @@ def test_fine_tuning_dropout_drops_units_while_training_and_leaves_the_test_netw
     plain = MeanFieldClassifier([6, 5, 4], 3).double().train()  # no dropout: training = test network
     plain.load_state_dict(head.state_dict())
     torch.testing.assert_close(plain(z), head(z))
-    assert DBM([6, 5, 4], 3, finetune_dropout=[0.2, 0.5]).hparams["finetune_dropout"] == [0.2, 0.5]
+    assert DBM(6, 3, hidden=[5, 4], finetune_dropout=[0.2, 0.5]).hparams["finetune_dropout"] == [0.2, 0.5]
     for bad in [(1.0, 0.0), (0.2,), (-0.1, 0.5)]:
         with pytest.raises(ValueError, match=r"expected finetune_dropout = \(p_in, p_hidden\), each in \[0, 1\)"):
-            DBM([6, 5, 4], 3, finetune_dropout=bad)
+            DBM(6, 3, hidden=[5, 4], finetune_dropout=bad)
 
 
 def test_fit_takes_the_common_train_options_val_data_and_overwrite(tmp_path, digits):
     X, y, X_test, y_test = digits
     X, y = X[:200], y[:200]
     run = tmp_path / "run"
-    dbm = DBM([64, 12, 8], 10, n_chains=10, pretrain_epochs=1, finetune_epochs=2)
+    dbm = DBM(64, 10, hidden=[12, 8], n_chains=10, pretrain_epochs=1, finetune_epochs=2)
     dbm.fit(X, y, epochs=1, batch_size=50, lr=0.005, optimizer="sgd", seed=1, device="cpu", progress=False,
             out=run, val_data=(X_test[:100], y_test[:100]))
     assert isinstance(dbm.history_, History) and len(dbm.history_.column("loss")) == 5
     assert dbm.history_.column("stage") == ["rbm1", "rbm2", "dbm", "finetune", "finetune"]
     assert dbm.history_[-1]["val_acc"] == pytest.approx(dbm.score(X_test[:100], y_test[:100]))
     with pytest.raises(RunExistsError, match="already holds a run"):
-        DBM([64, 12, 8], 10, n_chains=10, pretrain_epochs=1).fit(X, y, epochs=1, progress=False, out=run)
-    DBM([64, 12, 8], n_chains=10, pretrain_epochs=1).fit(X, epochs=1, progress=False, out=run, overwrite=True)
+        DBM(64, 10, hidden=[12, 8], n_chains=10, pretrain_epochs=1).fit(X, y, epochs=1, progress=False, out=run)
+    DBM(64, hidden=[12, 8], n_chains=10, pretrain_epochs=1).fit(X, epochs=1, progress=False, out=run, overwrite=True)
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["stage"] for r in rows] == ["rbm1", "rbm2", "dbm"]
     with pytest.raises(ValueError, match="val_data is the fine-tuning's: expected labels y"):
-        DBM([64, 12, 8], 10, n_chains=10).fit(X, epochs=1, progress=False, val_data=(X, y))
+        DBM(64, 10, hidden=[12, 8], n_chains=10).fit(X, epochs=1, progress=False, val_data=(X, y))
 
 
 def test_warm_start_skips_pretraining_and_goes_on_with_the_final_stage(digits):
     X, y, *_ = digits
     X, y = X[:200], y[:200]
-    dbm = DBM([64, 12, 8], 10, n_chains=10, pretrain_epochs=1, finetune_epochs=1)
+    dbm = DBM(64, 10, hidden=[12, 8], n_chains=10, pretrain_epochs=1, finetune_epochs=1)
     with pytest.raises(NotFittedError, match="warm_start asked before training"):
         dbm.fit(X, y, warm_start=True, progress=False)
     dbm.fit(X, y, epochs=1, batch_size=50, progress=False)
@@ -299,3 +303,105 @@ def test_warm_start_skips_pretraining_and_goes_on_with_the_final_stage(digits):
     fit_stage(before, X, before.train_config(epochs=1, progress=False), stage="dbm")
     before.phase.fill_(2)  # the joint training ends "trained": a classifier of the old features is stale
     assert all(torch.equal(a, b) for a, b in zip(dbm.state_dict().values(), before.state_dict().values()))
+
+
+# -- the constructor is the one declaration of the hyperparameters ----------------------------
+
+
+def test_get_params_round_trips_and_every_hyperparameter_is_documented():
+    dbm = DBM(64, 10, hidden=(12, 8), n_chains=7, k=2, mf_steps=4, mf_tol=0.0, sparsity_target=0.1,
+              sparsity_cost=0.01, pretrain_epochs=2, pretrain_lr=0.01, finetune_epochs=0, finetune_lr=0.2,
+              finetune_dropout=(0.2, 0.5), dynamic_binarization=True, init_std=0.1)
+    params = dbm.get_params()
+    assert params == {"n_features": 64, "n_classes": 10, "hidden": [12, 8], "n_chains": 7, "k": 2, "mf_steps": 4,
+                      "mf_tol": 0.0, "sparsity_target": 0.1, "sparsity_cost": 0.01, "pretrain_epochs": 2,
+                      "pretrain_lr": 0.01, "finetune_epochs": 0, "finetune_lr": 0.2, "finetune_dropout": [0.2, 0.5],
+                      "dynamic_binarization": True, "init_std": 0.1} == dbm.hparams
+    again = DBM(**params)
+    assert again.get_params() == params and again.sizes == dbm.sizes == [64, 12, 8]
+    assert {k: v.shape for k, v in again.state_dict().items()} == {k: v.shape for k, v in dbm.state_dict().items()}
+    hyper = hyperparameters(DBM)
+    for key, p in hyper.items():
+        assert p.doc, f"DBM.{key} has no line in the Args: block"
+    # the defaults of `neuralzoo train dbm` (the old Config's, and the old constructor's init_std)
+    defaults = {k: p.default for k, p in hyper.items()}
+    assert defaults.pop("finetune_dropout") == (0.0, 0.0)
+    assert defaults == {"hidden": [500, 1000], "n_chains": 100, "k": 5, "mf_steps": 10, "mf_tol": 1e-4,
+                        "sparsity_target": None, "sparsity_cost": 0.0, "pretrain_epochs": 10, "pretrain_lr": 0.05,
+                        "finetune_epochs": 10, "finetune_lr": 0.1, "dynamic_binarization": False, "init_std": 0.01}
+    assert DBM(64, n_chains=2).sizes == [64, 500, 1000]
+    assert DBM.sizes_from_data(64, 10) == {"n_features": 64, "n_classes": 10}
+    with pytest.raises(TypeError):
+        DBM(64, 10, [12, 8])  # hyperparameters are keyword-only
+    with pytest.raises(TypeError, match=r"hidden must be a list of hidden layer sizes, e.g. \[500, 1000\]: got int 8"):
+        DBM(64, hidden=8)
+
+
+def test_train_help_lists_the_hyperparameters(run_cli):
+    code, out, _ = run_cli("train", "dbm", "--help")
+    assert code == 0
+    for key in hyperparameters(DBM):
+        assert key in out
+    assert runs.model_config("dbm", {"finetune_dropout": [0.2, 0.5]}) == {"finetune_dropout": [0.2, 0.5]}
+    with pytest.raises(ConfigError, match="model.finetune_dropout: expected Sequence"):
+        runs.model_config("dbm", {"finetune_dropout": 0.5})
+
+
+def test_from_rbms_takes_the_sizes_from_the_rbms():
+    dbm = DBM.from_rbms([RBM(8, 6), RBM(6, 4)], n_classes=3, n_chains=5)
+    assert (dbm.n_features, dbm.hidden, dbm.sizes, int(dbm.phase)) == (8, [6, 4], [8, 6, 4], 1)
+    assert DBM(**dbm.get_params()).get_params() == dbm.get_params()
+    with pytest.raises(TypeError, match=r"from_rbms takes the layer sizes from the RBMs \(\[8, 6, 4\]\)"):
+        DBM.from_rbms([RBM(8, 6), RBM(6, 4)], hidden=[6, 4])
+
+
+def test_a_run_folder_of_neuralzoo_0_1_loads(tmp_path, digits):
+    """config.json of neuralzoo 0.1: no "format" key, the layer sizes in one list ``sizes``."""
+    X, y, X_test, y_test = digits
+    old = {"sizes": [64, 12, 8], "n_classes": 10, "n_chains": 10, "k": 5, "mf_steps": 10, "mf_tol": 0.0001,
+           "sparsity_target": None, "sparsity_cost": 0.0, "pretrain_epochs": 1, "pretrain_lr": 0.05,
+           "finetune_epochs": 1, "finetune_lr": 0.1, "init_std": 0.01, "finetune_dropout": [0.0, 0.0],
+           "dynamic_binarization": False}
+    assert DBM.upgrade_hparams(old) == {**{k: v for k, v in old.items() if k != "sizes"},
+                                        "n_features": 64, "hidden": [12, 8]}
+    trained = DBM(64, 10, hidden=[12, 8], n_chains=10, pretrain_epochs=1, finetune_epochs=1)
+    trained.fit(X[:200], y[:200], epochs=1, progress=False)
+    checkpoint_io.save_weights(trained, tmp_path / checkpoint_io.WEIGHTS)
+    (tmp_path / "config.json").write_text(json.dumps({"model": "dbm", "hparams": old}))
+    loaded = nz.load(tmp_path)
+    assert type(loaded) is DBM and loaded.get_params() == trained.get_params()
+    assert torch.equal(loaded.predict_proba(X_test), trained.predict_proba(X_test))
+    assert all(torch.equal(a, b) for a, b in zip(loaded.transform(X_test), trained.transform(X_test)))
+    assert torch.equal(loaded.fantasy_particles(), trained.fantasy_particles())
+
+
+# -- the method convention: options keyword-only, one way for randomness ---------------------
+
+
+def test_methods_take_their_options_by_keyword_and_a_generator_or_an_int_seed():
+    dbm = random_dbm([6, 5, 4], scale=0.5, n_chains=4)
+    v = binary(6)
+    G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
+    assert inspect.signature(DBM.sample).parameters["steps"].default == 1000
+    assert torch.equal(dbm.sample(5, steps=3, generator=2), dbm.sample(5, steps=3, generator=G(2)))
+    torch.manual_seed(1)
+    a = dbm.sample(3, steps=2)  # None: the global RNG
+    torch.manual_seed(1)
+    assert torch.equal(a, dbm.sample(3, steps=2, generator=None))
+    xs = [x[:3] for x in dbm._start_states(3, G(0))]
+    assert all(torch.equal(a, b) for a, b in zip(dbm.gibbs_sweep(xs, 2, generator=4), dbm.gibbs_sweep(xs, 2, G(4))))
+    betas = torch.linspace(0, 1, 50, dtype=torch.float64)
+    assert dbm.ais(betas=betas, n_runs=5, generator=7).log_z == dbm.ais(betas=betas, n_runs=5, generator=G(7)).log_z
+    log_z = dbm.log_partition("exact")
+    assert torch.equal(dbm.log_likelihood(v), dbm.log_likelihood(v, method="exact", log_z=log_z))
+    assert torch.equal(dbm.log_likelihood(v, log_z=log_z), dbm.lower_bound(v, log_z))  # "bound" given log Z
+    bound = dbm.log_likelihood(v, method="bound", betas=betas, n_runs=5, generator=7)
+    assert torch.equal(bound, dbm.log_likelihood(v, method="bound", betas=betas, n_runs=5, generator=G(7)))
+    with pytest.raises(TypeError):
+        dbm.sample(5, 3)  # steps is keyword-only
+    with pytest.raises(TypeError):
+        dbm.log_likelihood(v, "exact")  # method is keyword-only
+    with pytest.raises(TypeError):
+        dbm.mean_field(v, 5)  # steps, tol and trace are keyword-only
+    with pytest.raises(TypeError, match="generator: expected a torch.Generator, an int seed or None, got str"):
+        dbm.sample(5, steps=3, generator="2")

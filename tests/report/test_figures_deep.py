@@ -20,11 +20,11 @@ def test_layer_filters_are_products_of_the_weights_below():
 
 def test_dbn_and_dbm_figures():
     X, y = datasets.load("digits", binarize="threshold")
-    dbn = DBN([64, 16, 16], 10, labels=True, finetune="none").fit(X[:200], y[:200], epochs=1, progress=False)
+    dbn = DBN(64, 10, hidden=[16, 16], labels=True, finetune="none").fit(X[:200], y[:200], epochs=1, progress=False)
     figs = deep_figures(dbn, X[:50])
     assert any("Class-conditional" in k for k in figs) and any("hidden layer 2" in k for k in figs)
     assert isinstance(deep_sample_figure(dbn, 10), Figure)
-    dbm = DBM([64, 12, 8], pretrain_epochs=1).fit(X[:200], epochs=1, progress=False)
+    dbm = DBM(64, hidden=[12, 8], pretrain_epochs=1).fit(X[:200], epochs=1, progress=False)
     figs = deep_figures(dbm, X[:50])
     assert any("Fantasy particles" in k for k in figs) and any("Mean-field convergence" in k for k in figs)
     assert all(isinstance(f, Figure) for f in figs.values())

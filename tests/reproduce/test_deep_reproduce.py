@@ -17,7 +17,7 @@ from .helpers import check_rows, digits_as, error_in_note
 def test_dbn_class_quick_run_through_the_registry(use_digits, smaller):
     # 3,000 images (the digits cycled) upscaled to 28x28: the paper's 784 inputs, smaller layers
     use_digits(dbn_class, side=28, rows=3000)
-    built = smaller(dbn_class, "DBN", [784, 64, 64, 128])
+    built = smaller(dbn_class, "DBN", hidden=[64, 64, 128])
     result = reproduce.run("dbn-class", quick=True)
     assert result["id"] == "dbn-class" and result["quick"] is True and result["seconds"] > 0
     assert result["source"] == dbn_class.SOURCE
@@ -33,7 +33,7 @@ def test_dbn_class_quick_run_through_the_registry(use_digits, smaller):
 def test_dbn_theano_quick_run_keeps_the_best_validation_epoch(use_digits, smaller):
     # the split is positional (first 50,000 train, the rest validate): the digits cycled to 51,000
     use_digits(dbn_theano, side=28, rows=51_000)
-    built = smaller(dbn_theano, "DBN", [784, 128, 128, 128])
+    built = smaller(dbn_theano, "DBN", hidden=[128, 128, 128])
     (r,) = check_rows(dbn_theano.run(quick=True, device="cpu"), n=1)
     error_in_note(r)
     assert 0.5 < r["ours"] <= 1.0 and r["met"] is False
@@ -50,7 +50,7 @@ def test_dbn_theano_quick_run_keeps_the_best_validation_epoch(use_digits, smalle
 
 def test_dbm_bound_and_ais_against_the_exact_log_partition(monkeypatch, use_digits, smaller):
     use_digits(dbm)  # the 8x8 digits, 1,437 training images
-    built = smaller(dbm, "DBM", [64, 16, 8])  # exact log Z: 2^16 states of h1; exact log p(v): 2^8 of h2
+    built = smaller(dbm, "DBM", 64, hidden=[16, 8])  # exact log Z: 2^16 states of h1; exact log p(v): 2^8 of h2
     for name, value in (("PRE", 2), ("EPOCHS", 2), ("FT", 3), ("BETAS", 1000)):
         monkeypatch.setattr(dbm, name, value)
     bound, accuracy = check_rows(dbm.run(device="cpu"), n=2)

@@ -72,7 +72,7 @@ def run(quick: bool = False) -> list[dict]:
            "device": str(device)}
 
     def epoch() -> float:
-        dbm = DBM([D, H1, H2], n_chains=M, k=k, mf_steps=S, mf_tol=0.0)  # tol 0: always S sweeps
+        dbm = DBM(D, hidden=[H1, H2], n_chains=M, k=k, mf_steps=S, mf_tol=0.0)  # tol 0: always S sweeps
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def run(quick: bool = False) -> list[dict]:
             torch.cuda.synchronize(device)
         return time.perf_counter() - t0
 
-    fit(DBM([D, H1, H2], n_chains=M, k=k, mf_steps=S, mf_tol=0.0), X[:500], cfg)  # warm-up
+    fit(DBM(D, hidden=[H1, H2], n_chains=M, k=k, mf_steps=S, mf_tol=0.0), X[:500], cfg)  # warm-up
     ours, rates = [], []
     for _ in range(2 if quick else 3):
         ours.append(epoch())

@@ -83,7 +83,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     what = (f"{len(G)} images (binarised afresh per batch), {pre} pretraining + {epochs} joint epochs"
             + (" (quick smoke test)" if quick else ""))
     t0 = time.perf_counter()
-    dbm = DBM([784, 500, 1000], 10, n_chains=100, k=5, mf_steps=10, mf_tol=1e-4, sparsity_target=0.1,
+    dbm = DBM(784, 10, hidden=[500, 1000], n_chains=100, k=5, mf_steps=10, mf_tol=1e-4, sparsity_target=0.1,
               sparsity_cost=0.01, pretrain_epochs=pre, finetune_epochs=ft, finetune_lr=0.002,
               finetune_dropout=DROPOUT, dynamic_binarization=True)
     dbm.fit(G, None, epochs=epochs, batch_size=100, lr=0.001, momentum=0.9, weight_decay=2e-4,

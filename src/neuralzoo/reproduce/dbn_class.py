@@ -54,7 +54,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
         X, y, pre, bp, ud = X[:10_000], y[:10_000], 2, 3, 1
     what = f"{len(X)} images, {pre} pretraining epochs/layer" + (" (quick smoke test)" if quick else "")
     t0 = time.perf_counter()
-    dbn = DBN([784, 500, 500, 2000], 10, labels=True, finetune="none")
+    dbn = DBN(784, 10, hidden=[500, 500, 2000], labels=True, finetune="none")
     dbn.pretrain(X, y, epochs=pre, batch_size=100, lr=0.05, momentum=0.9, weight_decay=2e-4, seed=0,
                  device=device, progress=progress)
     t_pre = time.perf_counter() - t0

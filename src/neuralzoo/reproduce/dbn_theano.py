@@ -51,7 +51,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     if quick:
         X_tr, y_tr, X_val, y_val, pre, ft = X_tr[:5000], y_tr[:5000], X_val[:1000], y_val[:1000], 1, 2
     t0 = time.perf_counter()
-    dbn = DBN([784, 1000, 1000, 1000], 10, finetune="none", finetune_dropout=DROPOUT)
+    dbn = DBN(784, 10, hidden=[1000, 1000, 1000], finetune="none", finetune_dropout=DROPOUT)
     dbn.pretrain(X_tr, epochs=pre, batch_size=10, lr=0.01, momentum=0.0, seed=0, device=device, progress=progress)
     t_pre = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from ..._checks import check_sizes, check_unit_interval, check_X, check_y
 from ...config import to_dict
 from ...energy import dbm_ais, dbm_exact
 from ...energy.ais import AISResult, base_rate_biases
-from ...energy.sampling import bernoulli, visible_batch
+from ...energy.sampling import as_generator, bernoulli, visible_batch
 from ...train import History
 from ...train.stages import Stage, fit_stages
 from ..base import (
@@ -67,14 +66,33 @@ class DBM(Trainable, Classifier, nn.Module):
     labels, stage ``finetune``: :class:`MeanFieldClassifier` on ``[v, q(h_2 | v)]``
     (:mod:`~neuralzoo.models.dbm.finetune`; ``finetune_dropout = (p_in, p_hidden)`` adds dropout).
 
+    Args:
+        n_features: D, the visible units (the width of an input row, fixed by the data).
+        n_classes: C, the number of classes (fixed by the data; 0: no classifier).
+        hidden: hidden layer sizes H_1 .. H_L (the model's layers: [D, *hidden]).
+        n_chains: persistent fantasy particles M.
+        k: Gibbs sweeps of the particles per update.
+        mf_steps: most mean-field sweeps per batch.
+        mf_tol: the mean field stops when the largest change is below this.
+        sparsity_target: target mean activation of each hidden layer (None: no penalty).
+        sparsity_cost: weight of the sparsity penalty.
+        pretrain_epochs: epochs of each doubled-weight RBM.
+        pretrain_lr: learning rate of the doubled-weight RBMs (SGD, momentum 0.5).
+        finetune_epochs: epochs of the mean-field classifier (0: none).
+        finetune_lr: learning rate of the mean-field classifier (SGD, momentum 0.9).
+        finetune_dropout: dropout (p_in, p_hidden) of the mean-field classifier's input and hidden units.
+        dynamic_binarization: X as probabilities, each batch drawn afresh (v ~ Bernoulli(X)).
+        init_std: standard deviation of the initial weights (of the DBM and its pretraining RBMs).
+
     Attributes:
+        sizes: the layer sizes ``[D, H_1, ..., H_L]`` (n_0 = D, n_l = H_l).
         W[l] (n_l, n_{l+1}): weights.  bias[0] = b (D,), bias[l] = a_l (H_l,).  chains{l} (M, n_l):
         fantasy particles.  data_mean (D,): training marginals (AIS base rates).  head: the
         fine-tuned classifier.  phase: 0 untrained, 1 pretrained, 2 trained, 3 fine-tuned.
 
     >>> import neuralzoo as nz
     >>> X, y = nz.datasets.load("digits", binarize="threshold")
-    >>> dbm = DBM([64, 20, 10], n_classes=10, pretrain_epochs=1, finetune_epochs=1)
+    >>> dbm = DBM(64, 10, hidden=[20, 10], pretrain_epochs=1, finetune_epochs=1)
     >>> dbm = dbm.fit(X, y, epochs=1, progress=False)
     >>> [m.shape for m in dbm.mean_field(X[:3])], dbm.predict(X[:3]).shape
     ([torch.Size([3, 20]), torch.Size([3, 10])], torch.Size([3]))
@@ -88,39 +106,18 @@ class DBM(Trainable, Classifier, nn.Module):
     train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.005, "optimizer": "sgd", "momentum": 0.9,
                       "lr_schedule": "cosine"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train dbm`` (input and class counts come from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [500, 1000])  # hidden layer sizes H_1..H_L
-        n_chains: int = 100  # persistent fantasy particles M
-        k: int = 5  # Gibbs sweeps of the particles per update
-        mf_steps: int = 10  # most mean-field sweeps per batch
-        mf_tol: float = 1e-4  # ... stopping when the largest change is below this
-        sparsity_target: float | None = None  # target mean activation of each hidden layer
-        sparsity_cost: float = 0.0  # weight of the sparsity penalty
-        pretrain_epochs: int = 10  # epochs of each doubled-weight RBM
-        pretrain_lr: float = 0.05  # their learning rate (SGD, momentum 0.5)
-        finetune_epochs: int = 10  # epochs of the mean-field classifier (0: none)
-        finetune_lr: float = 0.1  # its learning rate (SGD, momentum 0.9)
-        finetune_dropout: list[float] = field(default_factory=lambda: [0.0, 0.0])  # its (p_in, p_hidden)
-        dynamic_binarization: bool = False  # X as probabilities, each batch drawn afresh (v ~ Bernoulli(X))
-
-    @classmethod
-    def from_config(cls, cfg: DBM.Config, n_features: int, n_classes: int) -> DBM:
-        return cls([n_features, *cfg.hidden], n_classes, n_chains=cfg.n_chains, k=cfg.k, mf_steps=cfg.mf_steps,
-                   mf_tol=cfg.mf_tol, sparsity_target=cfg.sparsity_target, sparsity_cost=cfg.sparsity_cost,
-                   pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
-                   finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr,
-                   finetune_dropout=cfg.finetune_dropout, dynamic_binarization=cfg.dynamic_binarization)
-
-    def __init__(self, sizes: Sequence[int], n_classes: int = 0, *, n_chains: int = 100, k: int = 5,
-                 mf_steps: int = 10, mf_tol: float = 1e-4, sparsity_target: float | None = None,
-                 sparsity_cost: float = 0.0, pretrain_epochs: int = 10, pretrain_lr: float = 0.05,
-                 finetune_epochs: int = 10, finetune_lr: float = 0.1, init_std: float = 0.01,
-                 finetune_dropout: Sequence[float] = (0.0, 0.0), dynamic_binarization: bool = False) -> None:
+    def __init__(self, n_features: int, n_classes: int = 0, *,
+                 hidden: list[int] = [500, 1000],  # noqa: B006 (read, never mutated)
+                 n_chains: int = 100, k: int = 5, mf_steps: int = 10, mf_tol: float = 1e-4,
+                 sparsity_target: float | None = None, sparsity_cost: float = 0.0, pretrain_epochs: int = 10,
+                 pretrain_lr: float = 0.05, finetune_epochs: int = 10, finetune_lr: float = 0.1,
+                 finetune_dropout: Sequence[float] = (0.0, 0.0), dynamic_binarization: bool = False,
+                 init_std: float = 0.01) -> None:
         super().__init__()
-        sizes = check_sizes(sizes)
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError("hidden must be a list of hidden layer sizes, e.g. [500, 1000]: "
+                            f"got {type(hidden).__name__} {hidden!r}")
+        sizes = check_sizes([n_features, *hidden], "[n_features, *hidden]")
         C = int(n_classes)
         if C < 0 or min(int(n_chains), int(k), int(mf_steps), int(pretrain_epochs)) < 1 or int(finetune_epochs) < 0:
             raise ValueError(f"expected n_classes >= 0, n_chains, k, mf_steps, pretrain_epochs >= 1 and "
@@ -131,9 +128,11 @@ class DBM(Trainable, Classifier, nn.Module):
         if not (mf_tol >= 0 and sparsity_cost >= 0 and pretrain_lr > 0 and finetune_lr > 0 and init_std >= 0):
             raise ValueError(f"expected mf_tol, sparsity_cost, init_std >= 0 and learning rates > 0, got "
                              f"{mf_tol}, {sparsity_cost}, {init_std}, {pretrain_lr}, {finetune_lr}")
-        self.sizes, self.n_features, self.n_classes = sizes, sizes[0], C
+        self.sizes = sizes  # [D, H_1, ..., H_L]
+        self.n_features, self.n_classes, self.hidden = sizes[0], C, sizes[1:]
         self.n_chains, self.k, self.mf_steps, self.mf_tol = int(n_chains), int(k), int(mf_steps), float(mf_tol)
-        self.sparsity_target, self.sparsity_cost = sparsity_target, float(sparsity_cost)
+        self.sparsity_target = None if sparsity_target is None else float(sparsity_target)
+        self.sparsity_cost = float(sparsity_cost)
         self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
         self.finetune_epochs, self.finetune_lr, self.init_std = int(finetune_epochs), float(finetune_lr), float(init_std)
         self.dynamic_binarization, self.finetune_dropout = bool(dynamic_binarization), check_dropout(finetune_dropout)
@@ -145,21 +144,27 @@ class DBM(Trainable, Classifier, nn.Module):
         self.register_buffer("data_mean", torch.full((sizes[0],), 0.5))  # (D,)
         self.register_buffer("phase", torch.zeros((), dtype=torch.long))
         self.head = MeanFieldClassifier(sizes, C, self.finetune_dropout) if C > 0 else None
-        self.hparams = {"sizes": sizes, "n_classes": C, "n_chains": self.n_chains, "k": self.k,
-                        "mf_steps": self.mf_steps, "mf_tol": self.mf_tol, "sparsity_target": sparsity_target,
-                        "sparsity_cost": self.sparsity_cost, "pretrain_epochs": self.pretrain_epochs,
-                        "pretrain_lr": self.pretrain_lr, "finetune_epochs": self.finetune_epochs,
-                        "finetune_lr": self.finetune_lr, "init_std": self.init_std,
-                        "finetune_dropout": list(self.finetune_dropout),
-                        "dynamic_binarization": self.dynamic_binarization}
         self.reset_parameters()
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H]`` is now
+        ``n_features=D, hidden=H``."""
+        new = dict(old)
+        if "sizes" in new:
+            D, *H = new.pop("sizes")
+            new.update(n_features=D, hidden=H)
+        return new
 
     @classmethod
     def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, *, seed: int = 0, **options: Any) -> DBM:
         """A DBM composed of a stack of (doubled-weight) RBMs; sizes must chain. Middle biases average
         the two RBMs' biases of that layer; ``seed`` draws the fantasy particles."""
         sizes = check_chain(rbms)
-        dbm = cls(sizes, n_classes, **options)
+        if "hidden" in options:
+            raise TypeError(f"from_rbms takes the layer sizes from the RBMs ({sizes}): expected no hidden, "
+                            f"got hidden={options['hidden']!r}")
+        dbm = cls(sizes[0], n_classes, hidden=sizes[1:], **options)
         dbm._compose(list(rbms), seed)
         return dbm
 
@@ -177,7 +182,7 @@ class DBM(Trainable, Classifier, nn.Module):
 
     def _start_states(self, n: int, generator: torch.Generator | None = None) -> list[torch.Tensor]:
         """``n`` states of every layer: the visible units from the data marginals, hidden ones fair coins."""
-        p_on = [self.data_mean, *(torch.full((h,), 0.5, device=self.data_mean.device) for h in self.sizes[1:])]
+        p_on = [self.data_mean, *(self.data_mean.new_full((h,), 0.5) for h in self.sizes[1:])]  # model's dtype
         return [bernoulli(p.expand(n, len(p)).clone(), generator) for p in p_on]
 
     def _reset_chains(self, generator: torch.Generator | None = None) -> None:
@@ -204,7 +209,7 @@ class DBM(Trainable, Classifier, nn.Module):
         """``a_l + W_l^T x_{l-1} + W_{l+1} x_{l+1}`` (N, n_l): the input of layer ``l`` from its neighbours."""
         return dbm_exact.layer_input(list(self.W), list(self.bias), xs, l)
 
-    def mean_field(self, X: Any, steps: int | None = None, tol: float | None = None, *,
+    def mean_field(self, X: Any, *, steps: int | None = None, tol: float | None = None,
                    trace: list[float] | None = None) -> list[torch.Tensor]:
         """Mean-field posteriors ``[mu_1, ..., mu_L]`` (each (N, H_l)) of the visible rows ``X``.
 
@@ -242,9 +247,10 @@ class DBM(Trainable, Classifier, nn.Module):
         return xs[1:]
 
     def gibbs_sweep(self, xs: list[torch.Tensor], steps: int = 1,
-                    generator: torch.Generator | None = None) -> list[torch.Tensor]:
+                    generator: torch.Generator | int | None = None) -> list[torch.Tensor]:
         """``steps`` block-Gibbs sweeps of states ``xs`` (v, h_1, ..., h_L): odd layers, then even ones."""
         xs = list(xs)
+        generator = as_generator(generator, xs[0].device)
         with torch.no_grad():
             for _ in range(steps):
                 for parity in (1, 0):
@@ -252,8 +258,10 @@ class DBM(Trainable, Classifier, nn.Module):
                         xs[l] = bernoulli(torch.sigmoid(self.layer_input(xs, l)), generator)
         return xs
 
-    def sample(self, n: int, steps: int = 1000, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` visible samples (n, D), ``p(v | h_1)`` after ``steps`` Gibbs sweeps from the data marginals."""
+    def sample(self, n: int, *, steps: int = 1000, generator: torch.Generator | int | None = None) -> torch.Tensor:
+        """``n`` visible samples (n, D), ``p(v | h_1)`` after ``steps`` Gibbs sweeps from the data marginals;
+        ``generator``: a ``torch.Generator``, an int seed or None (torch's global RNG)."""
+        generator = as_generator(generator, model_device(self))
         xs = self.gibbs_sweep(self._start_states(int(n), generator), int(steps), generator)
         with torch.no_grad():
             return torch.sigmoid(self.layer_input(xs, 0))
@@ -292,10 +300,12 @@ class DBM(Trainable, Classifier, nn.Module):
         raise ValueError(f"method: expected 'exact' or 'ais', got {method!r}")
 
     def ais(self, *, betas: torch.Tensor | None = None, n_runs: int = 100, data: Any = None,
-            generator: torch.Generator | None = None) -> AISResult:
+            generator: torch.Generator | int | None = None) -> AISResult:
         """AIS estimate of ``log Z`` with its +-3 std interval (:mod:`neuralzoo.energy.dbm_ais`); 20,000
         betas by default. The base model's visible rates come from ``data`` (default: the training
-        marginals), those of h2 (h4, ...) from the fantasy particles, the model's own samples."""
+        marginals), those of h2 (h4, ...) from the fantasy particles, the model's own samples;
+        ``generator``: a ``torch.Generator``, an int seed or None (torch's global RNG)."""
+        generator = as_generator(generator, self.data_mean.device)
         b_base = base_rate_biases(self.data_mean[None] if data is None else self._check(data, "data"))
         h_base = [base_rate_biases(self.chains(l)) for l in range(2, self.depth + 1, 2)]
         Ws, cs = self._params()
@@ -317,7 +327,7 @@ class DBM(Trainable, Classifier, nn.Module):
                           "cannot be: the estimate missed the model's modes; no bound", RuntimeWarning, stacklevel=2)
         return bound
 
-    def log_likelihood(self, X: Any, method: str | None = None, *, log_z: float | torch.Tensor | None = None,
+    def log_likelihood(self, X: Any, *, method: str | None = None, log_z: float | torch.Tensor | None = None,
                        **options: Any) -> torch.Tensor:
         """``log p(v)`` in nats (N,) float64. ``method="exact"`` (default without ``log_z``) enumerates
         the even hidden layers and ``log Z``; ``"bound"`` (default with ``log_z``) is

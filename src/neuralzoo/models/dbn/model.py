@@ -10,7 +10,6 @@ up-down (contrastive wake-sleep) algorithm with label units in the top RBM
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from torch import nn
 from ..._checks import check_sizes, check_unit_interval, check_X, check_y
 from ...config import TrainConfig, check_choice, to_dict
 from ...energy import exact
-from ...energy.sampling import bernoulli
+from ...energy.sampling import as_generator, bernoulli
 from ...train import History
 from ...train.stages import Stage, fit_stages
 from ..base import (
@@ -68,15 +67,30 @@ class DBN(Trainable, Classifier, nn.Module):
     Generation (``sample``): Gibbs sampling in the top RBM (labels clamped if given), then one
     down pass through ``G``; the visible layer is shown as probabilities.
 
+    Args:
+        n_features: D, the visible units (the width of an input row, fixed by the data).
+        n_classes: C, the number of classes (fixed by the data; 0: no classifier).
+        hidden: hidden layer sizes H_1 .. H_L (the model's layers: [D, *hidden]).
+        labels: softmax label units in the top RBM (generative classifier, up-down).
+        method: each RBM's negative phase: "cd" or "pcd".
+        k: Gibbs steps per pretraining update.
+        finetune: "backprop" (MLP), "updown" (needs labels) or "none".
+        finetune_epochs: epochs of fine-tuning.
+        finetune_lr: learning rate of fine-tuning (SGD, momentum 0.9 for backprop).
+        finetune_dropout: dropout of the MLP's hidden units in back-propagation.
+        updown_k: CD steps in the top RBM during up-down.
+        init_std: standard deviation of each RBM's initial weights.
+
     Attributes:
-        rbms: the L RBMs (the top one a :class:`LabelRBM` with ``labels``).  gen_W[l] (H_{l+1},
-        H_l), gen_b[l] (H_l,): generative weights of the directed layers (copies of ``W^T, b``
-        after pretraining).  mlp: the fine-tuned network ``[D, H_1, ..., H_L, C]`` (C > 0).
-        phase: 0 untrained, 1 pretrained, 2 backprop- and 3 up-down-fine-tuned.
+        sizes: the layer sizes ``[D, H_1, ..., H_L]``.  rbms: the L RBMs (the top one a
+        :class:`LabelRBM` with ``labels``).  gen_W[l] (H_{l+1}, H_l), gen_b[l] (H_l,): generative
+        weights of the directed layers (copies of ``W^T, b`` after pretraining).  mlp: the
+        fine-tuned network ``[D, H_1, ..., H_L, C]`` (C > 0).  phase: 0 untrained, 1 pretrained,
+        2 backprop- and 3 up-down-fine-tuned.
 
     >>> import neuralzoo as nz
     >>> X, y = nz.datasets.load("digits")
-    >>> dbn = DBN([64, 32, 32], n_classes=10).fit(X, y, epochs=2, finetune_epochs=2, progress=False)
+    >>> dbn = DBN(64, 10, hidden=[32, 32]).fit(X, y, epochs=2, finetune_epochs=2, progress=False)
     >>> dbn.transform(X[:3]).shape, dbn.sample(4, steps=10).shape, dbn.predict(X[:3]).shape
     (torch.Size([3, 32]), torch.Size([4, 64]), torch.Size([3]))
 
@@ -88,32 +102,16 @@ class DBN(Trainable, Classifier, nn.Module):
     registry_name = "dbn"
     train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.05, "optimizer": "sgd", "momentum": 0.5}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train dbn`` (input and class counts come from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [500, 500, 2000])  # hidden layer sizes H_1..H_L
-        labels: bool = False  # softmax label units in the top RBM (generative classifier, up-down)
-        method: str = "cd"  # each RBM's negative phase: "cd" or "pcd"
-        k: int = 1  # Gibbs steps per pretraining update
-        finetune: str = "backprop"  # "backprop" (MLP), "updown" (needs labels) or "none"
-        finetune_epochs: int = 10  # epochs of fine-tuning
-        finetune_lr: float = 0.1  # learning rate of fine-tuning (SGD, momentum 0.9 for backprop)
-        finetune_dropout: float = 0.0  # dropout of the MLP's hidden units in back-propagation
-        updown_k: int = 10  # CD steps in the top RBM during up-down
-        init_std: float = 0.01  # standard deviation of each RBM's initial weights
-
-    @classmethod
-    def from_config(cls, cfg: DBN.Config, n_features: int, n_classes: int) -> DBN:
-        return cls([n_features, *cfg.hidden], n_classes, labels=cfg.labels, method=cfg.method, k=cfg.k,
-                   finetune=cfg.finetune, finetune_epochs=cfg.finetune_epochs, finetune_lr=cfg.finetune_lr,
-                   updown_k=cfg.updown_k, init_std=cfg.init_std, finetune_dropout=cfg.finetune_dropout)
-
-    def __init__(self, sizes: Sequence[int], n_classes: int = 0, *, labels: bool = False, method: str = "cd",
-                 k: int = 1, finetune: str = "backprop", finetune_epochs: int = 10, finetune_lr: float = 0.1,
-                 updown_k: int = 10, init_std: float = 0.01, finetune_dropout: float = 0.0) -> None:
+    def __init__(self, n_features: int, n_classes: int = 0, *,
+                 hidden: list[int] = [500, 500, 2000],  # noqa: B006 (read, never mutated)
+                 labels: bool = False, method: str = "cd", k: int = 1, finetune: str = "backprop",
+                 finetune_epochs: int = 10, finetune_lr: float = 0.1, finetune_dropout: float = 0.0,
+                 updown_k: int = 10, init_std: float = 0.01) -> None:
         super().__init__()
-        sizes = check_sizes(sizes)
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError("hidden must be a list of hidden layer sizes, e.g. [500, 500, 2000]: "
+                            f"got {type(hidden).__name__} {hidden!r}")
+        sizes = check_sizes([n_features, *hidden], "[n_features, *hidden]")
         C = int(n_classes)
         check_choice("method", method, ("cd", "pcd"))
         check_choice("finetune", finetune, FINETUNE)
@@ -124,22 +122,31 @@ class DBN(Trainable, Classifier, nn.Module):
         if int(finetune_epochs) < 1 or not finetune_lr > 0 or int(updown_k) < 1:
             raise ValueError(f"expected finetune_epochs >= 1, finetune_lr > 0, updown_k >= 1, got "
                              f"{finetune_epochs}, {finetune_lr}, {updown_k}")
-        self.sizes, self.n_features, self.n_classes, self.labels = sizes, sizes[0], C, bool(labels)
+        self.sizes = sizes  # [D, H_1, ..., H_L]
+        self.n_features, self.n_classes, self.hidden, self.labels = sizes[0], C, sizes[1:], bool(labels)
+        self.method, self.k, self.init_std = method, int(k), float(init_std)
         self.finetune, self.finetune_epochs, self.finetune_lr = finetune, int(finetune_epochs), float(finetune_lr)
-        self.updown_k = int(updown_k)
+        self.finetune_dropout, self.updown_k = float(finetune_dropout), int(updown_k)
         L = len(sizes) - 1
-        opts = {"method": method, "k": int(k), "init_std": float(init_std)}
+        opts = {"method": method, "k": self.k, "init_std": self.init_std}
         rbms: list[RBM] = [RBM(sizes[l], sizes[l + 1], **opts) for l in range(L - 1)]
         rbms.append(LabelRBM(sizes[-2], C, sizes[-1], **opts) if labels else RBM(sizes[-2], sizes[-1], **opts))
         self.rbms = nn.ModuleList(rbms)
         self.gen_W = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l + 1], sizes[l])) for l in range(L - 1))
         self.gen_b = nn.ParameterList(nn.Parameter(torch.zeros(sizes[l])) for l in range(L - 1))
-        self.mlp = MLP(sizes[0], C, hidden=sizes[1:], activation="sigmoid", dropout=finetune_dropout) if C > 0 else None
+        self.mlp = (MLP(sizes[0], C, hidden=sizes[1:], activation="sigmoid", dropout=self.finetune_dropout)
+                    if C > 0 else None)
         self.register_buffer("phase", torch.zeros((), dtype=torch.long))
-        self.hparams = {"sizes": sizes, "n_classes": C, "labels": self.labels, "method": method, "k": int(k),
-                        "finetune": finetune, "finetune_epochs": self.finetune_epochs,
-                        "finetune_lr": self.finetune_lr, "updown_k": self.updown_k, "init_std": float(init_std),
-                        "finetune_dropout": float(finetune_dropout)}
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H]`` is now
+        ``n_features=D, hidden=H``."""
+        new = dict(old)
+        if "sizes" in new:
+            D, *H = new.pop("sizes")
+            new.update(n_features=D, hidden=H)
+        return new
 
     @classmethod
     def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, **options: Any) -> DBN:
@@ -147,7 +154,10 @@ class DBN(Trainable, Classifier, nn.Module):
         sizes = check_chain(rbms)
         if options.get("labels"):
             raise ValueError("from_rbms stacks plain RBMs: expected labels=False (train label units by fit)")
-        dbn = cls(sizes, n_classes, **options)
+        if "hidden" in options:
+            raise TypeError(f"from_rbms takes the layer sizes from the RBMs ({sizes}): expected no hidden, "
+                            f"got hidden={options['hidden']!r}")
+        dbn = cls(sizes[0], n_classes, hidden=sizes[1:], **options)
         with torch.no_grad():
             for mine, theirs in zip(dbn.rbms, rbms):
                 mine.load_state_dict(theirs.state_dict())
@@ -211,7 +221,7 @@ class DBN(Trainable, Classifier, nn.Module):
         labels count: ``log z = log sum_h exp(a^T h) prod_i (1 + e^{b_i + (W h)_i}) sum_c e^{b_c + (W h)_c}``."""
         top = self.rbms[-1]
         if not self.labels:
-            return top.log_partition("exact")
+            return top.log_partition(method="exact")
         P = top.n_pen
         W, b, a = (t.detach().double() for t in (top.W, top.b, top.a))
         parts = []
@@ -229,17 +239,20 @@ class DBN(Trainable, Classifier, nn.Module):
         raise NotFittedError("this DBN has no classifier yet: expected label units (labels=True) or "
                              "fine-tuning (fine_tune(X, y)), got neither")
 
-    def transform(self, X: Any, layer: int = -1) -> torch.Tensor:
-        """Features ``p(h_layer | below)`` of the recognition pass (N, H_layer), for other classifiers."""
+    def transform(self, X: Any, *, layer: int = -1) -> torch.Tensor:
+        """Features ``p(h_layer | below)`` of the recognition pass (N, H_layer), for other classifiers;
+        ``layer`` indexes the hidden layers (0: h_1, -1: the top one)."""
         v = self._check_v(X)
         with torch.no_grad():
             return self.up(v)[layer]
 
-    def sample(self, n: int, steps: int = 1000, labels: Any = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(self, n: int, *, steps: int = 1000, labels: Any = None,
+               generator: torch.Generator | int | None = None) -> torch.Tensor:
         """``n`` samples (n, D) in [0, 1]: ``steps`` Gibbs steps in the top RBM (label units clamped
-        to ``labels`` (n,) when given), then one down pass; the visible layer as probabilities."""
+        to ``labels`` (n,) when given), then one down pass; the visible layer as probabilities.
+        ``generator``: a ``torch.Generator``, an int seed or None (torch's global RNG)."""
         top, dev = self.rbms[-1], model_device(self)
+        generator = as_generator(generator, dev)
         if labels is not None and not self.labels:
             raise ValueError("labels given to a DBN built without label units: expected labels=None "
                              "(or a DBN built with labels=True)")
@@ -270,19 +283,21 @@ class DBN(Trainable, Classifier, nn.Module):
             return h
 
     def log_likelihood_bound(self, X: Any, *, log_z: float | torch.Tensor | None = None, n_samples: int = 10,
-                             generator: torch.Generator | None = None, **ais_options: Any) -> torch.Tensor:
+                             generator: torch.Generator | int | None = None, **ais_options: Any) -> torch.Tensor:
         """Variational lower bound on ``log p(v)`` (N,) float64, nats (Salakhutdinov & Murray 2008)::
 
             log p(v) >= E_Q[ sum_{l<L} log p(h_{l-1} | h_l) - F_top(h_{L-1}) - log Q(h | v) ] - log z
 
         with ``Q(h | v) = prod_l Ber(h_l | sigm(a_l + W_l^T h_{l-1}))`` the recognition pass, estimated
-        from ``n_samples`` samples of Q; ``log z`` of the top RBM by AIS (``ais_options``) unless given.
-        Without label units only (the RBM's AIS would count every binary label vector, not one-hot)."""
+        from ``n_samples`` samples of Q; ``log z`` of the top RBM by AIS (``ais_options``) unless given;
+        ``generator`` (a ``torch.Generator``, an int seed or None) draws both. Without label units only
+        (the RBM's AIS would count every binary label vector, not one-hot)."""
         if self.labels:
             raise ValueError("log_likelihood_bound: expected a DBN without label units, got labels=True")
         self._check_pretrained("log_likelihood_bound")
         v = self._check_v(X)
         top = self.rbms[-1]
+        generator = as_generator(generator, v.device)
         if log_z is None:
             log_z = top.ais(generator=generator, **ais_options).log_z
         total = torch.zeros(len(v), dtype=torch.float64, device=v.device)
