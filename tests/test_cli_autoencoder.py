@@ -50,8 +50,9 @@ def test_figures_of_each_family(tmp_path):
     from neuralzoo.models import VAE, DenoisingAutoencoder, SemanticHashing
 
     Xtr, _ = datasets.load("digits")
-    for model, must in ((VAE([64, 16, 2]), "Latent traversal"), (DenoisingAutoencoder([64, 16]), "Reconstructions"),
-                        (SemanticHashing([64, 16, 8], pretrain_epochs=1), "Retrieval")):
+    for model, must in ((VAE(64, hidden=[16], latent=2), "Latent traversal"),
+                        (DenoisingAutoencoder(64, hidden=[], code=16), "Reconstructions"),
+                        (SemanticHashing(64, hidden=[16], code=8, pretrain_epochs=1), "Retrieval")):
         model.fit(Xtr[:200], epochs=1, seed=0, progress=False)
         figs = ae_figures(model, X[:100], y[:100])
         assert any(t.startswith(must) for t in figs), list(figs)

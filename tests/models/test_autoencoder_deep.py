@@ -18,7 +18,7 @@ from neuralzoo.train.stages import fit_stage, stage_dir
 
 def test_greedy_stacking_leaves_earlier_layers_unchanged(digits_train):
     X, _ = digits_train
-    sae = StackedAutoencoder([64, 32, 16], 10, noise=[0.1, 0.2])
+    sae = StackedAutoencoder(64, 10, hidden=[32, 16], noise=[0.1, 0.2])
     cfg = {"epochs": 2, "batch_size": 64, "lr": 3e-3, "progress": False}
     sae.pretrain_layer(0, X, cfg)
     first = {k: v.clone() for k, v in sae.layers[0].state_dict().items()}
@@ -32,7 +32,7 @@ def test_greedy_stacking_leaves_earlier_layers_unchanged(digits_train):
 def test_stacked_fit_stages_checkpoints_and_accuracy(digits_train, digits_test, tmp_path):
     X, y = digits_train
     Xt, yt = digits_test
-    sae = StackedAutoencoder([64, 48, 32], 10, noise=[0.1, 0.2], pretrain_epochs=3, pretrain_lr=3e-3)
+    sae = StackedAutoencoder(64, 10, hidden=[48, 32], noise=[0.1, 0.2], pretrain_epochs=3, pretrain_lr=3e-3)
     sae.fit(X, y, epochs=15, lr=3e-3, seed=0, progress=False, out=tmp_path / "run")
     stages = [r["stage"] for r in sae.history_]
     assert stages == ["layer1"] * 3 + ["layer2"] * 3 + ["finetune"] * 15
@@ -48,14 +48,14 @@ def test_stacked_fit_stages_checkpoints_and_accuracy(digits_train, digits_test, 
 
 def test_stacked_bad_noise_list():
     with pytest.raises(ValueError, match="one corruption level per layer: expected 2, got 3"):
-        StackedAutoencoder([64, 32, 16], 10, noise=[0.1, 0.2, 0.3])
+        StackedAutoencoder(64, 10, hidden=[32, 16], noise=[0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match=r"noise\[1\] \(corruption level\) must lie in \[0, 1\): got 1.2"):
-        StackedAutoencoder([64, 32, 16], 10, noise=[0.1, 1.2])
+        StackedAutoencoder(64, 10, hidden=[32, 16], noise=[0.1, 1.2])
 
 
 def test_unrolled_encoder_equals_rbm_upward_pass(digits_train):
     X, _ = digits_train
-    dae = DeepAutoencoder([64, 32, 16, 4])
+    dae = DeepAutoencoder(64, hidden=[32, 16], code=4)
     rbms, histories = dae.pretrain(X[:300], epochs=2)
     assert isinstance(rbms[-1], LinearRBM) and [h[0]["stage"] for h in histories] == ["rbm1", "rbm2", "rbm3"]
     x = X[:20]
@@ -100,7 +100,8 @@ def test_linear_rbm_free_energy_matches_numerical_integral():
 def test_deep_autoencoder_fit_and_two_d_code(digits_train, digits_test):
     X, _ = digits_train
     Xt, _ = digits_test
-    dae = DeepAutoencoder([64, 64, 32, 2], pretrain_epochs=5).fit(X, epochs=20, lr=3e-3, seed=0, progress=False)
+    dae = DeepAutoencoder(64, hidden=[64, 32], code=2, pretrain_epochs=5).fit(X, epochs=20, lr=3e-3, seed=0,
+                                                                              progress=False)
     codes = dae.transform(Xt)
     assert codes.shape == (len(Xt), 2)
     mean_err = float(((Xt - X.mean(0)) ** 2).sum(1).mean())
@@ -109,7 +110,7 @@ def test_deep_autoencoder_fit_and_two_d_code(digits_train, digits_test):
 
 def test_vae_elbo_matches_monte_carlo():
     torch.manual_seed(0)
-    vae = VAE([6, 8, 2])
+    vae = VAE(6, hidden=[8], latent=2)
     x = torch.rand(3, 6)
     with torch.no_grad():
         mu, logvar = vae.encode(x)
@@ -130,7 +131,7 @@ def test_vae_elbo_matches_monte_carlo():
 def test_vae_trains_samples_and_traverses(digits_train, digits_test):
     X, _ = digits_train
     Xt, _ = digits_test
-    vae = VAE([64, 64, 2])
+    vae = VAE(64, hidden=[64], latent=2)
     with torch.no_grad():
         before = float(vae.elbo(Xt).mean())
     vae.fit(X, epochs=10, lr=3e-3, seed=0, progress=False)
@@ -152,7 +153,7 @@ def test_hamming_and_retrieval_against_brute_force(digits_train):
     assert torch.equal(hamming(A, B), brute)
     X, y = digits_train
     X, y = X[:300], y[:300]
-    sh = SemanticHashing([64, 32, 8], pretrain_epochs=2).fit(X, epochs=5, seed=0, progress=False)
+    sh = SemanticHashing(64, hidden=[32], code=8, pretrain_epochs=2).fit(X, epochs=5, seed=0, progress=False)
     codes = sh.hash(X)
     assert set(codes.unique().tolist()) <= {0, 1}
     r = 1
@@ -177,18 +178,19 @@ def test_greedy_autoencoders_take_the_common_train_options_val_data_and_overwrit
     X, y = digits_train[0][:300], digits_train[1][:300]
     Xt, yt = digits_test[0][:100], digits_test[1][:100]
     opts = dict(epochs=2, batch_size=50, lr=3e-3, optimizer="adam", seed=1, device="cpu", progress=False)
-    dae = DeepAutoencoder([64, 16, 4], pretrain_epochs=1).fit(X, out=tmp_path / "dae", val_data=(Xt, None), **opts)
+    dae = DeepAutoencoder(64, hidden=[16], code=4, pretrain_epochs=1).fit(X, out=tmp_path / "dae",
+                                                                          val_data=(Xt, None), **opts)
     assert isinstance(dae.history_, History) and len(dae.history_.column("loss")) == 4
     assert dae.history_.column("stage") == ["rbm1", "rbm2", "finetune", "finetune"]
     assert dae.history_[-1]["val_squared_error"] == pytest.approx(dae.evaluate(Xt)["squared_error"], rel=1e-5)
-    sae = StackedAutoencoder([64, 16, 8], 10, pretrain_epochs=1).fit(X, y, out=tmp_path / "sae", val_data=(Xt, yt),
-                                                                     **opts)
+    sae = StackedAutoencoder(64, 10, hidden=[16, 8], noise=0.0, pretrain_epochs=1).fit(
+        X, y, out=tmp_path / "sae", val_data=(Xt, yt), **opts)
     assert isinstance(sae.history_, History) and len(sae.history_.column("loss")) == 4
     assert sae.history_[-1]["val_acc"] == pytest.approx(sae.score(Xt, yt))
     with pytest.raises(ValueError, match="val_data is the fine-tuning's: expected labels y"):
-        StackedAutoencoder([64, 16, 8], 10).fit(X, val_data=(Xt, yt), **opts)
-    for model, run, labels in ((DeepAutoencoder([64, 16, 4], pretrain_epochs=1), "dae", None),
-                               (StackedAutoencoder([64, 16, 8], 10, pretrain_epochs=1), "sae", y)):
+        StackedAutoencoder(64, 10, hidden=[16, 8], noise=0.0).fit(X, val_data=(Xt, yt), **opts)
+    for model, run, labels in ((DeepAutoencoder(64, hidden=[16], code=4, pretrain_epochs=1), "dae", None),
+                               (StackedAutoencoder(64, 10, hidden=[16, 8], noise=0.0, pretrain_epochs=1), "sae", y)):
         with pytest.raises(RunExistsError, match="already holds a run"):
             model.fit(X, labels, out=tmp_path / run, **opts)
         model.fit(X, labels, out=tmp_path / run, overwrite=True, **{**opts, "epochs": 1})
@@ -199,14 +201,14 @@ def test_greedy_autoencoders_take_the_common_train_options_val_data_and_overwrit
 def test_greedy_autoencoders_warm_start_goes_on_with_the_final_stage(digits_train):
     X, y = digits_train[0][:300], digits_train[1][:300]
     opts = dict(epochs=1, batch_size=50, progress=False)
-    dae = DeepAutoencoder([64, 16, 4], pretrain_epochs=1).fit(X, **opts)
+    dae = DeepAutoencoder(64, hidden=[16], code=4, pretrain_epochs=1).fit(X, **opts)
     before = copy.deepcopy(dae)
     dae.make_rbms = None  # no RBM stack is built: no pretraining
     dae.fit(X, warm_start=True, **opts)
     assert dae.history_.column("stage") == ["finetune"] and isinstance(dae.history_, History)
     fit_stage(before, X, before.train_config(**opts), stage="finetune")  # the oracle: one more fine-tuning
     assert all(torch.equal(a, b) for a, b in zip(dae.state_dict().values(), before.state_dict().values()))
-    sae = StackedAutoencoder([64, 16, 8], 10, pretrain_epochs=1).fit(X, y, **opts)
+    sae = StackedAutoencoder(64, 10, hidden=[16, 8], noise=0.0, pretrain_epochs=1).fit(X, y, **opts)
     before = copy.deepcopy(sae)
     sae.fit(X, y, warm_start=True, **opts)
     assert sae.history_.column("stage") == ["finetune"]
@@ -217,3 +219,26 @@ def test_greedy_autoencoders_warm_start_goes_on_with_the_final_stage(digits_trai
     sae.fit(X, warm_start=True, **opts)
     assert sae.history_.column("stage") == ["layer2"]
     assert all(torch.equal(v, sae.layers[0].state_dict()[k]) for k, v in first.items())
+
+
+def test_semantic_hashing_loss_is_the_autoencoders_through_a_noisy_logistic_code():
+    torch.manual_seed(0)
+    x = torch.rand(5, 12)
+    sh = SemanticHashing(12, hidden=[8], code=4, code_noise=2.0, sparsity="l1", sparsity_cost=0.5)
+    torch.manual_seed(1)
+    ours = sh.loss((x,))
+    torch.manual_seed(1)
+    pre = sh._code_pre(x)
+    y = torch.sigmoid(pre + 2.0 * torch.randn_like(pre))  # y = sigmoid(W^T h + a + s eps)
+    z = torch.sigmoid(sh.decode_logits(y))
+    hand = -(x * torch.log(z) + (1 - x) * torch.log(1 - z)).sum(1).mean() + 0.5 * y.abs().sum(1).mean()
+    assert torch.allclose(ours, hand, atol=1e-4)
+    # a corrupted input draws its mask first, from the same stream
+    dsh = SemanticHashing(12, hidden=[8], code=4, corruption="mask", noise=0.5)
+    torch.manual_seed(2)
+    ours = dsh.loss((x,))
+    torch.manual_seed(2)
+    xc = dsh.corrupt(x)
+    pre = dsh._code_pre(xc)
+    y = torch.sigmoid(pre + 4.0 * torch.randn_like(pre))
+    assert torch.allclose(ours, dsh.reconstruction_loss(x, dsh.decode_logits(y)), atol=1e-6)

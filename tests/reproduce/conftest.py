@@ -36,16 +36,17 @@ def use_digits(monkeypatch) -> Callable[..., None]:
 
 @pytest.fixture
 def smaller(monkeypatch) -> Callable[..., list]:
-    """``smaller(module, "DBN", [64, 32, 32, 64])``: the class ``module.DBN`` built with these
-    leading positional arguments instead of the reproduction's (the paper's layer sizes); the
-    other arguments pass through (none given: the model as the reproduction builds it). Returns
-    the list of the models built, for the test to inspect."""
+    """``smaller(module, "DBN", hidden=[32, 32, 64])`` or ``smaller(module, "RBM", 64, 12)``: the
+    class ``module.<name>`` built with these leading positional arguments and these keyword
+    arguments instead of the reproduction's (the paper's layer sizes); the other arguments pass
+    through (none given: the model as the reproduction builds it). Returns the list of the
+    models built, for the test to inspect."""
 
-    def install(module: ModuleType, name: str, *args: Any) -> list:
+    def install(module: ModuleType, name: str, *args: Any, **overrides: Any) -> list:
         real, built = getattr(module, name), []
 
         def build(*given: Any, **options: Any) -> Any:
-            model = real(*args, *given[len(args):], **options)
+            model = real(*args, *given[len(args):], **{**options, **overrides})
             built.append(model)
             return model
 

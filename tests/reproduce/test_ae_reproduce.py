@@ -16,7 +16,7 @@ from .helpers import check_rows, digits_as
 
 def test_autoencoder_2006_quick_rows_on_digits(use_digits, smaller):
     use_digits(autoencoder_2006, rows=3000)  # the digits cycled to 3,000 training images
-    built = smaller(autoencoder_2006, "DeepAutoencoder", [64, 64, 32, 30])  # a 30-unit code, as the paper's
+    built = smaller(autoencoder_2006, "DeepAutoencoder", 64, hidden=[64, 32])  # the paper's 30-unit code
     ae, pca = check_rows(autoencoder_2006.run(quick=True, device="cpu"), n=2)
     assert "3000 train images, 2 CD-1 epochs per RBM, 5 Adam fine-tuning epochs" in ae["name"]
     X, _ = digits_as("train", rows=3000)
@@ -31,7 +31,7 @@ def test_autoencoder_2006_quick_rows_on_digits(use_digits, smaller):
 
 def test_sda_quick_rows_on_digits(use_digits, smaller):
     use_digits(sda)  # the 8x8 digits, 1,437 training images
-    built = smaller(sda, "StackedAutoencoder", [64, 32, 32, 32])
+    built = smaller(sda, "StackedAutoencoder", 64, hidden=[32, 32, 32])
     (r,) = check_rows(sda.run(quick=True, device="cpu"), n=1)
     assert "1437 train images, 2 pretraining epochs per layer, 5 fine-tuning epochs" in r["name"]
     X_test, y_test = digits_as("test")
@@ -55,7 +55,7 @@ def test_pca_error_matches_sklearn():
 
 def test_bench_plain_network_equals_deep_autoencoder_forward():
     sizes = [12, 10, 8, 6, 3]
-    dae = DeepAutoencoder(sizes)
+    dae = DeepAutoencoder(12, hidden=[10, 8, 6], code=3)
     net = bench_ae.plain_network(sizes)
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
     layers = list(dae.encoder) + list(dae.decoder)

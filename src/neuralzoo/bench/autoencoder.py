@@ -70,13 +70,15 @@ def run(quick: bool = False) -> list[dict]:
     X = X.to(device)
     repeats = 3 if quick else 5
     # warm-up: the first calls pay for lazy initialisation; time neither
-    DeepAutoencoder(sizes).fit(X[:500], epochs=1, pretrain_epochs=0, progress=False, device=str(device))
+    D, *H, K = sizes
+    DeepAutoencoder(D, hidden=H, code=K).fit(X[:500], epochs=1, pretrain_epochs=0, progress=False,
+                                             device=str(device))
     plain_loop(X[:500], sizes, 1, seed=0)
     ours_t, plain_t = [], []
     for r in range(repeats):  # alternate, so that machine noise hits both alike
         t0 = time.perf_counter()
-        DeepAutoencoder(sizes).fit(X, epochs=1, pretrain_epochs=0, batch_size=100, lr=1e-3, seed=r,
-                                   progress=False, device=str(device))
+        DeepAutoencoder(D, hidden=H, code=K).fit(X, epochs=1, pretrain_epochs=0, batch_size=100, lr=1e-3,
+                                                 seed=r, progress=False, device=str(device))
         ours_t.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         plain_loop(X, sizes, 1, seed=r)

@@ -24,7 +24,7 @@ def reconstruction_figure(model: nn.Module, X: torch.Tensor, n: int = 8) -> Figu
     x = X[:n].to(next(model.parameters()).device)
     rows, titles = [x], ["input"] * len(x)
     if getattr(model, "corruption", "none") != "none":
-        noisy = model.corrupt(x, torch.Generator(device=x.device).manual_seed(0))
+        noisy = model.corrupt(x, generator=0)  # a generator seeded 0 on x's device
         rows.append(noisy)
         titles += ["corrupted"] * len(x)
         rows.append(model.reconstruct(noisy))

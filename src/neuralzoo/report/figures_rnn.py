@@ -108,7 +108,7 @@ def rnn_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
 def sample_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor, n: int = 64) -> dict[str, Figure]:
     """Text sampled from a language model, or predictions of the adding/copy models."""
     if model.vocab is not None:
-        text = model.sample_text(None, 400, temperature=0.8, seed=0)
+        text = model.sample_text(None, 400, temperature=0.8, generator=0)
         return {"Sampled text (temperature 0.8, seed 0)": text_figure(text, "sampled text, T = 0.8")}
     if model.task == "regress":
         pred = model.predict(X[:n]).cpu()
@@ -155,7 +155,7 @@ def tour_text_figures(progress: bool = False) -> dict[str, Figure]:
                carry_state=True)
     net.fit(X, Y, epochs=EPOCHS, batch_size=32, lr=1e-2, seed=0, progress=progress)
     loss = net.history_[-1]["loss"]
-    text = net.sample_text(None, 300, temperature=0.8, seed=0)
+    text = net.sample_text(None, 300, temperature=0.8, generator=0)
     return {f"A short text: an LSTM (128 cells) trained {EPOCHS} epochs on " + name: text_figure(
         text, f"sampled at temperature 0.8; training loss {loss:.2f} nats/char")}
 

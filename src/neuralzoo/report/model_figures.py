@@ -185,7 +185,7 @@ def rbf_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
 def _recall_frames(model: nn.Module, probes: torch.Tensor, originals: torch.Tensor,
                    max_frames: int = 6) -> Figure:
     """One row per probe: the probe, the states after each sweep, then the stored pattern."""
-    res = model.recall(probes, seed=0, return_trace=True)
+    res = model.recall(probes, generator=0, return_trace=True)
     frames = res.frames  # (S+1, B, N)
     steps = list(range(frames.shape[0]))
     if len(steps) > max_frames:  # keep the first, the last and evenly spaced ones between
@@ -216,7 +216,7 @@ def hopfield_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     figs["Recall from 30% flipped bits (frames of the dynamics)"] = _recall_frames(model, noisy, xi)
     figs["Recall from the top half (bottom half masked)"] = _recall_frames(model, mask(xi, 0.5), xi)
     if isinstance(model, Hopfield):  # asynchronous sign updates: an energy that never rises
-        res = model.recall(flip(model.patterns, 0.3, g), seed=0, return_trace=True)
+        res = model.recall(flip(model.patterns, 0.3, g), generator=0, return_trace=True)
         E = res.energies.cpu()  # (B, S+1)
         figs["Energy E(x) = -1/2 x^T W x + theta^T x after every sweep"] = line_figure(
             list(range(E.shape[1])), {f"probe {b}": E[b].tolist() for b in range(min(len(E), 8))},

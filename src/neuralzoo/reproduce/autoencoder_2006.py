@@ -51,7 +51,8 @@ def run(quick: bool = False, device: str = "auto") -> list[dict]:
     if quick:
         X = X[:10_000]
     t0 = time.perf_counter()
-    ae = DeepAutoencoder(PAPER_SIZES, pretrain_epochs=pre)
+    D, *H, K = PAPER_SIZES
+    ae = DeepAutoencoder(D, hidden=H, code=K, pretrain_epochs=pre)
     ae.fit(X, epochs=ft, lr=3e-3, lr_schedule="cosine", batch_size=100, seed=0, device=device, progress=False)
     err = ae.reconstruction_error(X_test)
     seconds = time.perf_counter() - t0

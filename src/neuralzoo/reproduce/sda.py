@@ -37,7 +37,7 @@ def run(quick: bool = False, device: str = "auto") -> list[dict]:
     if quick:
         X, y = X[:10_000], y[:10_000]
     t0 = time.perf_counter()
-    sda = StackedAutoencoder([784, 1000, 1000, 1000], 10, noise=[0.1, 0.2, 0.3], corruption="mask",
+    sda = StackedAutoencoder(784, 10, hidden=[1000, 1000, 1000], noise=[0.1, 0.2, 0.3], corruption="mask",
                              tied=True, pretrain_epochs=pre, pretrain_lr=1e-3, pretrain_batch_size=64)
     sda.fit(X, y, epochs=ft, optimizer="sgd", lr=0.1, momentum=0.9, lr_schedule="cosine", batch_size=20,
             seed=0, device=device, progress=False)

@@ -8,15 +8,13 @@ reconstruction ``z`` as close as possible to the input ``x``::
 
 so that, like the principal components of PCA, the code must capture the most important
 factors of the data. This file holds the single autoencoder and its regularised variants
-(denoising, sparse) and semantic hashing; the greedy stack is in ``autoencoder_stacked.py``,
-the RBM-pretrained deep autoencoder in ``autoencoder_deep.py``, the VAE in
-``autoencoder_vae.py``.
+(denoising, sparse); the greedy stack is in ``stacked.py``, the RBM-pretrained deep
+autoencoder in ``deep.py``, semantic hashing in ``hashing.py``, the VAE in ``vae.py``.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -25,9 +23,11 @@ from torch import nn
 
 from ..._checks import check_X
 from ...config import check_choice
+from ...energy.sampling import as_generator
 from ..base import Trainable, count_parameters, model_device
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "linear": lambda t: t}
+RECONSTRUCTIONS = ("squared", "cross-entropy")
 CORRUPTIONS = ("none", "mask", "gaussian")
 SPARSITY = ("none", "kl", "l1")
 
@@ -70,8 +70,8 @@ class Autoencoder(Trainable, nn.Module):
         h^(l) = f(W^(l) h^(l-1) + b^(l))              l = 1 .. L,  code y = h^(L) (K units)
         g^(L) = y,  g^(l-1) = f(V^(l) g^(l) + c^(l))  l = L .. 1,  z = g^(0) = f_out(...)
 
-    Reconstruction loss per example, averaged over a batch (``loss="squared"`` is the
-    lecture's ``min sum_k ||x_k - z_k||^2``; ``"cross-entropy"`` treats ``x`` in [0, 1] as
+    Reconstruction loss per example, averaged over a batch (``reconstruction="squared"`` is
+    the lecture's ``min sum_k ||x_k - z_k||^2``; ``"cross-entropy"`` treats ``x`` in [0, 1] as
     Bernoulli means, ``z = sigmoid(.)``)::
 
         L_sq(x, z) = sum_i (x_i - z_i)^2
@@ -86,16 +86,33 @@ class Autoencoder(Trainable, nn.Module):
     ``beta sum_j KL(rho || rho_hat_j)`` with ``rho_hat_j = mean_n y_nj`` (sigmoid code),
     ``sparsity="l1"`` adds ``beta mean_n sum_j |y_nj|``.
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data).
+        hidden: encoder hidden widths H_1 .. H_{L-1} ([] for none: one layer D -> K).
+        code: K, the code size (the units of the code layer y).
+        activation: f of the hidden layers: "sigmoid", "tanh", "relu" or "linear".
+        code_activation: f of the code layer ("linear": a real-valued code).
+        reconstruction: the reconstruction loss L: "squared" (the lecture's) or "cross-entropy"
+            (x in [0, 1] as Bernoulli means, sigmoid outputs).
+        tied: the decoder weights are the encoder's transposed, V^(l) = W^(l)^T.
+        decoder_sizes: the decoder's widths from K to D (None: the encoder mirrored).
+        corruption: "none", "mask" or "gaussian" (denoising).
+        noise: corruption level in [0, 1): the masked fraction or the Gaussian std.
+        sparsity: "none", "kl" or "l1" penalty on the code.
+        sparsity_target: rho, the target mean activation of the KL penalty.
+        sparsity_cost: beta, the weight of the sparsity penalty.
+
     Glossary (N batch, D input, H_l hidden, K code): x, z (N, D); h^(l) (N, H_l);
     y (N, K); W^(l) (H_l, H_{l-1}), b^(l) (H_l,) in ``encoder[l-1]``; V^(l) (H_{l-1}, H_l),
     c^(l) (H_{l-1},) in ``decoder`` (only the biases when tied).
 
     Attributes: ``encoder`` (ModuleList of Linear, Xavier-uniform weights, zero biases);
-    ``decoder`` (ModuleList of Linear, untied) or ``decoder_bias`` (ParameterList, tied).
+    ``decoder`` (ModuleList of Linear, untied) or ``decoder_bias`` (ParameterList, tied);
+    ``sizes`` the encoder's sizes ``[D, *hidden, K]``.
 
     >>> import neuralzoo as nz
     >>> X, _ = nz.datasets.load("digits")
-    >>> ae = Autoencoder([64, 32, 8]).fit(X, epochs=2, seed=0, progress=False)
+    >>> ae = Autoencoder(64, hidden=[32], code=8).fit(X, epochs=2, seed=0, progress=False)
     >>> ae.transform(X[:3]).shape, ae.reconstruct(X[:3]).shape
     (torch.Size([3, 8]), torch.Size([3, 64]))
 
@@ -108,37 +125,21 @@ class Autoencoder(Trainable, nn.Module):
     train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
     undercomplete = True  # warn when the code is wider than the input and nothing regularises
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train autoencoder`` (the input size comes from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [32])  # encoder hidden widths H_1 ..
-        code: int = 16  # code size K
-        activation: str = "sigmoid"  # f of the hidden layers: sigmoid, tanh, relu
-        code_activation: str = "sigmoid"  # f of the code layer (linear: a real-valued code)
-        loss: str = "cross-entropy"  # "squared" (the lecture's) or "cross-entropy" (x in [0, 1])
-        tied: bool = False  # decoder weights = encoder weights transposed
-        corruption: str = "none"  # "none", "mask" or "gaussian" (denoising)
-        noise: float = 0.0  # corruption level in [0, 1)
-        sparsity: str = "none"  # "none", "kl" or "l1" on the code
-        sparsity_target: float = 0.05  # rho of the KL penalty
-        sparsity_cost: float = 0.0  # beta
-
-    @classmethod
-    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> Autoencoder:
-        return cls([n_features, *cfg.hidden, cfg.code], activation=cfg.activation,
-                   code_activation=cfg.code_activation, loss=cfg.loss, tied=cfg.tied,
-                   corruption=cfg.corruption, noise=cfg.noise, sparsity=cfg.sparsity,
-                   sparsity_target=cfg.sparsity_target, sparsity_cost=cfg.sparsity_cost)
-
-    def __init__(self, sizes: list[int], *, activation: str = "sigmoid", code_activation: str = "sigmoid",
-                 loss: str = "cross-entropy", tied: bool = False, decoder_sizes: list[int] | None = None,
-                 corruption: str = "none", noise: float = 0.0, sparsity: str = "none",
-                 sparsity_target: float = 0.05, sparsity_cost: float = 0.0) -> None:
+    def __init__(self, n_features: int, *,
+                 hidden: list[int] = [32],  # noqa: B006 (read, never mutated)
+                 code: int = 16, activation: str = "sigmoid", code_activation: str = "sigmoid",
+                 reconstruction: str = "cross-entropy", tied: bool = False,
+                 decoder_sizes: list[int] | None = None, corruption: str = "none", noise: float = 0.0,
+                 sparsity: str = "none", sparsity_target: float = 0.05, sparsity_cost: float = 0.0) -> None:
         super().__init__()
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must list an input size and a code size >= 1, got {sizes}")
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError("hidden must be a list of hidden layer widths, e.g. [32] ([] for none): "
+                            f"got {type(hidden).__name__} {hidden!r}")
+        hidden = [int(h) for h in hidden]  # a copy
+        sizes = [int(n_features), *hidden, int(code)]
+        if min(sizes) < 1:
+            raise ValueError("n_features, hidden and code must be >= 1: expected sizes >= 1, got "
+                             f"n_features={n_features}, hidden={hidden}, code={code}")
         mirror = sizes[::-1]
         dec = mirror if decoder_sizes is None else [int(s) for s in decoder_sizes]
         if tied and dec != mirror:
@@ -149,7 +150,7 @@ class Autoencoder(Trainable, nn.Module):
                              f"{sizes[0]}: got {dec}")
         for name, value, choices in (("activation", activation, tuple(ACTIVATIONS)),
                                      ("code_activation", code_activation, tuple(ACTIVATIONS)),
-                                     ("loss", loss, ("squared", "cross-entropy")),
+                                     ("reconstruction", reconstruction, RECONSTRUCTIONS),
                                      ("corruption", corruption, CORRUPTIONS), ("sparsity", sparsity, SPARSITY)):
             check_choice(name, value, choices)
         noise = check_noise(noise)
@@ -166,10 +167,11 @@ class Autoencoder(Trainable, nn.Module):
                           "undercomplete autoencoder with a wider code can learn the identity and "
                           "need not find useful features (add corruption or a sparsity penalty, or "
                           "shrink the code)", UserWarning, stacklevel=2)
-        self.sizes, self.decoder_sizes = sizes, dec
-        self.n_features = self.n_visible = sizes[0]
-        self.code_size = sizes[-1]
-        self.activation, self.code_activation, self.loss_kind, self.tied = activation, code_activation, loss, bool(tied)
+        self.n_features, self.hidden, self.code = sizes[0], hidden, sizes[-1]
+        self.n_visible = self.n_features  # the energy models' name for D
+        self.sizes, self.decoder_sizes = sizes, dec  # [D, *hidden, K] and [K, ..., D]
+        self.activation, self.code_activation = activation, code_activation
+        self.reconstruction, self.tied = reconstruction, bool(tied)
         self.corruption, self.noise = corruption, noise
         self.sparsity, self.sparsity_target, self.sparsity_cost = sparsity, float(sparsity_target), float(sparsity_cost)
         # W^(l), b^(l): encoder[l-1] maps H_{l-1} -> H_l
@@ -178,11 +180,20 @@ class Autoencoder(Trainable, nn.Module):
             self.decoder_bias = nn.ParameterList(nn.Parameter(torch.zeros(s)) for s in dec[1:])
         else:
             self.decoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dec[:-1], dec[1:]))
-        self.hparams = {"sizes": sizes, "activation": activation, "code_activation": code_activation,
-                        "loss": loss, "tied": self.tied, "decoder_sizes": dec, "corruption": corruption,
-                        "noise": noise, "sparsity": sparsity, "sparsity_target": self.sparsity_target,
-                        "sparsity_cost": self.sparsity_cost}
         self.reset_parameters()
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H, K]`` is now
+        ``n_features=D, hidden=H, code=K``; ``loss`` (a name the ``loss(batch)`` method holds)
+        is now ``reconstruction``."""
+        new = dict(old)
+        if "sizes" in new:
+            D, *H, K = new.pop("sizes")
+            new.update(n_features=D, hidden=H, code=K)
+        if "loss" in new:
+            new["reconstruction"] = new.pop("loss")
+        return new
 
     def reset_parameters(self) -> None:
         """Xavier-uniform weights, zero biases."""
@@ -230,19 +241,20 @@ class Autoencoder(Trainable, nn.Module):
     def decode(self, y: torch.Tensor) -> torch.Tensor:
         """The reconstruction ``z`` (N, D) of codes ``y`` (N, K)."""
         out = self.decode_logits(y)
-        return torch.sigmoid(out) if self.loss_kind == "cross-entropy" else out
+        return torch.sigmoid(out) if self.reconstruction == "cross-entropy" else out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``z = decode(encode(x))`` (N, D), no corruption."""
         return self.decode(self.encode(x))
 
-    def corrupt(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``x~``: the input with this model's corruption (see :func:`corrupt`)."""
-        return corrupt(x, self.corruption, self.noise, generator)
+    def corrupt(self, x: torch.Tensor, *, generator: torch.Generator | int | None = None) -> torch.Tensor:
+        """``x~``: the input with this model's corruption (see :func:`corrupt`); ``generator``: a
+        ``torch.Generator``, an int seed or None (torch's global RNG)."""
+        return corrupt(x, self.corruption, self.noise, as_generator(generator, x.device))
 
     def reconstruction_loss(self, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
         """``mean_n L(x_n, z_n)``, summed over the D components (see the class docstring)."""
-        if self.loss_kind == "cross-entropy":
+        if self.reconstruction == "cross-entropy":
             return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
         return ((logits - x) ** 2).sum() / len(x)
 
@@ -304,47 +316,45 @@ class Autoencoder(Trainable, nn.Module):
     def _fit_data(self, X: Any, y: Any) -> tuple[torch.Tensor]:
         X = check_X(X, self.n_features)
         lo, hi = (float(v) for v in torch.aminmax(X))  # one pass over X
-        if self.loss_kind == "cross-entropy" and (lo < 0 or hi > 1):
-            raise ValueError("loss='cross-entropy' needs inputs in [0, 1] (Bernoulli means): got values "
-                             f"in [{lo:.3g}, {hi:.3g}] (use loss='squared')")
+        if self.reconstruction == "cross-entropy" and (lo < 0 or hi > 1):
+            raise ValueError("reconstruction='cross-entropy' needs inputs in [0, 1] (Bernoulli means): got "
+                             f"values in [{lo:.3g}, {hi:.3g}] (use reconstruction='squared')")
         return (X,)
 
     def extra_repr(self) -> str:
         extra = f", {self.corruption} noise {self.noise}" if self.corruption != "none" else ""
         extra += f", {self.sparsity} sparsity" if self.sparsity != "none" else ""
-        return (f"sizes={self.sizes}, tied={self.tied}, loss={self.loss_kind!r}{extra}, "
+        return (f"sizes={self.sizes}, tied={self.tied}, reconstruction={self.reconstruction!r}{extra}, "
                 f"params={count_parameters(self):,}")
 
 
 class DenoisingAutoencoder(Autoencoder):
     """Denoising autoencoder (Vincent et al. 2008): :class:`Autoencoder` with masking noise
-    0.3 by default; it reconstructs the clean ``x`` from a corrupted ``x~``."""
+    0.3 by default; it reconstructs the clean ``x`` from a corrupted ``x~``. Its other
+    hyperparameters (``hidden``, ``code``, ...) are the :class:`Autoencoder`'s.
+
+    Args:
+        corruption: "mask" or "gaussian" (or "none": a plain autoencoder).
+        noise: corruption level in [0, 1): the masked fraction or the Gaussian std.
+    """
 
     registry_name = "denoising-autoencoder"
 
-    @dataclass
-    class Config(Autoencoder.Config):
-        """Hyperparameters of ``neuralzoo train denoising-autoencoder``."""
-
-        corruption: str = "mask"  # "mask" or "gaussian"
-        noise: float = 0.3  # masked fraction or Gaussian std, in [0, 1)
-
-    def __init__(self, sizes: list[int], *, corruption: str = "mask", noise: float = 0.3, **kw: Any) -> None:
-        super().__init__(sizes, corruption=corruption, noise=noise, **kw)
+    def __init__(self, n_features: int, *, corruption: str = "mask", noise: float = 0.3, **kw: Any) -> None:
+        super().__init__(n_features, corruption=corruption, noise=noise, **kw)
 
 
 class SparseAutoencoder(Autoencoder):
     """Sparse autoencoder: :class:`Autoencoder` with the KL penalty
-    ``beta sum_j KL(rho || rho_hat_j)`` on a sigmoid code (rho 0.05, beta 1 by default)."""
+    ``beta sum_j KL(rho || rho_hat_j)`` on a sigmoid code (rho 0.05, beta 1 by default). Its
+    other hyperparameters (``hidden``, ``code``, ...) are the :class:`Autoencoder`'s.
+
+    Args:
+        sparsity: "kl" or "l1" penalty on the code (or "none": a plain autoencoder).
+        sparsity_cost: beta, the weight of the sparsity penalty.
+    """
 
     registry_name = "sparse-autoencoder"
 
-    @dataclass
-    class Config(Autoencoder.Config):
-        """Hyperparameters of ``neuralzoo train sparse-autoencoder``."""
-
-        sparsity: str = "kl"  # "kl" or "l1"
-        sparsity_cost: float = 1.0  # beta
-
-    def __init__(self, sizes: list[int], *, sparsity: str = "kl", sparsity_cost: float = 1.0, **kw: Any) -> None:
-        super().__init__(sizes, sparsity=sparsity, sparsity_cost=sparsity_cost, **kw)
+    def __init__(self, n_features: int, *, sparsity: str = "kl", sparsity_cost: float = 1.0, **kw: Any) -> None:
+        super().__init__(n_features, sparsity=sparsity, sparsity_cost=sparsity_cost, **kw)

@@ -12,7 +12,6 @@ reconstruction error, encoder and decoder weights now separate.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,7 @@ from ..rbm.linear import LinearRBM
 from ..rbm.stack import pretraining_stages, up_in_chunks
 from .basic import Autoencoder
 
-PAPER_SIZES = [784, 1000, 500, 250, 30]  # the MNIST network of the paper
-
-
+PAPER_SIZES = [784, 1000, 500, 250, 30]  # the MNIST network of the paper: D, H_1 .. H_3, K
 
 
 class DeepAutoencoder(Autoencoder):
@@ -51,9 +48,24 @@ class DeepAutoencoder(Autoencoder):
     or SGD). The paper's figure is the squared error ``sum_i (x_i - z_i)^2`` per test image:
     3.00 on MNIST with ``[784, 1000, 500, 250, 30]`` (PCA with 30 components: 13.87).
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data; the paper's 784).
+        hidden: widths H_1 .. H_{L-1} of the binary RBMs' hidden layers (the paper's [1000, 500, 250]).
+        code: K, the code size (the paper's 30).
+        code_activation: f of the code units: "linear" (the paper's: a LinearRBM on top) or
+            "sigmoid" (a binary top RBM).
+        pretrain_epochs: CD-1 epochs per RBM (the paper: 50); 0 skips pretraining.
+        pretrain_lr: SGD rate of the binary RBMs (the paper's 0.1).
+        pretrain_lr_code: SGD rate of the linear top RBM (the paper's 0.001).
+        pretrain_batch_size: RBM mini-batch (the paper's 100).
+
+    The other hyperparameters (``activation``, ``reconstruction``, ``tied``, ...) are the
+    :class:`Autoencoder`'s, with its defaults: sigmoid hidden units, cross-entropy, untied.
+
     >>> import neuralzoo as nz
     >>> X, _ = nz.datasets.load("digits")
-    >>> dae = DeepAutoencoder([64, 32, 16, 2]).fit(X, epochs=1, pretrain_epochs=1, seed=0, progress=False)
+    >>> dae = DeepAutoencoder(64, hidden=[32, 16], code=2).fit(X, epochs=1, pretrain_epochs=1, seed=0,
+    ...                                                        progress=False)
     >>> dae.transform(X[:3]).shape, sorted({r["stage"] for r in dae.history_})
     (torch.Size([3, 2]), ['finetune', 'rbm1', 'rbm2', 'rbm3'])
 
@@ -64,37 +76,17 @@ class DeepAutoencoder(Autoencoder):
     registry_name = "deep-autoencoder"
     train_defaults = {"epochs": 20, "batch_size": 100, "lr": 1e-3, "optimizer": "adam"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train deep-autoencoder`` (the input size comes from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [1000, 500, 250])  # H_1 .. H_{L-1}
-        code: int = 30  # code size K (linear units)
-        code_activation: str = "linear"  # "linear" (the paper's) or "sigmoid"
-        pretrain_epochs: int = 10  # CD-1 epochs per RBM (the paper: 50); 0 skips pretraining
-        pretrain_lr: float = 0.1  # SGD rate of the binary RBMs (the paper's 0.1)
-        pretrain_lr_code: float = 0.001  # SGD rate of the linear top RBM (the paper's 0.001)
-        pretrain_batch_size: int = 100  # RBM mini-batch (the paper's 100)
-
-    @classmethod
-    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> DeepAutoencoder:
-        return cls([n_features, *cfg.hidden, cfg.code], code_activation=cfg.code_activation,
-                   pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
-                   pretrain_lr_code=cfg.pretrain_lr_code, pretrain_batch_size=cfg.pretrain_batch_size)
-
-    def __init__(self, sizes: list[int] = PAPER_SIZES, *, code_activation: str = "linear",
-                 pretrain_epochs: int = 10, pretrain_lr: float = 0.1, pretrain_lr_code: float = 0.001,
-                 pretrain_batch_size: int = 100, **kw: Any) -> None:
-        kw = {"activation": "sigmoid", "loss": "cross-entropy", **kw, "code_activation": code_activation}
-        super().__init__(list(sizes), **kw)
+    def __init__(self, n_features: int = 784, *,
+                 hidden: list[int] = [1000, 500, 250],  # noqa: B006 (read, never mutated)
+                 code: int = 30, code_activation: str = "linear", pretrain_epochs: int = 10,
+                 pretrain_lr: float = 0.1, pretrain_lr_code: float = 0.001, pretrain_batch_size: int = 100,
+                 **kw: Any) -> None:
+        super().__init__(n_features, hidden=hidden, code=code, code_activation=code_activation, **kw)
         if pretrain_epochs < 0 or not (pretrain_lr > 0 and pretrain_lr_code > 0) or pretrain_batch_size < 1:
             raise ValueError(f"expected pretrain_epochs >= 0, positive rates and batch size, got "
                              f"{pretrain_epochs}, {pretrain_lr}, {pretrain_lr_code}, {pretrain_batch_size}")
         self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
         self.pretrain_lr_code, self.pretrain_batch_size = float(pretrain_lr_code), int(pretrain_batch_size)
-        self.hparams.update({"pretrain_epochs": self.pretrain_epochs, "pretrain_lr": self.pretrain_lr,
-                             "pretrain_lr_code": self.pretrain_lr_code,
-                             "pretrain_batch_size": self.pretrain_batch_size})
 
     # -- pretraining ---------------------------------------------------------------------------
 

@@ -3,11 +3,9 @@ that similar inputs land at nearby addresses and retrieval is a walk over a Hamm
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from ..._checks import check_y
 from .deep import DeepAutoencoder
@@ -33,9 +31,21 @@ class SemanticHashing(DeepAutoencoder):
 
     Pretraining is the deep autoencoder's, with a binary top RBM.
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data).
+        hidden: widths H_1 .. H_{L-1} of the hidden layers.
+        code: K, the number of bits of the hash.
+        code_activation: f of the code units: "sigmoid" only (the hash thresholds a logistic code).
+        code_noise: std s of the noise at the code units' input during fine-tuning.
+        radius: Hamming radius r of the retrieval in :meth:`evaluate`.
+        pretrain_epochs: CD-1 epochs per RBM; 0 skips pretraining.
+
+    The other hyperparameters are the :class:`DeepAutoencoder`'s (``pretrain_lr``, ...) and
+    the :class:`Autoencoder`'s.
+
     >>> import neuralzoo as nz
     >>> X, y = nz.datasets.load("digits")
-    >>> sh = SemanticHashing([64, 32, 8]).fit(X, epochs=1, pretrain_epochs=1, seed=0, progress=False)
+    >>> sh = SemanticHashing(64, hidden=[32], code=8).fit(X, epochs=1, pretrain_epochs=1, seed=0, progress=False)
     >>> sh.hash(X[:2]).shape, sh.hash(X[:2]).dtype
     (torch.Size([2, 8]), torch.uint8)
 
@@ -45,49 +55,38 @@ class SemanticHashing(DeepAutoencoder):
 
     registry_name = "semantic-hashing"
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train semantic-hashing`` (the input size comes from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [64, 32])  # H_1 .. H_{L-1}
-        code: int = 16  # bits K
-        code_noise: float = 4.0  # std s of the noise at the code units' input during fine-tuning
-        pretrain_epochs: int = 5  # CD-1 epochs per RBM
-        pretrain_lr: float = 0.1  # SGD rate of the RBMs
-        radius: int = 2  # Hamming radius r of evaluate()'s retrieval
-
-    @classmethod
-    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> SemanticHashing:
-        return cls([n_features, *cfg.hidden, cfg.code], code_noise=cfg.code_noise,
-                   pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr, radius=cfg.radius)
-
-    def __init__(self, sizes: list[int], *, code_noise: float = 4.0, radius: int = 2, **kw: Any) -> None:
-        kw.pop("code_activation", None)
-        super().__init__(sizes, code_activation="sigmoid", **kw)
+    def __init__(self, n_features: int, *,
+                 hidden: list[int] = [64, 32],  # noqa: B006 (read, never mutated)
+                 code: int = 16, code_activation: str = "sigmoid", code_noise: float = 4.0, radius: int = 2,
+                 pretrain_epochs: int = 5, **kw: Any) -> None:
+        if code_activation != "sigmoid":
+            raise ValueError("SemanticHashing hashes a logistic code: expected code_activation='sigmoid', "
+                             f"got {code_activation!r}")
+        super().__init__(n_features, hidden=hidden, code=code, code_activation="sigmoid",
+                         pretrain_epochs=pretrain_epochs, **kw)
         if not code_noise >= 0 or int(radius) < 0:
             raise ValueError(f"expected code_noise >= 0 and radius >= 0, got {code_noise} and {radius}")
         self.code_noise, self.radius = float(code_noise), int(radius)
-        self.hparams.update({"code_noise": self.code_noise, "radius": self.radius})
-        self.hparams.pop("code_activation", None)
 
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """Cross-entropy reconstruction through a noisy logistic code."""
+        """The :class:`Autoencoder`'s loss (reconstruction of the clean ``x``, plus the sparsity
+        term), through a noisy logistic code."""
         x = batch[0]
-        pre = self._code_pre(x)  # (N, K)
-        y = torch.sigmoid(pre + self.code_noise * torch.randn_like(pre))
-        return F.binary_cross_entropy_with_logits(self.decode_logits(y), x, reduction="sum") / len(x)
+        pre = self._code_pre(self.corrupt(x))  # (N, K); 1. the (corrupted) input's code layer input
+        y = torch.sigmoid(pre + self.code_noise * torch.randn_like(pre))  # 2. + noise s eps, logistic
+        return self.reconstruction_loss(x, self.decode_logits(y)) + self.penalty(y)  # 3. + 4.
 
     def hash(self, X: Any) -> torch.Tensor:
         """Binary codes ``[y(x) > 1/2]`` (N, K) uint8."""
         return (self.transform(X) > 0.5).to(torch.uint8)
 
-    def retrieve(self, query: Any, database: Any, radius: int | None = None) -> list[torch.Tensor]:
+    def retrieve(self, query: Any, database: Any, *, radius: int | None = None) -> list[torch.Tensor]:
         """For each query row, the indices of the database rows within Hamming ``radius``."""
         r = self.radius if radius is None else int(radius)
         d = hamming(self.hash(query), self.hash(database))  # (M, N)
         return [row.nonzero().flatten() for row in d <= r]
 
-    def retrieval_metrics(self, X: Any, y: Any, radius: int | None = None) -> dict[str, float]:
+    def retrieval_metrics(self, X: Any, y: Any, *, radius: int | None = None) -> dict[str, float]:
         """Leave-one-out retrieval on ``(X, y)``: every row queries all others. Mean precision
         (over queries that retrieve anything), mean recall, and the mean number retrieved."""
         r = self.radius if radius is None else int(radius)

@@ -10,7 +10,6 @@ data (fine-tuning).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..._checks import check_X, check_y
-from ...config import TrainConfig
+from ...config import TrainConfig, check_choice
 from ...train.stages import Stage, fit_stages
 from ..base import Classifier, Trainable, count_parameters, model_device, seeded_reset
-from .basic import ACTIVATIONS, Autoencoder, check_noise
+from .basic import ACTIVATIONS, CORRUPTIONS, RECONSTRUCTIONS, Autoencoder, check_noise
 
 
 class StackedAutoencoder(Trainable, Classifier, nn.Module):
@@ -39,13 +38,27 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
     ``finetune``: the encoders (decoders dropped) and a softmax layer ``o = U y^(L) + d``
     trained together on ``l(x, y) = -log softmax(o)_y``.
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data).
+        n_classes: C, the number of classes of the softmax layer (fixed by the data).
+        hidden: layer widths H_1 .. H_L, one autoencoder per layer.
+        activation: f of every layer: "sigmoid", "tanh", "relu" or "linear".
+        noise: corruption level per layer, in [0, 1) (one number: the same for every layer;
+            0 leaves a layer uncorrupted).
+        corruption: "none", "mask" or "gaussian": the kind of noise of the corrupted layers.
+        tied: each layer's decoder is its encoder transposed.
+        reconstruction: the reconstruction loss of every layer: "squared" or "cross-entropy".
+        pretrain_epochs: epochs per greedy stage (0 skips pretraining).
+        pretrain_lr: learning rate of the greedy stages (Adam).
+        pretrain_batch_size: batch size of the greedy stages.
+
     Glossary (N batch, D input, H_l layer widths, C classes): ``layers[l-1]`` the l-th
     :class:`~neuralzoo.models.autoencoder.Autoencoder` (its ``encoder[0]`` holds W^(l), b^(l));
     ``head`` the Linear (C, H_L) classifier U, d.
 
     >>> import neuralzoo as nz
     >>> X, y = nz.datasets.load("digits")
-    >>> sae = StackedAutoencoder([64, 48, 32], 10, noise=[0.1, 0.2])
+    >>> sae = StackedAutoencoder(64, 10, hidden=[48, 32], noise=[0.1, 0.2])
     >>> sae = sae.fit(X, y, epochs=2, pretrain_epochs=1, seed=0, progress=False)
     >>> sae.transform(X[:2]).shape, [r["stage"] for r in sae.history_]
     (torch.Size([2, 32]), ['layer1', 'layer2', 'finetune', 'finetune'])
@@ -57,57 +70,58 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
     registry_name = "stacked-autoencoder"
     train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train stacked-autoencoder`` (D and C come from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [48, 32])  # layer widths H_1 .. H_L
-        activation: str = "sigmoid"  # f of every layer
-        noise: list[float] = field(default_factory=lambda: [0.1, 0.2])  # corruption level per layer
-        corruption: str = "mask"  # "none", "mask" or "gaussian"
-        tied: bool = True  # each layer's decoder is its encoder transposed
-        loss: str = "cross-entropy"  # reconstruction loss of every layer
-        pretrain_epochs: int = 10  # epochs per greedy stage
-        pretrain_lr: float = 1e-3  # learning rate of the greedy stages (Adam)
-        pretrain_batch_size: int = 64  # batch size of the greedy stages
-
-    @classmethod
-    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> StackedAutoencoder:
-        return cls([n_features, *cfg.hidden], n_classes, activation=cfg.activation, noise=cfg.noise,
-                   corruption=cfg.corruption, tied=cfg.tied, loss=cfg.loss,
-                   pretrain_epochs=cfg.pretrain_epochs, pretrain_lr=cfg.pretrain_lr,
-                   pretrain_batch_size=cfg.pretrain_batch_size)
-
-    def __init__(self, sizes: list[int], n_classes: int, *, activation: str = "sigmoid",
-                 noise: Sequence[float] | float = 0.0, corruption: str = "mask", tied: bool = True,
-                 loss: str = "cross-entropy", pretrain_epochs: int = 10, pretrain_lr: float = 1e-3,
-                 pretrain_batch_size: int = 64) -> None:
+    def __init__(self, n_features: int, n_classes: int, *,
+                 hidden: list[int] = [48, 32],  # noqa: B006 (read, never mutated)
+                 activation: str = "sigmoid",
+                 noise: Sequence[float] | float = [0.1, 0.2],  # noqa: B006 (read, never mutated)
+                 corruption: str = "mask", tied: bool = True, reconstruction: str = "cross-entropy",
+                 pretrain_epochs: int = 10, pretrain_lr: float = 1e-3, pretrain_batch_size: int = 64) -> None:
         super().__init__()
-        sizes = [int(s) for s in sizes]
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError("hidden must be a list of layer widths, e.g. [48, 32]: "
+                            f"got {type(hidden).__name__} {hidden!r}")
+        hidden = [int(h) for h in hidden]  # a copy
+        sizes = [int(n_features), *hidden]
         if len(sizes) < 2 or min(sizes) < 1 or int(n_classes) < 2:
-            raise ValueError(f"expected sizes [D, H_1, ...] >= 1 and n_classes >= 2, got {sizes} and {n_classes}")
-        L = len(sizes) - 1
+            raise ValueError("expected n_features >= 1, at least one layer in hidden, widths >= 1 and "
+                             f"n_classes >= 2: got n_features={n_features}, hidden={hidden}, n_classes={n_classes}")
+        L = len(hidden)
         noise = [float(noise)] * L if isinstance(noise, (int, float)) else [float(v) for v in noise]
         if len(noise) != L:
-            raise ValueError(f"noise needs one corruption level per layer: expected {L}, got {len(noise)}")
+            raise ValueError(f"noise needs one corruption level per layer: expected {L}, got {len(noise)} "
+                             f"(noise={noise}; one number sets every layer's)")
         noise = [check_noise(v, f"noise[{i}]") for i, v in enumerate(noise)]
+        check_choice("activation", activation, tuple(ACTIVATIONS))
+        check_choice("corruption", corruption, CORRUPTIONS)
+        check_choice("reconstruction", reconstruction, RECONSTRUCTIONS)
         if pretrain_epochs < 0:
             raise ValueError(f"pretrain_epochs must be >= 0, got {pretrain_epochs}")
-        self.sizes, self.n_features, self.n_classes = sizes, sizes[0], int(n_classes)
-        self.activation, self.noise = activation, noise
+        self.n_features, self.n_classes, self.hidden = sizes[0], int(n_classes), hidden
+        self.sizes = sizes  # [D, H_1, ..., H_L]
+        self.activation, self.noise, self.corruption = activation, noise, corruption
+        self.tied, self.reconstruction = bool(tied), reconstruction
         self.pretrain_epochs, self.pretrain_lr = int(pretrain_epochs), float(pretrain_lr)
         self.pretrain_batch_size = int(pretrain_batch_size)
         # one three-layer network H_{l-1} - H_l - H_{l-1} per layer
         self.layers = nn.ModuleList(
-            Autoencoder([a, b], activation=activation, code_activation=activation, loss=loss, tied=tied,
+            Autoencoder(a, hidden=[], code=b, activation=activation, code_activation=activation,
+                        reconstruction=reconstruction, tied=tied,
                         corruption=corruption if v > 0 else "none", noise=v)
             for a, b, v in zip(sizes[:-1], sizes[1:], noise))
         self.head = nn.Linear(sizes[-1], self.n_classes)  # U (C, H_L), d (C,)
-        self.hparams = {"sizes": sizes, "n_classes": self.n_classes, "activation": activation,
-                        "noise": noise, "corruption": corruption, "tied": bool(tied), "loss": loss,
-                        "pretrain_epochs": self.pretrain_epochs, "pretrain_lr": self.pretrain_lr,
-                        "pretrain_batch_size": self.pretrain_batch_size}
         self.reset_parameters()
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H]`` is now
+        ``n_features=D, hidden=H``; ``loss`` is now ``reconstruction``."""
+        new = dict(old)
+        if "sizes" in new:
+            D, *H = new.pop("sizes")
+            new.update(n_features=D, hidden=H)
+        if "loss" in new:
+            new["reconstruction"] = new.pop("loss")
+        return new
 
     def reset_parameters(self) -> None:
         """Every layer's autoencoder re-initialised; the classifier Xavier-uniform, zero bias."""
@@ -116,7 +130,7 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
         nn.init.xavier_uniform_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
-    def encode(self, x: torch.Tensor, upto: int | None = None) -> torch.Tensor:
+    def encode(self, x: torch.Tensor, *, upto: int | None = None) -> torch.Tensor:
         """``y^(upto)`` (N, H_upto): ``x`` through the first ``upto`` encoders (all by default)."""
         f = ACTIVATIONS[self.activation]
         n = len(self.layers) if upto is None else upto
@@ -215,8 +229,11 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
     def _finetuned(self) -> None:
         self._fitted = True
 
-    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
+    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
         """Held-out accuracy, error and cross-entropy (after fine-tuning)."""
+        if y is None:
+            raise ValueError("StackedAutoencoder.evaluate scores the classifier: expected evaluate(X, y), "
+                             "got y=None")
         return Classifier.evaluate(self, X, y)
 
     def extra_repr(self) -> str:

@@ -7,7 +7,6 @@ reparameterisation trick, and decoding draws from the prior gives new samples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -16,6 +15,7 @@ from torch import nn
 
 from ..._checks import check_unit_interval, check_X
 from ...config import check_choice
+from ...energy.sampling import as_generator
 from ..base import Trainable, count_parameters, model_device
 from .basic import ACTIVATIONS
 
@@ -36,13 +36,20 @@ class VAE(Trainable, nn.Module):
     Reparameterisation: ``z = mu + sigma * eps, eps ~ N(0, I)``, so the gradient of the
     one-sample estimate flows through ``mu`` and ``sigma``; ``loss = -mean_n ELBO(x_n)``.
 
+    Args:
+        n_features: D, the width of an input row (fixed by the data).
+        hidden: encoder hidden widths H_1 .. (the decoder mirrors them; [] for none).
+        latent: K, the size of the code z.
+        activation: f of the hidden layers: "sigmoid", "tanh" or "relu".
+
     Glossary (N batch, D input, H hidden, K latent): ``encoder`` Linear layers with f,
-    ``mu_layer`` / ``logvar_layer`` (K, H); ``decoder`` Linear layers K -> .. -> D.
+    ``mu_layer`` / ``logvar_layer`` (K, H); ``decoder`` Linear layers K -> .. -> D;
+    ``sizes`` the encoder's sizes ``[D, *hidden, K]``.
 
     >>> import neuralzoo as nz
     >>> X, _ = nz.datasets.load("digits")
-    >>> vae = VAE([64, 32, 2]).fit(X, epochs=2, seed=0, progress=False)
-    >>> vae.sample(4, generator=torch.Generator().manual_seed(0)).shape
+    >>> vae = VAE(64, hidden=[32], latent=2).fit(X, epochs=2, seed=0, progress=False)
+    >>> vae.sample(4, generator=0).shape
     torch.Size([4, 64])
 
     Reference: D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
@@ -51,34 +58,38 @@ class VAE(Trainable, nn.Module):
     registry_name = "vae"
     train_defaults = {"epochs": 30, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
 
-    @dataclass
-    class Config:
-        """Hyperparameters of ``neuralzoo train vae`` (the input size comes from the data)."""
-
-        hidden: list[int] = field(default_factory=lambda: [128])  # encoder widths (decoder mirrored)
-        latent: int = 2  # K, the size of z
-        activation: str = "relu"  # f of the hidden layers
-
-    @classmethod
-    def from_config(cls, cfg: Any, n_features: int, n_classes: int) -> VAE:
-        return cls([n_features, *cfg.hidden, cfg.latent], activation=cfg.activation)
-
-    def __init__(self, sizes: list[int], *, activation: str = "relu") -> None:
+    def __init__(self, n_features: int, *,
+                 hidden: list[int] = [128],  # noqa: B006 (read, never mutated)
+                 latent: int = 2, activation: str = "relu") -> None:
         super().__init__()
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must list an input size and a latent size >= 1, got {sizes}")
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError("hidden must be a list of hidden layer widths, e.g. [128] ([] for none): "
+                            f"got {type(hidden).__name__} {hidden!r}")
+        hidden = [int(h) for h in hidden]  # a copy
+        sizes = [int(n_features), *hidden, int(latent)]
+        if min(sizes) < 1:
+            raise ValueError("n_features, hidden and latent must be >= 1: expected sizes >= 1, got "
+                             f"n_features={n_features}, hidden={hidden}, latent={latent}")
         check_choice("activation", activation, ("sigmoid", "tanh", "relu"))
-        self.sizes, self.activation = sizes, activation
-        self.n_features, self.latent = sizes[0], sizes[-1]
+        self.n_features, self.hidden, self.latent = sizes[0], hidden, sizes[-1]
+        self.sizes, self.activation = sizes, activation  # [D, *hidden, K]
         enc = sizes[:-1]  # D, H_1, ...
         self.encoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(enc[:-1], enc[1:]))
         self.mu_layer = nn.Linear(enc[-1], self.latent)  # (K, H)
         self.logvar_layer = nn.Linear(enc[-1], self.latent)  # (K, H)
         dec = sizes[::-1]  # K, ..., D
         self.decoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dec[:-1], dec[1:]))
-        self.hparams = {"sizes": sizes, "activation": activation}
         self.reset_parameters()
+
+    @classmethod
+    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
+        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H, K]`` is now
+        ``n_features=D, hidden=H, latent=K``."""
+        new = dict(old)
+        if "sizes" in new:
+            D, *H, K = new.pop("sizes")
+            new.update(n_features=D, hidden=H, latent=K)
+        return new
 
     def reset_parameters(self) -> None:
         """Xavier-uniform weights, zero biases."""
@@ -94,10 +105,11 @@ class VAE(Trainable, nn.Module):
             h = f(layer(h))  # (N, H_l)
         return self.mu_layer(h), self.logvar_layer(h)
 
-    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
-        """``z = mu + sigma * eps``, ``eps ~ N(0, I)`` (N, K)."""
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device)
+    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor, *,
+                       generator: torch.Generator | int | None = None) -> torch.Tensor:
+        """``z = mu + sigma * eps``, ``eps ~ N(0, I)`` (N, K); ``generator``: a ``torch.Generator``,
+        an int seed or None (torch's global RNG)."""
+        eps = torch.randn(mu.shape, generator=as_generator(generator, mu.device), device=mu.device)
         return mu + torch.exp(0.5 * logvar) * eps
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
@@ -117,15 +129,17 @@ class VAE(Trainable, nn.Module):
         """The mean reconstruction ``decode(mu(x))`` (N, D)."""
         return self.decode(self.encode(x)[0])
 
-    def elbo(self, x: torch.Tensor, n_samples: int = 1,
-             generator: torch.Generator | None = None) -> torch.Tensor:
+    def elbo(self, x: torch.Tensor, *, n_samples: int = 1,
+             generator: torch.Generator | int | None = None) -> torch.Tensor:
         """ELBO per example (N,) in nats: ``n_samples``-sample estimate of the expected
-        log-likelihood, the KL term in closed form (differentiable)."""
+        log-likelihood, the KL term in closed form (differentiable); ``generator``: a
+        ``torch.Generator``, an int seed or None (torch's global RNG)."""
+        generator = as_generator(generator, x.device)  # one stream for all the samples
         mu, logvar = self.encode(x)
         kl = 0.5 * (mu ** 2 + logvar.exp() - logvar - 1).sum(1)  # (N,)
         rec = 0.0
         for _ in range(n_samples):
-            z = self.reparameterize(mu, logvar, generator)
+            z = self.reparameterize(mu, logvar, generator=generator)
             rec = rec - F.binary_cross_entropy_with_logits(self.decode_logits(z), x, reduction="none").sum(1)
         return rec / n_samples - kl
 
@@ -150,16 +164,18 @@ class VAE(Trainable, nn.Module):
         with torch.no_grad():
             return self(self._check(X))
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` draws ``x ~ p(x | z)`` as Bernoulli means, ``z ~ N(0, I)`` (n, D)."""
+    def sample(self, n: int, *, generator: torch.Generator | int | None = None) -> torch.Tensor:
+        """``n`` draws ``x ~ p(x | z)`` as Bernoulli means, ``z ~ N(0, I)`` (n, D); ``generator``:
+        a CPU ``torch.Generator``, an int seed or None (torch's global RNG). ``z`` is drawn on the
+        CPU, so one seed gives the same samples on every device."""
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
         self._check_fitted()
-        z = torch.randn((n, self.latent), generator=generator).to(model_device(self))
+        z = torch.randn((n, self.latent), generator=as_generator(generator)).to(model_device(self))
         with torch.no_grad():
             return self.decode(z)
 
-    def traverse(self, x: Any, dim: int = 0, steps: int = 9, span: float = 3.0) -> torch.Tensor:
+    def traverse(self, x: Any, *, dim: int = 0, steps: int = 9, span: float = 3.0) -> torch.Tensor:
         """Latent traversal: ``decode(mu(x) + t e_dim)`` for ``t`` in ``[-span, span]`` (steps, D)."""
         if not 0 <= dim < self.latent:
             raise ValueError(f"dim must lie in [0, {self.latent - 1}], got {dim}")
@@ -175,13 +191,13 @@ class VAE(Trainable, nn.Module):
         with torch.no_grad():
             return {"loss": float(-self.elbo(X).mean())}
 
-    def evaluate(self, X: Any, y: Any = None) -> dict[str, float]:
-        """Held-out ``elbo`` (nats per image, 10 seeded samples) and ``squared_error`` per image."""
+    def evaluate(self, X: Any, y: Any = None, *, generator: torch.Generator | int | None = 0) -> dict[str, float]:
+        """Held-out ``elbo`` (nats per image, 10 samples drawn from ``generator``: a
+        ``torch.Generator``, an int seed, 0 by default, or None) and ``squared_error`` per image."""
         X = self._check(X)
         self._check_fitted()
         with torch.no_grad():
-            g = torch.Generator(device=X.device).manual_seed(0)
-            elbo = float(self.elbo(X, n_samples=10, generator=g).mean())
+            elbo = float(self.elbo(X, n_samples=10, generator=as_generator(generator, X.device)).mean())
             err = float(((self(X) - X) ** 2).sum(1).mean())
         return {"elbo": elbo, "squared_error": err}
 
