@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import datasets, models, runs
-from .config import TrainConfig, from_dict, load_toml, parse_overrides
+from .config import TrainConfig, from_dict, hyperparameters, load_toml, parse_overrides
 from .models.base import NotFittedError
 from .train.checkpoint import CheckpointError
 from .train.trainer import TrainingDiverged
@@ -262,17 +262,6 @@ def model_help(name: str) -> Table:
     table = Table(title=f"{name}: model hyperparameters (--set KEY=VALUE, or \\[model] in --config)")
     for column in ("key", "type", "default", "meaning"):
         table.add_column(column, overflow="fold")
-    if hasattr(cls, "Config"):  # a family not yet reading its signature
-        import dataclasses
-        import typing
-
-        hints = typing.get_type_hints(cls.Config)
-        for f in dataclasses.fields(cls.Config):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            table.add_row(f.name, str(hints[f.name]).replace("typing.", ""), repr(default), "")
-        return table
-    from .config import hyperparameters
-
     for p in hyperparameters(cls).values():
         table.add_row(p.name, p.type_name, "—" if p.required else repr(p.default), p.doc)
     return table

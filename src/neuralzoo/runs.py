@@ -47,17 +47,12 @@ def load_data(cfg: DataConfig, split: str = "train") -> tuple[torch.Tensor, torc
 def model_config(name: str, values: dict[str, Any]) -> dict[str, Any]:
     """The model's hyperparameters from a dict, checked against its constructor's declaration
     (unknown keys and wrong types refused by name)."""
-    cls = models.get(name)
-    if hasattr(cls, "Config"):  # a family not yet reading its signature
-        return to_dict(from_dict(cls.Config, values, section="model"))
-    return check_params(cls, values)
+    return check_params(models.get(name), values)
 
 
 def model_sections(name: str) -> dict[str, Any]:
     """The ``[model]``, ``[train]`` and ``[data]`` declarations of ``neuralzoo train NAME``."""
-    cls = models.get(name)
-    return {"model": cls.Config if hasattr(cls, "Config") else hyperparameters(cls),
-            "train": TrainConfig, "data": DataConfig}
+    return {"model": hyperparameters(models.get(name)), "train": TrainConfig, "data": DataConfig}
 
 
 def build_for_data(name: str, values: dict[str, Any], n_features: int, n_classes: int,
@@ -65,11 +60,6 @@ def build_for_data(name: str, values: dict[str, Any], n_features: int, n_classes
     """Model ``name`` with hyperparameters ``values`` and the sizes the data fixes (its
     ``sizes_from_data``: columns, classes, an image's shape, what sequence data says of itself)."""
     cls = models.get(name)
-    if hasattr(cls, "Config"):  # a family not yet reading its signature
-        mcfg = from_dict(cls.Config, values, section="model")
-        if spec is not None:
-            return cls.from_config(mcfg, spec["input_size"], spec["output_size"], task=spec)
-        return cls.from_config(mcfg, n_features, n_classes)
     sizes = cls.sizes_from_data(n_features, n_classes, spec)
     for key in values:
         if key in sizes:  # e.g. a recurrent net's task or vocab: the data says what they are

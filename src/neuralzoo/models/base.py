@@ -143,12 +143,7 @@ class Trainable:
     @property
     def hparams(self) -> dict[str, Any]:
         """:meth:`get_params`, JSON-ready: what ``config.json`` stores to rebuild the model."""
-        legacy = self.__dict__.get("_legacy_hparams")
-        return legacy if legacy is not None else self.get_params()
-
-    @hparams.setter
-    def hparams(self, value: dict[str, Any]) -> None:  # families not yet reading their signature
-        self.__dict__["_legacy_hparams"] = value
+        return self.get_params()
 
     @classmethod
     def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
