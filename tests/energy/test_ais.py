@@ -110,4 +110,7 @@ def test_noise_streams_do_not_depend_on_the_thread_count():
             out.append(r.log_weights)
     finally:
         torch.set_num_threads(threads)
-    assert torch.equal(out[0], out[1])
+    # the uniforms are the same; the GEMMs of the annealing may sum in another order with two
+    # threads (float32 products: ~1e-7 relative here), while another noise stream moves the
+    # log-weights by whole nats
+    torch.testing.assert_close(out[0], out[1], rtol=0, atol=1e-4)
