@@ -56,11 +56,11 @@ def _fmt(v: Any) -> str:
 def train(
     model: str = typer.Argument(..., help=f"model to train: {', '.join(sorted(models.REGISTRY))}"),
     data: str = typer.Option(None, "--data", help="dataset (default: digits, or the run's on --resume)"),
-    config: Path = typer.Option(None, "--config", help="TOML file with [model], [train], [data]"),
+    config: Path = typer.Option(None, "--config", help="TOML file with \\[model], \\[train], \\[data] tables"),
     set_: list[str] = typer.Option([], "--set", help="override: key=value or section.key=value"),
-    epochs: int = typer.Option(None, "--epochs"),
+    epochs: int = typer.Option(None, "--epochs", help="passes over the training data (train.epochs)"),
     device: str = typer.Option(None, "--device", help="auto | cpu | cuda"),
-    seed: int = typer.Option(None, "--seed"),
+    seed: int = typer.Option(None, "--seed", help="seeds initialisation, shuffling and dropout (train.seed)"),
     out_dir: Path = typer.Option(None, "--out", help="run folder (default runs/<model>-<data>)"),
     resume: bool = typer.Option(False, "--resume", help="continue the run in --out"),
     force: bool = typer.Option(False, "--force", help="overwrite an existing run folder"),
@@ -253,6 +253,22 @@ def datasets_() -> None:
 def report(run: Path = typer.Argument(..., help="run folder")) -> None:
     """(Re)write report.html of a run folder."""
     err.print(f"wrote {runs.make_report(run)}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        import torch
+
+        from . import __version__
+
+        print(f"neuralzoo {__version__} (torch {torch.__version__})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
+    """neuralzoo: the classical neural networks of the lecture, on PyTorch."""
 
 
 def model_help(name: str) -> Table:

@@ -34,7 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 
 T = TypeVar("T")
 
@@ -107,6 +110,12 @@ class DataConfig:
     download: bool = True  # download MNIST / Fashion-MNIST when no copy is found
     limit: int | None = None  # use only the first N training examples (quick runs)
     seq_len: int | None = None  # sequence data: window of a text, length T of adding/copy
+
+    def __post_init__(self) -> None:
+        for name in ("limit", "seq_len"):  # -5 would drop the last 5 rows, 0 would leave none
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"data.{name}: expected an integer >= 1 or None, got {value}")
 
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:

@@ -106,20 +106,28 @@ def test_corrupt_or_missing_state_is_refused(tmp_path):
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monkeypatch):
-    net = MLP(6, 3, hidden=[5])
-    path = ckpt.save_weights(net, tmp_path / "w.safetensors")
+    path = ckpt.save_state({"epoch": 1}, tmp_path / "state.pt")
     old = path.read_bytes()
 
-    def broken_save_file(tensors, filename):
-        with open(filename, "wb") as f:
-            f.write(b"half")
+    def broken_save(obj, f):
+        f.write(b"half")
         raise KeyboardInterrupt  # killed while writing
 
-    monkeypatch.setattr(ckpt, "save_file", broken_save_file)
+    monkeypatch.setattr(ckpt.torch, "save", broken_save)
     with pytest.raises(KeyboardInterrupt):
-        ckpt.save_weights(MLP(6, 3, hidden=[5]), path)
+        ckpt.save_state({"epoch": 2}, path)
     assert path.read_bytes() == old
     assert _no_tmp_files(tmp_path)
+
+
+def test_weights_and_state_go_through_the_one_atomic_write(tmp_path, monkeypatch):
+    """Both files are flushed to disk (fsync) before the rename, as every file neuralzoo writes."""
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    ckpt.save_weights(MLP(6, 3, hidden=[5]), tmp_path / "w.safetensors")
+    ckpt.save_state({"epoch": 1}, tmp_path / "state.pt")
+    assert len(synced) == 2 and _no_tmp_files(tmp_path)
 
 
 def test_checkpoint_files_get_ordinary_permissions(tmp_path):

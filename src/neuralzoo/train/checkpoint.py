@@ -12,13 +12,14 @@ killed between them must still resume from one consistent checkpoint (state.pt's
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
+
+from .._io import atomic_write, atomic_write_bytes
 
 WEIGHTS = "model.safetensors"
 STATE = "state.pt"
@@ -26,27 +27,6 @@ STATE = "state.pt"
 
 class CheckpointError(ValueError):
     """A checkpoint that does not fit the model it is loaded into."""
-
-
-def _tmp_beside(path: Path) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return tmp
-
-
-def _replace_with(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_beside(path)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp (and safetensors) make 0600: be an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def state_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -57,7 +37,7 @@ def state_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
 def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
     """Write the model's state dict to a safetensors file atomically."""
     path = Path(path)
-    _replace_with(path, lambda tmp: save_file(state_tensors(model), tmp))
+    atomic_write_bytes(path, save(state_tensors(model)))  # the one atomic write (fsync, rename)
     return path
 
 
@@ -96,7 +76,7 @@ def load_tensors(model: nn.Module, tensors: dict[str, torch.Tensor], path: str |
 def save_state(state: dict[str, Any], path: str | os.PathLike) -> Path:
     """Write the training state (tensors and plain containers only) atomically."""
     path = Path(path)
-    _replace_with(path, lambda tmp: torch.save(state, tmp))
+    atomic_write(path, lambda f: torch.save(state, f), binary=True)
     return path
 
 
