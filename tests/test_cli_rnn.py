@@ -91,4 +91,4 @@ def test_sequence_data_user_errors(run_cli, tmp_path):
     code, _, err = run_cli("train", "mlp", "--data", "adding", "--epochs", "1")
     _one_error_line(code, err, "sequence data: expected a recurrent model")
     code, _, err = run_cli("train", "rnn", "--data", "copy", "--set", "data.seq_len=0", "--epochs", "1")
-    _one_error_line(code, err, "sequence length must be at least 1, got 0")
+    _one_error_line(code, err, "data.seq_len: expected an integer >= 1 or None, got 0")  # refused with the config

@@ -17,7 +17,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import neuralzoo as nz
 from neuralzoo import config, models, runs
-from neuralzoo.models.base import PROTOCOL
+from neuralzoo.models.base import PROTOCOL, Trainable
+from neuralzoo.models.fit_options import FIT_OPTIONS, FitOptions, takes_fit_options
 from neuralzoo.tour import TOUR
 
 NAMES = sorted(models.REGISTRY)
@@ -47,6 +48,31 @@ def test_hyperparameters_are_declared_once_by_the_signature(name):
                 f"{cls.__name__}.{key}: hyperparameters are keyword-only"
     sizes = [k for k, p in params.items() if p.required]
     assert set(sizes) <= set(config.DATA_SIZES), f"sizes named off the scheme: {sizes}"
+
+
+OWN_FITS = {"dbn": ["finetune_epochs"], "dbm": [], "deep-autoencoder": ["pretrain_epochs"],
+            "semantic-hashing": ["pretrain_epochs"], "stacked-autoencoder": ["pretrain_epochs"], "rbf": []}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_FITS))
+def test_a_family_fit_lists_the_options_declared_once_then_its_own(name):
+    # Trainable.fit's signature declares the fit options; a family's own fit takes them through
+    # takes_fit_options and still shows every one by name, its own after them
+    params = inspect.signature(models.get(name).fit).parameters
+    assert list(params) == ["self", "X", "y", *FIT_OPTIONS, *OWN_FITS[name], "options"]
+    for key in FIT_OPTIONS:
+        assert params[key] == inspect.signature(Trainable.fit).parameters[key]
+
+
+def test_fit_options_are_declared_once():
+    opts = FitOptions({"epochs": 3, "out": "run", "momentum": 0.5})
+    assert (opts.epochs, opts.seed, opts.out, opts.warm_start, opts.callbacks) == (3, None, "run", False, ())
+    assert opts.train == {"epochs": 3, "batch_size": None, "lr": None, "optimizer": None, "seed": None,
+                          "device": None, "progress": None, "momentum": 0.5}
+    with pytest.raises(TypeError, match=r"fit declares \['epochs'\] again"):
+        @takes_fit_options
+        def fit(self, X, y, opts, *, epochs=None):
+            return self
 
 
 @pytest.mark.parametrize("name", NAMES)

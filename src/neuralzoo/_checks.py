@@ -70,6 +70,25 @@ def check_y(y: Any, n_classes: int, n: int, *, device: torch.device | None = Non
     return y if device is None else y.to(device)
 
 
+def check_hidden(hidden: Any, expected: str) -> list[Any]:
+    """``hidden`` as a new list, its items as given; refuses anything but a list or tuple, saying
+    what was ``expected`` (e.g. ``"hidden layer widths, e.g. [100]"``)."""
+    if not isinstance(hidden, (list, tuple)):
+        raise TypeError(f"hidden must be a list of {expected}: got {type(hidden).__name__} {hidden!r}")
+    return list(hidden)
+
+
+def check_widths(n_features: int, hidden: Any, last: str, size: int, example: str) -> list[int]:
+    """The widths ``[D, *hidden, size]`` of a feed-forward network, as integers >= 1; ``last`` names
+    the size of the last layer (``"n_classes"``, ``"code"``, ...), ``example`` a good ``hidden``."""
+    hidden = [int(h) for h in check_hidden(hidden, f"hidden layer widths, e.g. {example}")]
+    sizes = [int(n_features), *hidden, int(size)]
+    if min(sizes) < 1:
+        raise ValueError(f"n_features, hidden and {last} must be >= 1: expected sizes >= 1, got "
+                         f"n_features={n_features}, hidden={hidden}, {last}={size}")
+    return sizes
+
+
 def check_sizes(sizes: Sequence[int], name: str = "sizes") -> list[int]:
     """Layer sizes ``[D, H_1, ..., H_L]``: at least two, each an integer >= 1."""
     try:

@@ -21,6 +21,7 @@ from torch import nn
 from .. import datasets
 from ..models.autoencoder.deep import PAPER_SIZES, DeepAutoencoder
 from ..train import resolve_device
+from .common import data_name
 
 NAME = "autoencoder"
 TITLE = "Deep autoencoder 784-1000-500-250-30 fine-tuning: neuralzoo.fit vs a plain PyTorch loop"
@@ -60,7 +61,7 @@ def plain_loop(X: torch.Tensor, sizes: list[int], epochs: int, seed: int, batch_
 
 
 def run(quick: bool = False) -> list[dict]:
-    name = "mnist" if datasets.info("mnist").found else "digits"
+    name = data_name()
     X, _ = datasets.load(name, split="train")
     X = X.reshape(len(X), -1)
     sizes = [X.shape[1], *PAPER_SIZES[1:]]

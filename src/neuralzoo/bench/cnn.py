@@ -25,13 +25,14 @@ import torch.nn.functional as F
 from .. import datasets
 from ..models.cnn.lenet import LeNet5
 from ..train import resolve_device
+from .common import data_name, sync
 
 NAME = "cnn"
 TITLE = "LeNet-5: neuralzoo.fit vs a plain PyTorch loop; reference ops vs F.conv2d"
 
 
 def _data():
-    name = "mnist" if datasets.info("mnist").found else "digits"
+    name = data_name()
     X, y = datasets.load(name, split="train", flatten=False)  # (N, 1, H, W)
     return name, X, y
 
@@ -59,22 +60,17 @@ def plain_loop(X: torch.Tensor, y: torch.Tensor, epochs: int, seed: int) -> LeNe
     return model
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)  # neither side waits for the GPU by itself
-
-
 def _step_time(model: LeNet5, batches: list[tuple[torch.Tensor, torch.Tensor]], device) -> float:
     """Seconds per training step (forward, backward, Adam) over ``batches``."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    _sync(device)
+    sync(device)
     t0 = time.perf_counter()
     for xb, yb in batches:
         loss = F.cross_entropy(model(xb), yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-    _sync(device)
+    sync(device)
     return (time.perf_counter() - t0) / len(batches)
 
 
@@ -90,15 +86,15 @@ def run(quick: bool = False, device: str = "auto") -> list[dict]:
     plain_loop(X[:512], y[:512], 1, seed=0)
     ours_t, plain_t = [], []
     for r in range(repeats):  # alternate, so that machine noise hits both alike
-        _sync(dev)
+        sync(dev)
         t0 = time.perf_counter()
         _model(X).fit(X, y, epochs=epochs, batch_size=64, lr=1e-3, seed=r, device=str(dev),
                       progress=False)
-        _sync(dev)
+        sync(dev)
         ours_t.append((time.perf_counter() - t0) / epochs)
         t0 = time.perf_counter()
         plain_loop(X, y, epochs, seed=r)
-        _sync(dev)
+        sync(dev)
         plain_t.append((time.perf_counter() - t0) / epochs)
     ratios = [o / p for o, p in zip(ours_t, plain_t)]
     data = f"{name}, {len(X)} images" if name == "mnist" else f"{name} stands in for MNIST"

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import os
 import statistics
-import time
 
 import torch
 
-from .. import datasets
 from ..models.dbm.model import DBM
-from ..train import fit, resolve_device
+from ..train import fit
+from .common import binary_images, timed
 
 NAME = "dbm"
 TITLE = "DBM 784-500-1000: one training epoch (mean field + persistent chains) vs its GEMM-bound time"
@@ -46,24 +45,17 @@ def gemm_rate(device: torch.device, N: int, D: int, H1: int, H2: int, repeats: i
            (lambda: h1 @ W1.T, 2 * N * D * H1), (lambda: v.T @ h1, 2 * N * D * H1), (lambda: h1.T @ h2, 2 * N * H1 * H2)]
     for f, _ in ops:
         f()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        for f, _ in ops:
-            f()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return repeats * sum(n for _, n in ops) / (time.perf_counter() - t0)
+
+    def block() -> None:
+        for _ in range(repeats):
+            for f, _ in ops:
+                f()
+
+    return repeats * sum(n for _, n in ops) / timed(block, device)
 
 
 def run(quick: bool = False) -> list[dict]:
-    name = "mnist" if datasets.info("mnist").found else "digits"
-    X, _ = datasets.load(name, split="train", binarize="threshold")
-    device = resolve_device("auto")
-    if quick:
-        X = X[:10_000]
-    X = X.to(device)
+    name, X, device = binary_images(quick)
     n, D = X.shape
     H1, H2, N, M, S, k = 500, 1000, 100, 100, 10, 5
     batches = -(-n // N)
@@ -73,13 +65,7 @@ def run(quick: bool = False) -> list[dict]:
 
     def epoch() -> float:
         dbm = DBM(D, hidden=[H1, H2], n_chains=M, k=k, mf_steps=S, mf_tol=0.0)  # tol 0: always S sweeps
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        t0 = time.perf_counter()
-        fit(dbm, X, cfg)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        return time.perf_counter() - t0
+        return timed(lambda: fit(dbm, X, cfg), device)
 
     fit(DBM(D, hidden=[H1, H2], n_chains=M, k=k, mf_steps=S, mf_tol=0.0), X[:500], cfg)  # warm-up
     ours, rates = [], []

@@ -24,13 +24,14 @@ from torch import nn
 from .. import datasets
 from ..models import MLP
 from ..train import resolve_device
+from .common import data_name
 
 NAME = "mlp"
 TITLE = "MLP 784-100-10: neuralzoo.fit vs a plain PyTorch loop vs scikit-learn"
 
 
 def _data():
-    name = "mnist" if datasets.info("mnist").found else "digits"
+    name = data_name()
     X, y = datasets.load(name, split="train")
     X_test, y_test = datasets.load(name, split="test")
     return name, X, y, X_test, y_test

@@ -28,11 +28,10 @@ import warnings
 
 import torch
 
-from .. import datasets
 from ..energy import ais
 from ..energy.sampling import bernoulli
 from ..models.rbm.bernoulli import RBM
-from ..train import resolve_device
+from .common import binary_images, timed
 
 NAME = "rbm"
 TITLE = "RBM 784-500 CD-1 epoch and AIS: vs scikit-learn, a plain PyTorch loop and the GEMM-bound time"
@@ -60,11 +59,6 @@ def plain_cd1(X: torch.Tensor, n_hidden: int, lr: float = 0.05, batch_size: int 
     return W
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def gemm_rate(device: torch.device, D: int = 784, H: int = 500, N: int = 100, repeats: int = 200) -> float:
     """FLOP/s of the three float32 GEMM shapes of a CD-1 step, ``(N,D)@(D,H)``, ``(N,H)@(H,D)``,
     ``(D,N)@(N,H)``, run ``repeats`` times back to back after a warm-up.
@@ -79,30 +73,17 @@ def gemm_rate(device: torch.device, D: int = 784, H: int = 500, N: int = 100, re
     for _ in range(5):
         for f in ops:
             f()
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        for f in ops:
-            f()
-    _sync(device)
-    return 3 * repeats * 2 * N * D * H / (time.perf_counter() - t0)
 
+    def block() -> None:
+        for _ in range(repeats):
+            for f in ops:
+                f()
 
-def _timed(f, device: torch.device) -> float:
-    _sync(device)
-    t0 = time.perf_counter()
-    f()
-    _sync(device)
-    return time.perf_counter() - t0
+    return 3 * repeats * 2 * N * D * H / timed(block, device)
 
 
 def run(quick: bool = False) -> list[dict]:
-    name = "mnist" if datasets.info("mnist").found else "digits"
-    X, _ = datasets.load(name, split="train", binarize="threshold")
-    device = resolve_device("auto")
-    if quick:
-        X = X[:10_000]
-    X = X.to(device)
+    name, X, device = binary_images(quick)
     N, D = X.shape
     H = 500
     repeats = 3 if quick else 5
@@ -116,8 +97,8 @@ def run(quick: bool = False) -> list[dict]:
     plain_cd1(X[:1000], H)
     ours_t, plain_t, rates = [], [], []
     for _ in range(repeats):
-        ours_t.append(_timed(ours, device))
-        plain_t.append(_timed(lambda: plain_cd1(X, H), device))
+        ours_t.append(timed(ours, device))
+        plain_t.append(timed(lambda: plain_cd1(X, H), device))
         rates.append(gemm_rate(device, D, H, repeats=max(100, 10 * N // 300)))  # ~ an epoch's GEMMs
     t_ours, t_plain, rate = statistics.median(ours_t), statistics.median(plain_t), statistics.median(rates)
     bound = 10 * N * D * H / rate
@@ -145,7 +126,7 @@ def run(quick: bool = False) -> list[dict]:
             t0 = time.perf_counter()
             sk.fit(Xn)
             sk_t.append(time.perf_counter() - t0)
-        ours_t2.append(_timed(ours, device))
+        ours_t2.append(timed(ours, device))
     t_sk, t_o2 = statistics.median(sk_t), statistics.median(ours_t2)
     # on the CPU the same GEMM bound holds for scikit-learn (PCD-1 is five such products per batch
     # too), so ours <= 0.4x its time needs ours to reach 2.5x its share of the GEMM rate
@@ -162,7 +143,7 @@ def run(quick: bool = False) -> list[dict]:
     b, a = torch.zeros(D, device=device), torch.zeros(H, device=device)
     betas = ais.scaled_schedule(1000) if quick else ais.published_schedule()
     K = len(betas) - 1
-    t_ais = _timed(lambda: ais.ais_log_partition(W, b, a, betas=betas, n_runs=100, generator=g), device)
+    t_ais = timed(lambda: ais.ais_log_partition(W, b, a, betas=betas, n_runs=100, generator=g), device)
     t_ais *= 14500 / K
     ais_bound = 4 * 100 * D * H * 14500 / rate
     rows.append({"name": f"AIS 784-500, 100 runs, 14,501 betas{' (1,000 run, scaled)' if quick else ''}, "

@@ -18,7 +18,6 @@ shared machine. ``quick``: 2,000 images and 30,000 characters.
 from __future__ import annotations
 
 import statistics
-import time
 
 import torch
 import torch.nn.functional as F
@@ -27,14 +26,10 @@ from torch import nn
 from .. import datasets
 from ..models.recurrent.lstm import LSTM
 from ..train import resolve_device
+from .common import data_name, timed
 
 NAME = "rnn"
 TITLE = "LSTM: fused vs reference cell; fit() vs a plain loop (rows, char-LM chars/s)"
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def _median_pair(fa, fb, repeats: int, device: torch.device) -> tuple[float, float, float]:
@@ -45,11 +40,7 @@ def _median_pair(fa, fb, repeats: int, device: torch.device) -> tuple[float, flo
     ta, tb = [], []
     for _ in range(repeats):
         for f, out in ((fa, ta), (fb, tb)):
-            _sync(device)
-            t0 = time.perf_counter()
-            f()
-            _sync(device)
-            out.append(time.perf_counter() - t0)
+            out.append(timed(f, device))
     return statistics.median(ta), statistics.median(tb), statistics.median(a / b for a, b in zip(ta, tb))
 
 
@@ -116,7 +107,7 @@ def run(quick: bool = False) -> list[dict]:
                  "reference_over_fused": round(1 / ratio, 2), "target": "< 1", "met": ratio < 1})
 
     # 2. row-by-row training: fit() vs plain loop
-    name = "mnist" if datasets.info("mnist").found else "digits"
+    name = data_name()
     X, y = datasets.load(name, split="train")
     if name == "digits":  # 8x8: pad each row to 28 inputs would change the task; upsample instead
         X = F.interpolate(X.reshape(-1, 1, 8, 8), size=(28, 28), mode="nearest").reshape(len(X), -1)

@@ -5,7 +5,7 @@ continuous, modern, the storage rules); ``rbm/`` (every RBM variant and the RBM 
 the DBM and the deep autoencoder build on); ``dbn/``; ``dbm/``; ``cnn/`` (the lecture's explicit
 operations, the shared ConvNet, the lecture's network, LeNet-5, a modern CNN); ``autoencoder/``;
 ``recurrent/`` (the shared RecurrentNet, the Elman RNN, the LSTM). ``base.py`` holds what every
-model shares. Imports across families go only to ``rbm/`` (and the DBN's fine-tuning network is
+model shares, ``fit_options.py`` the options of every ``fit``. Imports across families go only to ``rbm/`` (and the DBN's fine-tuning network is
 an :class:`MLP`); sampling helpers live below the models in ``neuralzoo.energy``, input checks in
 ``neuralzoo._checks``.
 
@@ -29,9 +29,11 @@ The calling convention — one for the whole zoo, learnt once:
    ``--set`` derive from the signature (``neuralzoo.config.model_params``).
 3. **Training**: ``fit(X, y=None, *, epochs, batch_size, lr, optimizer, seed, device, progress,
    out, resume, overwrite, warm_start, callbacks, val_data, **train_options) -> self`` for every
-   trainable model, greedy stacks included; ``X`` may be a tensor, a NumPy array, a ``Dataset``
-   or a ``DataLoader``; ``history_`` is a :class:`neuralzoo.train.History`. Closed-form rules
-   (``Hopfield.store``, the RBF's output weights) return the model too.
+   trainable model, greedy stacks included (declared once, by ``Trainable.fit``; a family that
+   trains its own way takes them through ``fit_options.takes_fit_options``); ``X`` may be a
+   tensor, a NumPy array, a ``Dataset`` or a ``DataLoader``; ``history_`` is a
+   :class:`neuralzoo.train.History`. Closed-form rules (``Hopfield.store``, the RBF's output
+   weights) return the model too.
 4. **Methods** have one signature shape each; options after the data are keyword-only:
    ``predict(X)``, ``predict_proba(X)``, ``score(X, y) -> float``, ``transform(X)``,
    ``reconstruct(X)``, ``evaluate(X, y=None) -> dict``, ``sample(n, *, steps, generator)``,

@@ -7,8 +7,9 @@ hyperparameters: every parameter annotated, documented on one line of the class 
 ``Args:`` block and kept as an attribute of the same name, so that :meth:`Trainable.get_params`
 (and ``hparams``, ``config.json``, the CLI's ``--set`` keys) read it back as scikit-learn's
 ``get_params`` reads ``__init__``. Its ``fit`` is the one below unless the family trains
-differently (closed-form rules), in which case it still calls :func:`neuralzoo.fit` for every
-gradient step it takes.
+differently (closed-form rules, greedy stages), in which case it still calls :func:`neuralzoo.fit`
+for every gradient step it takes, and takes the options of :meth:`Trainable.fit` through
+:func:`~neuralzoo.models.fit_options.takes_fit_options` rather than declaring them again.
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ class Trainable:
     train_defaults: dict[str, Any] = {}
     registry_name: str = ""
     history_: list[dict[str, Any]]
+    # neuralzoo 0.1's constructor arguments renamed since (read by upgrade_hparams): old name -> this
+    # version's; the names its sizes=[D, *H] or [D, *H, last] split into, e.g. ("n_features",
+    # "hidden") or ("n_features", "hidden", "n_classes"), () where it had no sizes
+    renamed_hparams: dict[str, str] = {}
+    sizes_hparams: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -148,8 +154,14 @@ class Trainable:
     @classmethod
     def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
         """The constructor arguments of a run written by neuralzoo 0.1 (``config.json`` without
-        ``"format"``), renamed to this version's; families whose arguments changed override it."""
-        return dict(old)
+        ``"format"``), renamed to this version's: the keys of ``renamed_hparams`` take their new
+        names, and the list ``sizes`` is split into the arguments ``sizes_hparams`` names."""
+        new = {cls.renamed_hparams.get(k, k): v for k, v in old.items()
+               if not (k == "sizes" and cls.sizes_hparams)}
+        if cls.sizes_hparams and "sizes" in old:  # [D, *H] or [D, *H, last]
+            D, *H = old["sizes"]
+            new.update(zip(cls.sizes_hparams, [D, H] if len(cls.sizes_hparams) == 2 else [D, H[:-1], H[-1]]))
+        return new
 
     @classmethod
     def sizes_from_data(cls, n_features: int, n_classes: int, spec: dict[str, Any] | None = None) -> dict[str, Any]:

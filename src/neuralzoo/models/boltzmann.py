@@ -186,6 +186,7 @@ class BoltzmannMachine(Trainable, nn.Module):
     registry_name = "boltzmann"
     data_defaults = {"binarize": "threshold"}
     train_defaults = {"epochs": 30, "batch_size": 100, "lr": 0.01, "optimizer": "adam"}
+    renamed_hparams = {"n_visible": "n_features"}  # a 0.1 run's name
 
     def __init__(self, n_features: int, n_hidden: int = 32, *, temperature: float = 1.0,
                  method: str = "gibbs", k: int = 5, n_chains: int = 100,
@@ -220,14 +221,6 @@ class BoltzmannMachine(Trainable, nn.Module):
         self.register_state_dict_post_hook(_save_M_as_mask)
         self.register_load_state_dict_pre_hook(_load_mask_into_M)
         self.reset_parameters()
-
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``n_visible`` is now ``n_features``."""
-        new = dict(old)
-        if "n_visible" in new:
-            new["n_features"] = new.pop("n_visible")
-        return new
 
     @staticmethod
     def _check_mask(mask: Any, n: int) -> torch.Tensor:

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_X, check_y
+from .._checks import check_widths, check_X, check_y
 from ..config import check_choice
 from .base import Classifier, Trainable, count_parameters
 
@@ -69,20 +69,15 @@ class MLP(Trainable, Classifier, nn.Module):
     """
 
     registry_name = "mlp"
+    sizes_hparams = ("n_features", "hidden", "n_classes")  # a 0.1 run's sizes=[D, *H, C]
     train_defaults = {"epochs": 20, "batch_size": 100, "lr": 1e-3, "optimizer": "adam"}
 
     def __init__(self, n_features: int, n_classes: int, *,
                  hidden: list[int] = [100],  # noqa: B006 (read, never mutated)
                  activation: str = "relu", dropout: float = 0.0, init: str = "auto") -> None:
         super().__init__()
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError("hidden must be a list of hidden layer widths, e.g. [100]: "
-                            f"got {type(hidden).__name__} {hidden!r}")
-        hidden = [int(h) for h in hidden]  # a copy
-        sizes = [int(n_features), *hidden, int(n_classes)]
-        if min(sizes) < 1:
-            raise ValueError("n_features, hidden and n_classes must be >= 1: expected sizes >= 1, "
-                             f"got n_features={n_features}, hidden={hidden}, n_classes={n_classes}")
+        sizes = check_widths(n_features, hidden, "n_classes", n_classes, "[100]")
+        hidden = sizes[1:-1]  # a copy
         check_choice("activation", activation, tuple(ACTIVATIONS))
         check_choice("init", init, ("auto", "xavier", "he"))
         if not 0.0 <= dropout < 1.0:
@@ -93,16 +88,6 @@ class MLP(Trainable, Classifier, nn.Module):
         # W^(l), b^(l) for l = 1..L
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.reset_parameters()
-
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H, C]`` is now
-        ``n_features=D, hidden=H, n_classes=C``."""
-        new = dict(old)
-        if "sizes" in new:
-            D, *H, C = new.pop("sizes")
-            new.update(n_features=D, hidden=H, n_classes=C)
-        return new
 
     def reset_parameters(self) -> None:
         """Xavier (sigmoid/tanh) or He (relu) weights, zero biases."""

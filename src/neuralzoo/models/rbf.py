@@ -9,8 +9,6 @@ everything on the cross-entropy (or the squared error for regression).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -23,6 +21,7 @@ from ..train import History, as_tensor, resolve_device
 from ..train import fit as train_fit
 from ..train.trainer import write_run
 from .base import Classifier, Trainable, count_parameters, model_device
+from .fit_options import FitOptions, takes_fit_options
 
 CENTERS = ("kmeans", "random", "all")
 WIDTHS = ("nearest", "max-distance")
@@ -215,7 +214,7 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
             mu = X
         elif k > n:
             raise ValueError(f"centers={self.centers!r} needs at least n_centers training points: "
-                             f"expected >= {k}, got {n}")
+                             f"expected >= {k}, got {n} sample{'' if n == 1 else 's'}")
         elif self.centers == "random":
             g = torch.Generator().manual_seed(seed)
             mu = X[torch.randperm(n, generator=g)[:k]]
@@ -306,43 +305,37 @@ class RBFNetwork(Trainable, Classifier, nn.Module):
 
     # -- fit -----------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
-            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
-            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
-            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
-            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
-            run_info: dict[str, Any] | None = None, **options: Any) -> RBFNetwork:
+    @takes_fit_options
+    def fit(self, X: Any, y: Any, opts: FitOptions) -> RBFNetwork:
         """Centres, widths and output weights in closed form, then optional fine-tuning.
 
-        ``epochs`` is the number of fine-tuning epochs (default ``finetune_epochs``; 0 takes
-        no gradient step); the other options go to :func:`neuralzoo.fit` for that stage.
-        With ``warm_start`` or ``resume`` the closed-form stages are skipped. ``history_``
-        starts with a row ``epoch=0, stage="closed_form"`` holding the training loss of the
-        least-squares solution, then one row per fine-tuning epoch.
+        The options of :meth:`Trainable.fit`: ``epochs`` is the number of fine-tuning epochs
+        (default ``finetune_epochs``; 0 takes no gradient step); the others go to
+        :func:`neuralzoo.fit` for that stage. With ``warm_start`` or ``resume`` the closed-form
+        stages are skipped. ``history_`` starts with a row ``epoch=0, stage="closed_form"``
+        holding the training loss of the least-squares solution, then one row per fine-tuning epoch.
         """
         if y is None:
             raise ValueError("RBFNetwork.fit needs targets: expected fit(X, y), got y=None")
-        epochs = self.finetune_epochs if epochs is None else int(epochs)
+        epochs = self.finetune_epochs if opts.epochs is None else int(opts.epochs)
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}")
         X, y = self._fit_data(X, y)
-        cfg = self.train_config(epochs=max(epochs, 1), batch_size=batch_size, lr=lr, optimizer=optimizer,
-                                seed=seed, device=device, progress=progress, **options)
+        cfg = opts.config(self, epochs=max(epochs, 1))
         device = resolve_device(cfg.device)
         self.to(device)
         X, y = X.to(device), y.to(device)
-        if not (warm_start or resume):
+        if not (opts.warm_start or opts.resume):
             self.place_centers(X, seed=cfg.seed).choose_widths().fit_output_weights(X, y)
         self._fitted = True
         history = History([{"epoch": 0, "stage": "closed_form", **self.metrics(X, y)}])
         if epochs > 0:
-            if val_data is not None:
-                val_data = self._fit_data(*val_data)
-            history.extend(train_fit(self, (X, y), cfg, val_data=val_data, out=out, resume=resume,
-                                     overwrite=overwrite, callbacks=callbacks, stage="finetune",
-                                     run_info=run_info))
-        elif out is not None:
-            write_run(self, out, cfg, history, overwrite=overwrite, run_info=run_info)
+            val_data = None if opts.val_data is None else self._fit_data(*opts.val_data)
+            history.extend(train_fit(self, (X, y), cfg, val_data=val_data, out=opts.out, resume=opts.resume,
+                                     overwrite=opts.overwrite, callbacks=opts.callbacks, stage="finetune",
+                                     run_info=opts.run_info))
+        elif opts.out is not None:
+            write_run(self, opts.out, cfg, history, overwrite=opts.overwrite, run_info=opts.run_info)
         self.history_ = history
         return self
 

@@ -236,20 +236,10 @@ def render_run_report(
     return _page(title, "\n".join(p for p in parts if p))
 
 
-def write_run_report(
-    run_dir: str | os.PathLike,
-    *,
-    title: str,
-    config: Mapping[str, Any],
-    summary: Mapping[str, Any],
-    history: Sequence[Mapping[str, Any]],
-    figures: Mapping[str, FigureLike],
-    notes: Sequence[str] | None = None,
-) -> Path:
-    """Write :func:`render_run_report` to ``run_dir/report.html`` atomically; return the path."""
-    page = render_run_report(title=title, config=config, summary=summary, history=history,
-                             figures=figures, notes=notes)
-    return atomic_write_text(Path(run_dir) / "report.html", page)
+def write_run_report(run_dir: str | os.PathLike, **report: Any) -> Path:
+    """Write :func:`render_run_report` (``report``: its keyword arguments, ``title``, ``config``,
+    ...) to ``run_dir/report.html`` atomically; return the path."""
+    return atomic_write_text(Path(run_dir) / "report.html", render_run_report(**report))
 
 
 # ----------------------------------------------------------------------------- tour report
@@ -324,22 +314,13 @@ def render_tour_report(
     return _page(title, "\n".join(p for p in parts if p))
 
 
-def write_tour_report(
-    path: str | os.PathLike,
-    *,
-    title: str,
-    rows: Sequence[Mapping[str, Any]],
-    figures: Mapping[str, Mapping[str, FigureLike]],
-    notes: Sequence[str] | None = None,
-    columns: Sequence[str] | None = None,
-) -> Path:
-    """Write :func:`render_tour_report` to ``path`` atomically; return the path.
+def write_tour_report(path: str | os.PathLike, **report: Any) -> Path:
+    """Write :func:`render_tour_report` (``report``: its keyword arguments, ``title``, ``rows``,
+    ...) to ``path`` atomically; return the path.
 
     When ``path`` is an existing folder, the page is written as ``report.html`` inside it.
     """
     target = Path(path)
     if target.is_dir():
         target = target / "report.html"
-    page = render_tour_report(title=title, rows=rows, figures=figures, notes=notes,
-                              columns=columns)
-    return atomic_write_text(target, page)
+    return atomic_write_text(target, render_tour_report(**report))

@@ -35,17 +35,6 @@ from matplotlib.figure import Figure
 
 from neuralzoo._io import atomic_write_bytes
 
-__all__ = [
-    "DPI",
-    "confusion_figure",
-    "decision_boundary_figure",
-    "figure_to_png",
-    "history_figure",
-    "image_grid_figure",
-    "line_figure",
-    "save_figure",
-]
-
 DPI = 96  # small PNGs: a report embeds many of them
 MAX_IMAGES = 100  # image_grid_figure shows at most this many
 # History keys that are bookkeeping rather than metrics: not drawn by history_figure.
@@ -66,6 +55,15 @@ def _as_float(v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         return math.nan
     return float(v)
+
+
+def _labelled(ax: Any, xlabel: str, ylabel: str, title: str | None) -> Figure:
+    """The axes' labels and, when given, its title; returns the figure the axes belong to."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return ax.figure
 
 
 def _message_figure(text: str, title: str | None = None) -> Figure:
@@ -185,11 +183,7 @@ def confusion_figure(
                 text = f"{int(m[i, j])}" if integral else f"{m[i, j]:.2g}"
                 color = "white" if frac[i, j] > 0.5 else "black"
                 ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    if title:
-        ax.set_title(title)
-    return fig
+    return _labelled(ax, "predicted", "true", title)
 
 
 # ----------------------------------------------------------------------------- image grid
@@ -322,11 +316,7 @@ def decision_boundary_figure(
         ax.legend(title="class", fontsize=8, title_fontsize=8, loc="best")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    if title:
-        ax.set_title(title)
-    return fig
+    return _labelled(ax, "$x_1$", "$x_2$", title)
 
 
 # ----------------------------------------------------------------------------- lines
@@ -366,14 +356,10 @@ def line_figure(
                    linewidth=1.3, label=str(label))
     if logy:
         ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     if series or hlines:
         ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _labelled(ax, xlabel, ylabel, title)
 
 
 # ----------------------------------------------------------------------------- output

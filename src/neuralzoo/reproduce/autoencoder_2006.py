@@ -26,6 +26,7 @@ import torch
 
 from .. import datasets
 from ..models.autoencoder.deep import PAPER_SIZES, DeepAutoencoder
+from .common import train_test
 
 ID = "autoencoder-2006"
 TITLE = "Deep autoencoder 784-1000-500-250-30 (RBM-pretrained) vs PCA-30: MNIST test squared error per image"
@@ -44,12 +45,8 @@ def pca_error(X: torch.Tensor, X_test: torch.Tensor, k: int) -> float:
 
 
 def run(quick: bool = False, device: str = "auto") -> list[dict]:
-    X, _ = datasets.load("mnist", split="train")
-    X_test, _ = datasets.load("mnist", split="test")
-    X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
+    X, _, X_test, _ = train_test(datasets.load, "mnist", quick=quick)  # rows (N, 784)
     pre, ft = (2, 5) if quick else (PRETRAIN_EPOCHS, FINETUNE_EPOCHS)
-    if quick:
-        X = X[:10_000]
     t0 = time.perf_counter()
     D, *H, K = PAPER_SIZES
     ae = DeepAutoencoder(D, hidden=H, code=K, pretrain_epochs=pre)

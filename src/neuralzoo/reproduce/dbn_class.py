@@ -38,7 +38,7 @@ import time
 
 from .. import datasets
 from ..models.dbn.model import DBN
-from .common import row
+from .common import row, train_test
 
 ID = "dbn-class"
 TITLE = "DBN 784-500-500-2000 on MNIST: 1.25% (up-down) / 1.2% (backprop) test error"
@@ -47,11 +47,8 @@ SOURCE = ("Hinton, Osindero & Teh, Neural Computation 18, 2006 (1.25%); "
 
 
 def run(quick: bool = False, device: str = "auto", progress: bool = False) -> list[dict]:
-    X, y = datasets.load("mnist", split="train")
-    X_test, y_test = datasets.load("mnist", split="test")
-    pre, bp, ud = 30, 80, 10
-    if quick:
-        X, y, pre, bp, ud = X[:10_000], y[:10_000], 2, 3, 1
+    X, y, X_test, y_test = train_test(datasets.load, "mnist", quick=quick)
+    pre, bp, ud = (2, 3, 1) if quick else (30, 80, 10)
     what = f"{len(X)} images, {pre} pretraining epochs/layer" + (" (quick smoke test)" if quick else "")
     t0 = time.perf_counter()
     dbn = DBN(784, 10, hidden=[500, 500, 2000], labels=True, finetune="none")

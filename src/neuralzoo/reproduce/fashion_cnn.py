@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .. import datasets
 from ..models.cnn.modern import CNN
-from .common import row
+from .common import row, train_test
 
 ID = "fashion-cnn"
 TITLE = "Small CNN on Fashion-MNIST (fashion-mnist README benchmark: 0.916-0.934)"
@@ -26,11 +26,8 @@ SOURCE = "zalandoresearch/fashion-mnist README, benchmark table (CNN entries, no
 
 
 def run(quick: bool = False, device: str = "auto", progress: bool = False) -> list[dict]:
-    X, y = datasets.load("fashion-mnist", split="train", flatten=False)  # (N, 1, 28, 28)
-    X_test, y_test = datasets.load("fashion-mnist", split="test", flatten=False)
-    epochs = 15
-    if quick:
-        X, y, epochs = X[:10_000], y[:10_000], 2
+    X, y, X_test, y_test = train_test(datasets.load, "fashion-mnist", quick=quick, flatten=False)  # (N, 1, 28, 28)
+    epochs = 2 if quick else 15
     net = CNN((1, 28, 28), 10, channels=[32, 64], convs_per_block=2, batch_norm=True,
               hidden=256, dropout=0.5, dropout_conv=0.25)
     net.fit(X, y, epochs=epochs, batch_size=128, lr=1e-3, optimizer="adam",

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .. import datasets
 from ..models.cnn.lenet import LeNet5
-from .common import row
+from .common import row, train_test
 
 ID = "lenet5"
 TITLE = "LeNet-5 on MNIST (LeCun et al. 1998: 0.95% test error without distortions)"
@@ -46,10 +46,7 @@ VARIANT = {"optimizer": "adam", "lr": 2e-3, "batch_size": 64, "weight_decay": 0.
 
 
 def run(quick: bool = False, device: str = "auto", progress: bool = False) -> list[dict]:
-    X, y = datasets.load("mnist", split="train", flatten=False)  # (N, 1, 28, 28)
-    X_test, y_test = datasets.load("mnist", split="test", flatten=False)
-    if quick:
-        X, y = X[:10_000], y[:10_000]
+    X, y, X_test, y_test = train_test(datasets.load, "mnist", quick=quick, flatten=False)  # (N, 1, 28, 28)
     rows = []
     for name, options, train in (("LeNet-5 (the paper's network)", {}, PAPER),
                                  ("LeNet-5 variant: max pooling + ReLU", {"subsampling": "max",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import datasets
 from ..models import RBFNetwork
-from .common import row
+from .common import row, train_test
 
 ID = "mnist-rbf"
 TITLE = "RBF network, 1000 Gaussian units, on MNIST (LeCun et al. 1998: 3.6% error)"
@@ -21,11 +21,8 @@ SOURCE = "LeCun, Bottou, Bengio & Haffner, Proc. IEEE 1998 (MNIST page: RBF netw
 
 
 def run(quick: bool = False) -> list[dict]:
-    X, y = datasets.load("mnist", split="train")
-    X_test, y_test = datasets.load("mnist", split="test")
-    k = 1000
-    if quick:
-        X, y, k = X[:10_000], y[:10_000], 300
+    X, y, X_test, y_test = train_test(datasets.load, "mnist", quick=quick)
+    k = 300 if quick else 1000
     rbf = RBFNetwork(X.shape[1], 10, n_centers=k, centers="kmeans", width="nearest").fit(X, y, seed=0)
     acc = rbf.score(X_test, y_test)
     return [row(f"RBF network, K={k} k-means centres, least squares, test accuracy", acc, 0.964, 0.95)]

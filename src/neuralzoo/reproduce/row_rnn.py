@@ -19,7 +19,7 @@ from __future__ import annotations
 from .. import datasets
 from ..models.recurrent.elman import ElmanRNN
 from ..models.recurrent.lstm import LSTM
-from .common import row
+from .common import row, train_test
 
 ID = "row-rnn"
 TITLE = "Row-by-row MNIST / Fashion-MNIST with an LSTM (~98.9% / 88-90%), Elman RNN beside"
@@ -29,10 +29,9 @@ SOURCE = "common practice (LSTM 128 on 28x28 rows); zalandoresearch/fashion-mnis
 def train_rows(model_cls, data: str, *, quick: bool, epochs: int, device: str = "auto",
                progress: bool = False) -> tuple[float, int]:
     """Test accuracy of a 128-unit ``model_cls`` reading ``data`` row by row, and its epochs."""
-    X, y = datasets.load(data, split="train")  # (N, 784)
-    X_test, y_test = datasets.load(data, split="test")
+    X, y, X_test, y_test = train_test(datasets.load, data, quick=quick)  # (N, 784)
     if quick:
-        X, y, epochs = X[:10_000], y[:10_000], 2
+        epochs = 2
     net = model_cls(n_features=28, n_outputs=10, hidden=128, n_steps=28)
     net.fit(X, y, epochs=epochs, batch_size=128, lr=2e-3, optimizer="adam", lr_schedule="cosine",
             clip_norm=1.0, seed=0, device=device, progress=progress)

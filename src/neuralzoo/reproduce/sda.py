@@ -21,6 +21,7 @@ import time
 
 from .. import datasets
 from ..models.autoencoder.stacked import StackedAutoencoder
+from .common import train_test
 
 ID = "sda"
 TITLE = "Stacked denoising autoencoder 3 x 1000 (noise 0.1/0.2/0.3) + fine-tuning: MNIST test error"
@@ -30,12 +31,8 @@ PRETRAIN_EPOCHS, FINETUNE_EPOCHS = 15, 40
 
 
 def run(quick: bool = False, device: str = "auto") -> list[dict]:
-    X, y = datasets.load("mnist", split="train")
-    X_test, y_test = datasets.load("mnist", split="test")
-    X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
+    X, y, X_test, y_test = train_test(datasets.load, "mnist", quick=quick)  # rows (N, 784)
     pre, ft = (2, 5) if quick else (PRETRAIN_EPOCHS, FINETUNE_EPOCHS)
-    if quick:
-        X, y = X[:10_000], y[:10_000]
     t0 = time.perf_counter()
     sda = StackedAutoencoder(784, 10, hidden=[1000, 1000, 1000], noise=[0.1, 0.2, 0.3], corruption="mask",
                              tied=True, pretrain_epochs=pre, pretrain_lr=1e-3, pretrain_batch_size=64)

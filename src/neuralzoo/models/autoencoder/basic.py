@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..._checks import check_X
+from ..._checks import check_widths, check_X
 from ...config import check_choice
 from ...energy.sampling import as_generator
 from ..base import Trainable, count_parameters, model_device
@@ -30,6 +30,15 @@ ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "li
 RECONSTRUCTIONS = ("squared", "cross-entropy")
 CORRUPTIONS = ("none", "mask", "gaussian")
 SPARSITY = ("none", "kl", "l1")
+
+
+def linear_on_top(x: torch.Tensor, layers: nn.ModuleList, f: Any) -> torch.Tensor:
+    """``x`` (N, D) through ``layers``: ``h = f(layer(h))`` for all but the last, which stays linear."""
+    *hidden, last = layers  # (slicing a ModuleList builds a new module: avoid it)
+    h = x
+    for layer in hidden:
+        h = f(layer(h))  # (N, H_l)
+    return last(h)
 
 
 def check_noise(noise: float, name: str = "noise") -> float:
@@ -123,6 +132,8 @@ class Autoencoder(Trainable, nn.Module):
 
     registry_name = "autoencoder"
     train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
+    # a 0.1 run's sizes=[D, *H, K]; its loss (a name the loss(batch) method holds now)
+    sizes_hparams, renamed_hparams = ("n_features", "hidden", "code"), {"loss": "reconstruction"}
     undercomplete = True  # warn when the code is wider than the input and nothing regularises
 
     def __init__(self, n_features: int, *,
@@ -132,14 +143,8 @@ class Autoencoder(Trainable, nn.Module):
                  decoder_sizes: list[int] | None = None, corruption: str = "none", noise: float = 0.0,
                  sparsity: str = "none", sparsity_target: float = 0.05, sparsity_cost: float = 0.0) -> None:
         super().__init__()
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError("hidden must be a list of hidden layer widths, e.g. [32] ([] for none): "
-                            f"got {type(hidden).__name__} {hidden!r}")
-        hidden = [int(h) for h in hidden]  # a copy
-        sizes = [int(n_features), *hidden, int(code)]
-        if min(sizes) < 1:
-            raise ValueError("n_features, hidden and code must be >= 1: expected sizes >= 1, got "
-                             f"n_features={n_features}, hidden={hidden}, code={code}")
+        sizes = check_widths(n_features, hidden, "code", code, "[32] ([] for none)")
+        hidden = sizes[1:-1]  # a copy
         mirror = sizes[::-1]
         dec = mirror if decoder_sizes is None else [int(s) for s in decoder_sizes]
         if tied and dec != mirror:
@@ -182,19 +187,6 @@ class Autoencoder(Trainable, nn.Module):
             self.decoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dec[:-1], dec[1:]))
         self.reset_parameters()
 
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H, K]`` is now
-        ``n_features=D, hidden=H, code=K``; ``loss`` (a name the ``loss(batch)`` method holds)
-        is now ``reconstruction``."""
-        new = dict(old)
-        if "sizes" in new:
-            D, *H, K = new.pop("sizes")
-            new.update(n_features=D, hidden=H, code=K)
-        if "loss" in new:
-            new["reconstruction"] = new.pop("loss")
-        return new
-
     def reset_parameters(self) -> None:
         """Xavier-uniform weights, zero biases."""
         layers = list(self.encoder) + ([] if self.tied else list(self.decoder))
@@ -215,12 +207,7 @@ class Autoencoder(Trainable, nn.Module):
 
     def _code_pre(self, x: torch.Tensor) -> torch.Tensor:
         """The code layer's input ``W^(L) h^(L-1) + b^(L)`` (N, K)."""
-        f = ACTIVATIONS[self.activation]
-        *hidden, last = self.encoder  # (slicing a ModuleList builds a new module: avoid it)
-        h = x
-        for layer in hidden:
-            h = f(layer(h))  # (N, H_l)
-        return last(h)
+        return linear_on_top(x, self.encoder, ACTIVATIONS[self.activation])
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The code ``y = h^(L)`` (N, K) of inputs ``x`` (N, D) (differentiable, no checks)."""

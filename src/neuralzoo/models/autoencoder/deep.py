@@ -20,6 +20,7 @@ import torch
 from ..._checks import check_unit_interval, check_X
 from ...train.stages import Stage, fit_stages
 from ..base import seeded_reset
+from ..fit_options import FitOptions, takes_fit_options
 from ..rbm.bernoulli import RBM
 from ..rbm.linear import LinearRBM
 from ..rbm.stack import pretraining_stages, up_in_chunks
@@ -148,33 +149,27 @@ class DeepAutoencoder(Autoencoder):
 
     # -- training -------------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
-            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
-            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
-            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
-            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
-            run_info: dict[str, Any] | None = None, pretrain_epochs: int | None = None,
-            **options: Any) -> DeepAutoencoder:
+    @takes_fit_options
+    def fit(self, X: Any, y: Any, opts: FitOptions, *, pretrain_epochs: int | None = None) -> DeepAutoencoder:
         """RBM pretraining (``pretrain_epochs`` per RBM; 0 skips it), unrolling, then fine-tuning
-        with the train options (``epochs``, ``lr``, ...; ``val_data`` (X, y) its validation data);
-        ``y`` is ignored. Stages ``rbm1 ..`` and ``finetune`` each checkpoint in
+        with the options of :meth:`Trainable.fit` (``epochs``, ``lr``, ...; ``val_data`` (X, y) its
+        validation data); ``y`` is ignored. Stages ``rbm1 ..`` and ``finetune`` each checkpoint in
         ``<out>/stages/<stage>``; ``callbacks`` are every stage's; a folder holding a run is refused
         unless ``resume`` or ``overwrite``. ``warm_start``: keep the current weights: no
         re-initialisation, no pretraining, only the fine-tuning goes on."""
-        cfg = self.train_config(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
-                                device=device, progress=progress, **options)
+        cfg = opts.config(self)
         (X,) = self._fit_data(X, y)
-        if val_data is not None:
-            val_data = self._fit_data(*val_data)
+        val_data = None if opts.val_data is None else self._fit_data(*opts.val_data)
         n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
         stages: list[Stage] = []
-        if not (warm_start or resume):
+        if not (opts.warm_start or opts.resume):
             seeded_reset(self, cfg.seed)
-        if n_pre > 0 and not warm_start:
+        if n_pre > 0 and not opts.warm_start:
             check_unit_interval(X)
             _, stages = self._pretraining(n_pre, cfg.seed, cfg.device, cfg.progress)
-        stages.append(Stage("finetune", self, cfg, make_input=lambda _: X, callbacks=callbacks, val_data=val_data))
-        self.history_ = fit_stages(stages, X, model=self, config=cfg, out=out, resume=resume, overwrite=overwrite,
-                                   run_info=run_info)
+        stages.append(Stage("finetune", self, cfg, make_input=lambda _: X, callbacks=opts.callbacks,
+                            val_data=val_data))
+        self.history_ = fit_stages(stages, X, model=self, config=cfg, out=opts.out, resume=opts.resume,
+                                   overwrite=opts.overwrite, run_info=opts.run_info)
         self._fitted = True
         return self

@@ -17,10 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..._checks import check_X, check_y
+from ..._checks import check_hidden, check_X, check_y
 from ...config import TrainConfig, check_choice
 from ...train.stages import Stage, fit_stages
 from ..base import Classifier, Trainable, count_parameters, model_device, seeded_reset
+from ..fit_options import FitOptions, takes_fit_options
 from .basic import ACTIVATIONS, CORRUPTIONS, RECONSTRUCTIONS, Autoencoder, check_noise
 
 
@@ -69,6 +70,8 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
 
     registry_name = "stacked-autoencoder"
     train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
+    # a 0.1 run's sizes=[D, *H]; its loss (a name the loss(batch) method holds now)
+    sizes_hparams, renamed_hparams = ("n_features", "hidden"), {"loss": "reconstruction"}
 
     def __init__(self, n_features: int, n_classes: int, *,
                  hidden: list[int] = [48, 32],  # noqa: B006 (read, never mutated)
@@ -77,10 +80,7 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
                  corruption: str = "mask", tied: bool = True, reconstruction: str = "cross-entropy",
                  pretrain_epochs: int = 10, pretrain_lr: float = 1e-3, pretrain_batch_size: int = 64) -> None:
         super().__init__()
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError("hidden must be a list of layer widths, e.g. [48, 32]: "
-                            f"got {type(hidden).__name__} {hidden!r}")
-        hidden = [int(h) for h in hidden]  # a copy
+        hidden = [int(h) for h in check_hidden(hidden, "layer widths, e.g. [48, 32]")]  # a copy
         sizes = [int(n_features), *hidden]
         if len(sizes) < 2 or min(sizes) < 1 or int(n_classes) < 2:
             raise ValueError("expected n_features >= 1, at least one layer in hidden, widths >= 1 and "
@@ -110,18 +110,6 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
             for a, b, v in zip(sizes[:-1], sizes[1:], noise))
         self.head = nn.Linear(sizes[-1], self.n_classes)  # U (C, H_L), d (C,)
         self.reset_parameters()
-
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H]`` is now
-        ``n_features=D, hidden=H``; ``loss`` is now ``reconstruction``."""
-        new = dict(old)
-        if "sizes" in new:
-            D, *H = new.pop("sizes")
-            new.update(n_features=D, hidden=H)
-        if "loss" in new:
-            new["reconstruction"] = new.pop("loss")
-        return new
 
     def reset_parameters(self) -> None:
         """Every layer's autoencoder re-initialised; the classifier Xavier-uniform, zero bias."""
@@ -184,45 +172,40 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
         fit_stages([stage], X, out=out, resume=resume)
         return stage.history
 
-    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
-            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
-            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
-            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
-            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
-            run_info: dict[str, Any] | None = None, pretrain_epochs: int | None = None,
-            **options: Any) -> StackedAutoencoder:
+    @takes_fit_options
+    def fit(self, X: Any, y: Any, opts: FitOptions, *, pretrain_epochs: int | None = None) -> StackedAutoencoder:
         """Greedy pretraining of every layer (``pretrain_epochs`` each, Adam at ``pretrain_lr``;
         0 skips it), then, given labels ``y``, fine-tuning of the whole stack with the classifier
-        (the train options: ``epochs``, ``lr``, ...; ``val_data`` (X, y) its validation data).
-        Each stage is its own checkpoint in ``<out>/stages/<stage>``; ``history_`` joins them with
-        a ``stage`` column; ``callbacks`` are every stage's; a folder holding a run is refused
-        unless ``resume`` or ``overwrite``. ``warm_start``: keep the current weights: no
-        re-initialisation, no pretraining of the layers below, only the final stage goes on (the
-        fine-tuning given ``y``, else the top layer's autoencoder)."""
-        cfg = self.train_config(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
-                                device=device, progress=progress, **options)
+        (the options of :meth:`Trainable.fit`: ``epochs``, ``lr``, ...; ``val_data`` (X, y) its
+        validation data). Each stage is its own checkpoint in ``<out>/stages/<stage>``;
+        ``history_`` joins them with a ``stage`` column; ``callbacks`` are every stage's; a folder
+        holding a run is refused unless ``resume`` or ``overwrite``. ``warm_start``: keep the
+        current weights: no re-initialisation, no pretraining of the layers below, only the final
+        stage goes on (the fine-tuning given ``y``, else the top layer's autoencoder)."""
+        cfg = opts.config(self)
         X = check_X(X, self.n_features)
         if y is not None:
             y = check_y(y, self.n_classes, len(X))
+        val_data = opts.val_data
         if val_data is not None:
             if y is None:
                 raise ValueError("val_data is the fine-tuning's: expected labels y, got y=None")
             Xv = check_X(val_data[0], self.n_features, name="validation X")
             val_data = (Xv, check_y(val_data[1], self.n_classes, len(Xv)))
-        if not (warm_start or resume):
+        if not (opts.warm_start or opts.resume):
             seeded_reset(self, cfg.seed)
         n_pre = self.pretrain_epochs if pretrain_epochs is None else int(pretrain_epochs)
         pre = {"epochs": max(n_pre, 1), "batch_size": self.pretrain_batch_size, "lr": self.pretrain_lr,
                "optimizer": "adam", "seed": cfg.seed, "device": cfg.device, "progress": cfg.progress}
         layers = range(len(self.layers)) if n_pre > 0 else range(0)
-        if warm_start:  # no pretraining below; without labels the top layer goes on
+        if opts.warm_start:  # no pretraining below; without labels the top layer goes on
             layers = range(0) if y is not None else range(len(self.layers) - 1, len(self.layers))
-        stages = [self._layer_stage(l, X, pre, callbacks) for l in layers]
+        stages = [self._layer_stage(l, X, pre, opts.callbacks) for l in layers]
         if y is not None:
             stages.append(Stage("finetune", self, cfg, make_input=lambda _: (X, y), end=self._finetuned,
-                                callbacks=callbacks, val_data=val_data))
-        self.history_ = fit_stages(stages, X, model=self, config=cfg, out=out, resume=resume, overwrite=overwrite,
-                                   run_info=run_info)
+                                callbacks=opts.callbacks, val_data=val_data))
+        self.history_ = fit_stages(stages, X, model=self, config=cfg, out=opts.out, resume=opts.resume,
+                                   overwrite=opts.overwrite, run_info=opts.run_info)
         self._pretrained = True
         return self
 

@@ -13,11 +13,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..._checks import check_unit_interval, check_X
+from ..._checks import check_unit_interval, check_widths, check_X
 from ...config import check_choice
 from ...energy.sampling import as_generator
 from ..base import Trainable, count_parameters, model_device
-from .basic import ACTIVATIONS
+from .basic import ACTIVATIONS, linear_on_top
 
 
 class VAE(Trainable, nn.Module):
@@ -56,20 +56,15 @@ class VAE(Trainable, nn.Module):
     """
 
     registry_name = "vae"
+    sizes_hparams = ("n_features", "hidden", "latent")  # a 0.1 run's sizes=[D, *H, K]
     train_defaults = {"epochs": 30, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
 
     def __init__(self, n_features: int, *,
                  hidden: list[int] = [128],  # noqa: B006 (read, never mutated)
                  latent: int = 2, activation: str = "relu") -> None:
         super().__init__()
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError("hidden must be a list of hidden layer widths, e.g. [128] ([] for none): "
-                            f"got {type(hidden).__name__} {hidden!r}")
-        hidden = [int(h) for h in hidden]  # a copy
-        sizes = [int(n_features), *hidden, int(latent)]
-        if min(sizes) < 1:
-            raise ValueError("n_features, hidden and latent must be >= 1: expected sizes >= 1, got "
-                             f"n_features={n_features}, hidden={hidden}, latent={latent}")
+        sizes = check_widths(n_features, hidden, "latent", latent, "[128] ([] for none)")
+        hidden = sizes[1:-1]  # a copy
         check_choice("activation", activation, ("sigmoid", "tanh", "relu"))
         self.n_features, self.hidden, self.latent = sizes[0], hidden, sizes[-1]
         self.sizes, self.activation = sizes, activation  # [D, *hidden, K]
@@ -80,16 +75,6 @@ class VAE(Trainable, nn.Module):
         dec = sizes[::-1]  # K, ..., D
         self.decoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dec[:-1], dec[1:]))
         self.reset_parameters()
-
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H, K]`` is now
-        ``n_features=D, hidden=H, latent=K``."""
-        new = dict(old)
-        if "sizes" in new:
-            D, *H, K = new.pop("sizes")
-            new.update(n_features=D, hidden=H, latent=K)
-        return new
 
     def reset_parameters(self) -> None:
         """Xavier-uniform weights, zero biases."""
@@ -114,12 +99,7 @@ class VAE(Trainable, nn.Module):
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         """The logits of ``p(x | z)`` (N, D)."""
-        f = ACTIVATIONS[self.activation]
-        *hidden, last = self.decoder
-        g = z
-        for layer in hidden:
-            g = f(layer(g))  # (N, H_l)
-        return last(g)
+        return linear_on_top(z, self.decoder, ACTIVATIONS[self.activation])
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """The Bernoulli means ``sigmoid(dec(z))`` (N, D)."""

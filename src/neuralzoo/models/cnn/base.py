@@ -159,19 +159,17 @@ class ConvNet(Trainable, Classifier, nn.Module):
         X = as_tensor(X)
         C, H, W = self.input_shape
         want = f"{C}x{H}x{W}"
+        if X.dim() == 3:
+            if C != 1:
+                raise ValueError(f"{name} of shape {tuple(X.shape)} reads as (N, H, W) grey images: "
+                                 f"expected {C} channels (N, {C}, {H}, {W})")
+            X = X[:, None]  # (N, H, W) -> (N, 1, H, W)
         if X.dim() == 4:
             if X.shape[1] != C:
                 raise ValueError(f"{name} has {X.shape[1]} channels: expected {C} "
                                  f"(input_shape {want}), got shape {tuple(X.shape)}")
             if tuple(X.shape[2:]) != (H, W):
                 raise ValueError(f"{name} images are {X.shape[2]}x{X.shape[3]}: expected {H}x{W} "
-                                 f"(input_shape {want})")
-        elif X.dim() == 3:
-            if C != 1:
-                raise ValueError(f"{name} of shape {tuple(X.shape)} reads as (N, H, W) grey images: "
-                                 f"expected {C} channels (N, {C}, {H}, {W})")
-            if tuple(X.shape[1:]) != (H, W):
-                raise ValueError(f"{name} images are {X.shape[1]}x{X.shape[2]}: expected {H}x{W} "
                                  f"(input_shape {want})")
         elif X.dim() == 2:
             if X.shape[1] != self.n_features:

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..._checks import check_sizes, check_unit_interval, check_X, check_y
+from ..._checks import check_hidden, check_sizes, check_unit_interval, check_X, check_y
 from ...config import to_dict
 from ...energy import dbm_ais, dbm_exact
 from ...energy.ais import AISResult, base_rate_biases
@@ -30,8 +30,9 @@ from ..base import (
     count_parameters,
     model_device,
 )
+from ..fit_options import FitOptions, takes_fit_options
 from ..rbm.bernoulli import RBM
-from ..rbm.stack import check_chain
+from ..rbm.stack import sized_by_stack
 from .finetune import MeanFieldClassifier, check_dropout, fine_tuning_stage
 from .pretrain import FINETUNED, PRETRAINED, TRAINED, compose, pretraining
 
@@ -102,6 +103,7 @@ class DBM(Trainable, Classifier, nn.Module):
     """
 
     registry_name = "dbm"
+    sizes_hparams = ("n_features", "hidden")  # a 0.1 run's sizes=[D, *H]
     data_defaults = {"binarize": "threshold"}
     train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.005, "optimizer": "sgd", "momentum": 0.9,
                       "lr_schedule": "cosine"}
@@ -114,9 +116,7 @@ class DBM(Trainable, Classifier, nn.Module):
                  finetune_dropout: Sequence[float] = (0.0, 0.0), dynamic_binarization: bool = False,
                  init_std: float = 0.01) -> None:
         super().__init__()
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError("hidden must be a list of hidden layer sizes, e.g. [500, 1000]: "
-                            f"got {type(hidden).__name__} {hidden!r}")
+        hidden = check_hidden(hidden, "hidden layer sizes, e.g. [500, 1000]")
         sizes = check_sizes([n_features, *hidden], "[n_features, *hidden]")
         C = int(n_classes)
         if C < 0 or min(int(n_chains), int(k), int(mf_steps), int(pretrain_epochs)) < 1 or int(finetune_epochs) < 0:
@@ -147,24 +147,10 @@ class DBM(Trainable, Classifier, nn.Module):
         self.reset_parameters()
 
     @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H]`` is now
-        ``n_features=D, hidden=H``."""
-        new = dict(old)
-        if "sizes" in new:
-            D, *H = new.pop("sizes")
-            new.update(n_features=D, hidden=H)
-        return new
-
-    @classmethod
     def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, *, seed: int = 0, **options: Any) -> DBM:
         """A DBM composed of a stack of (doubled-weight) RBMs; sizes must chain. Middle biases average
         the two RBMs' biases of that layer; ``seed`` draws the fantasy particles."""
-        sizes = check_chain(rbms)
-        if "hidden" in options:
-            raise TypeError(f"from_rbms takes the layer sizes from the RBMs ({sizes}): expected no hidden, "
-                            f"got hidden={options['hidden']!r}")
-        dbm = cls(sizes[0], n_classes, hidden=sizes[1:], **options)
+        dbm = sized_by_stack(cls, rbms, n_classes, options)
         dbm._compose(list(rbms), seed)
         return dbm
 
@@ -405,42 +391,40 @@ class DBM(Trainable, Classifier, nn.Module):
         fit_stages(stages, data, out=out, resume=resume)
         return [s.history for s in stages]
 
-    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
-            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
-            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
-            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
-            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
-            run_info: dict[str, Any] | None = None, **options: Any) -> DBM:
+    @takes_fit_options
+    def fit(self, X: Any, y: Any, opts: FitOptions) -> DBM:
         """Pretrain, train jointly (stage ``dbm``: ``epochs``, ``lr`` ... of the train config), and with
         labels fine-tune the mean-field classifier (stage ``finetune``, ``val_data`` (X, y) its
         validation data); both carry over ``seed``, ``progress``, ``device``, ``batch_size``. Returns
-        ``self``. ``callbacks``, ``out``, ``resume``, ``overwrite`` as for :meth:`DBN.fit`;
-        ``warm_start``: keep the current weights and fantasy particles: no pretraining, only the final
-        stage goes on (the fine-tuning given labels, a fine-tuned classifier as it is; else ``dbm``)."""
-        cfg = self.train_config(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, seed=seed,
-                                device=device, progress=progress, **options)
+        ``self``. The options of :meth:`Trainable.fit`; ``callbacks``, ``out``, ``resume``,
+        ``overwrite`` as for :meth:`DBN.fit`; ``warm_start``: keep the current weights and fantasy
+        particles: no pretraining, only the final stage goes on (the fine-tuning given labels, a
+        fine-tuned classifier as it is; else ``dbm``)."""
+        cfg = opts.config(self)
         v = self._check(X).cpu()
         if y is not None and self.n_classes == 0:
             raise ValueError("labels given to a DBM built without classes: expected y=None (or a DBM built "
                              "with n_classes >= 2)")
         yv = None if y is None else check_y(y, self.n_classes, len(v))
         tune = yv is not None and self.head is not None and self.finetune_epochs > 0
-        if val_data is not None and not tune:
+        if opts.val_data is not None and not tune:
             raise ValueError("val_data is the fine-tuning's: expected labels y and finetune_epochs >= 1, got "
                              f"y={'None' if y is None else 'given'}, finetune_epochs={self.finetune_epochs}")
-        if warm_start and int(self.phase) < (TRAINED if tune else PRETRAINED):
+        warm = opts.warm_start
+        if warm and int(self.phase) < (TRAINED if tune else PRETRAINED):
             raise NotFittedError("warm_start asked before training: call fit(X) (pretraining and joint "
                                  "training) first")
         carried = {"seed": cfg.seed, "progress": cfg.progress, "device": cfg.device, "batch_size": cfg.batch_size}
-        stages = [] if warm_start else pretraining(self, **carried)
-        if not (warm_start and tune):  # joint training: mean field + persistent chains
+        stages = [] if warm else pretraining(self, **carried)
+        if not (warm and tune):  # joint training: mean field + persistent chains
             stages.append(Stage("dbm", self, cfg, make_input=lambda _: v, end=lambda: self.phase.fill_(TRAINED),
-                                callbacks=callbacks))
+                                callbacks=opts.callbacks))
         if tune:
-            stages.append(fine_tuning_stage(self, v, yv, val_data=val_data, warm=warm_start, callbacks=callbacks,
-                                            **carried))
-        self.history_ = fit_stages(stages, v, model=self, config=cfg, out=out, resume=resume, overwrite=overwrite,
-                                   run_info={**(run_info or {}), "train_config": to_dict(cfg)})
+            stages.append(fine_tuning_stage(self, v, yv, val_data=opts.val_data, warm=warm,
+                                            callbacks=opts.callbacks, **carried))
+        self.history_ = fit_stages(stages, v, model=self, config=cfg, out=opts.out, resume=opts.resume,
+                                   overwrite=opts.overwrite,
+                                   run_info={**(opts.run_info or {}), "train_config": to_dict(cfg)})
         self._fitted = True
         return self
 

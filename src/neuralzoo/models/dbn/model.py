@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..._checks import check_sizes, check_unit_interval, check_X, check_y
+from ..._checks import check_hidden, check_sizes, check_unit_interval, check_X, check_y
 from ...config import TrainConfig, check_choice, to_dict
 from ...energy import exact
 from ...energy.sampling import as_generator, bernoulli
@@ -31,10 +31,11 @@ from ..base import (
     model_device,
     seeded_reset,
 )
+from ..fit_options import FitOptions, takes_fit_options
 from ..mlp import MLP
 from ..rbm.bernoulli import RBM
 from ..rbm.label import LabelRBM
-from ..rbm.stack import check_chain, pretraining_stages, up_on_device
+from ..rbm.stack import check_chain, pretraining_stages, sized_by_stack, up_on_device
 from .finetune import BACKPROP, PRETRAINED, fine_tuning_stage
 
 FINETUNE = ("backprop", "updown", "none")
@@ -100,6 +101,7 @@ class DBN(Trainable, Classifier, nn.Module):
     """
 
     registry_name = "dbn"
+    sizes_hparams = ("n_features", "hidden")  # a 0.1 run's sizes=[D, *H]
     train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.05, "optimizer": "sgd", "momentum": 0.5}
 
     def __init__(self, n_features: int, n_classes: int = 0, *,
@@ -108,9 +110,7 @@ class DBN(Trainable, Classifier, nn.Module):
                  finetune_epochs: int = 10, finetune_lr: float = 0.1, finetune_dropout: float = 0.0,
                  updown_k: int = 10, init_std: float = 0.01) -> None:
         super().__init__()
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError("hidden must be a list of hidden layer sizes, e.g. [500, 500, 2000]: "
-                            f"got {type(hidden).__name__} {hidden!r}")
+        hidden = check_hidden(hidden, "hidden layer sizes, e.g. [500, 500, 2000]")
         sizes = check_sizes([n_features, *hidden], "[n_features, *hidden]")
         C = int(n_classes)
         check_choice("method", method, ("cd", "pcd"))
@@ -139,25 +139,11 @@ class DBN(Trainable, Classifier, nn.Module):
         self.register_buffer("phase", torch.zeros((), dtype=torch.long))
 
     @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``sizes=[D, *H]`` is now
-        ``n_features=D, hidden=H``."""
-        new = dict(old)
-        if "sizes" in new:
-            D, *H = new.pop("sizes")
-            new.update(n_features=D, hidden=H)
-        return new
-
-    @classmethod
     def from_rbms(cls, rbms: Sequence[RBM], n_classes: int = 0, **options: Any) -> DBN:
         """A pretrained DBN from a stack of trained RBMs (their weights copied); sizes must chain."""
-        sizes = check_chain(rbms)
         if options.get("labels"):
             raise ValueError("from_rbms stacks plain RBMs: expected labels=False (train label units by fit)")
-        if "hidden" in options:
-            raise TypeError(f"from_rbms takes the layer sizes from the RBMs ({sizes}): expected no hidden, "
-                            f"got hidden={options['hidden']!r}")
-        dbn = cls(sizes[0], n_classes, hidden=sizes[1:], **options)
+        dbn = sized_by_stack(cls, rbms, n_classes, options)
         with torch.no_grad():
             for mine, theirs in zip(dbn.rbms, rbms):
                 mine.load_state_dict(theirs.state_dict())
@@ -405,43 +391,39 @@ class DBN(Trainable, Classifier, nn.Module):
         fit_stages([stage], None, out=out, resume=resume)
         return stage.history
 
-    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, batch_size: int | None = None,
-            lr: float | None = None, optimizer: str | None = None, seed: int | None = None,
-            device: str | None = None, progress: bool | None = None, out: str | Path | None = None,
-            resume: bool = False, overwrite: bool = False, warm_start: bool = False,
-            callbacks: Sequence[Any] = (), val_data: tuple[Any, Any] | None = None,
-            run_info: dict[str, Any] | None = None, finetune_epochs: int | None = None, **options: Any) -> DBN:
+    @takes_fit_options
+    def fit(self, X: Any, y: Any, opts: FitOptions, *, finetune_epochs: int | None = None) -> DBN:
         """Pretrain, then fine-tune as built (``finetune``) when ``y`` is given; returns ``self``.
 
-        The train options (``epochs``, ``lr``, ... and further :class:`TrainConfig` fields) are the
-        pretraining's, as for :meth:`RBM.fit`; the fine-tuning takes ``finetune_epochs`` and
-        ``finetune_lr`` and carries over ``batch_size``, ``device``, ``weight_decay``, ``progress``
-        and ``seed``. ``val_data`` (X, y): validation data of the fine-tuning (``val_loss``,
-        ``val_acc`` per epoch). ``callbacks``: every stage's. With ``out`` each stage checkpoints in
-        ``out/stages/<stage>`` and the run folder gets the whole model and the joined history;
-        a folder holding a run is refused unless ``resume`` or ``overwrite``. ``warm_start``:
-        keep the current weights (a pretrained DBN): no pretraining, only the final stage goes on
-        — the fine-tuning given ``y`` (a fine-tuned MLP as it is), else the top RBM.
+        The options of :meth:`Trainable.fit`. Its train options (``epochs``, ``lr``, ... and further
+        :class:`TrainConfig` fields) are the pretraining's, as for :meth:`RBM.fit`; the fine-tuning
+        takes ``finetune_epochs`` and ``finetune_lr`` and carries over ``batch_size``, ``device``,
+        ``weight_decay``, ``progress`` and ``seed``. ``val_data`` (X, y): validation data of the
+        fine-tuning (``val_loss``, ``val_acc`` per epoch). ``callbacks``: every stage's. With ``out``
+        each stage checkpoints in ``out/stages/<stage>`` and the run folder gets the whole model and
+        the joined history; a folder holding a run is refused unless ``resume`` or ``overwrite``.
+        ``warm_start``: keep the current weights (a pretrained DBN): no pretraining, only the final
+        stage goes on — the fine-tuning given ``y`` (a fine-tuned MLP as it is), else the top RBM.
         """
-        options.update(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, device=device,
-                       progress=progress)
-        cfg = self.train_config(seed=seed, **options)
+        cfg = opts.config(self)
         tune = y is not None and self.finetune != "none" and self.n_classes >= 2
-        if val_data is not None and not tune:
+        if opts.val_data is not None and not tune:
             raise ValueError("val_data is the fine-tuning's: expected labels y and finetune != 'none', got "
                              f"y={'None' if y is None else 'given'}, finetune={self.finetune!r}")
-        if warm_start:
+        if opts.warm_start:
             self._check_pretrained("warm_start")
         data, stages = None, []
-        if not (warm_start and tune):
-            data, stages = self._pretraining(X, y if self.labels else None, cfg, callbacks, warm=warm_start)
+        if not (opts.warm_start and tune):
+            data, stages = self._pretraining(X, y if self.labels else None, cfg, opts.callbacks,
+                                             warm=opts.warm_start)
         if tune:
-            ft = {k: options[k] for k in ("batch_size", "device", "weight_decay") if k in options}
+            ft = {k: opts.train[k] for k in ("batch_size", "device", "weight_decay") if k in opts.train}
             stages.append(fine_tuning_stage(self, X, y, method=self._tune_method(None), epochs=finetune_epochs,
-                                            seed=seed, progress=progress, val_data=val_data, warm=warm_start,
-                                            callbacks=callbacks, **ft))
-        self.history_ = fit_stages(stages, data, model=self, config=cfg, out=out, resume=resume,
-                                   overwrite=overwrite, run_info={**(run_info or {}), "train_config": to_dict(cfg)})
+                                            seed=opts.seed, progress=opts.progress, val_data=opts.val_data,
+                                            warm=opts.warm_start, callbacks=opts.callbacks, **ft))
+        self.history_ = fit_stages(stages, data, model=self, config=cfg, out=opts.out, resume=opts.resume,
+                                   overwrite=opts.overwrite,
+                                   run_info={**(opts.run_info or {}), "train_config": to_dict(cfg)})
         self._fitted = True
         return self
 

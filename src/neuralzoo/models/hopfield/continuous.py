@@ -16,7 +16,7 @@ from torch import nn
 
 from ...config import check_choice
 from ...energy.sampling import as_generator
-from .discrete import RULES, RecallResult, _Memory, from_pm1, store_weights
+from .discrete import RULES, RecallResult, _Memory, from_pm1
 
 METHODS = ("euler", "rk4")
 
@@ -109,16 +109,11 @@ class ContinuousHopfield(_Memory, nn.Module):
         """Empty memory: W = 0, I = 0, no stored pattern."""
         self.W.zero_()
         self.I.zero_()
-        self._set_patterns(self.patterns[:0])
-        self._fitted = False
+        self._forget()
 
     def store(self, patterns: Any, rule: str | None = None) -> ContinuousHopfield:
         """Store the rows of ``patterns`` (P, N) by ``rule`` (default ``self.rule``)."""
-        rule = self.rule if rule is None else rule
-        check_choice("rule", rule, RULES)
-        xi, _, _ = self._states(patterns, name="patterns")
-        self.W.copy_(store_weights(self.W, self.patterns, xi, rule))
-        self._set_patterns(torch.cat([self.patterns, xi]))
+        self._store_by_rule(patterns, rule)
         return self
 
     def set_weights(self, W: Any, I: Any = None) -> ContinuousHopfield:
@@ -263,8 +258,7 @@ class ModernHopfield(_Memory, nn.Module):
 
     def reset_parameters(self) -> None:
         """Empty memory: no stored pattern."""
-        self._set_patterns(self.patterns[:0])
-        self._fitted = False
+        self._forget()
 
     def store(self, patterns: Any, rule: str | None = None) -> ModernHopfield:
         """Append the rows of ``patterns`` (P, N) to the memory (``rule``: None or "dense")."""

@@ -67,6 +67,7 @@ class _Memory(Trainable):
     """
 
     train_defaults = {"epochs": 1}  # storage is one pass; the trainer's options are not used
+    renamed_hparams = {"n_units": "n_features"}  # a 0.1 run's name
     data_defaults = {"binarize": "threshold"}
     n_features: int
     n_units: int
@@ -88,14 +89,6 @@ class _Memory(Trainable):
         self.register_buffer("patterns", torch.zeros(int(n_stored), self.n_units))  # (P, N) +-1
         self._fitted = False
 
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """A neuralzoo 0.1 run's constructor arguments: ``n_units`` is now ``n_features``."""
-        new = dict(old)
-        if "n_units" in new:
-            new["n_features"] = new.pop("n_units")
-        return new
-
     @property
     def n_stored(self) -> int:
         """P, the number of stored patterns."""
@@ -104,6 +97,20 @@ class _Memory(Trainable):
     def _set_patterns(self, xi: torch.Tensor) -> None:
         self.patterns = xi.to(self.patterns)  # a new (P, N) buffer
         self._fitted = True
+
+    def _forget(self) -> None:
+        """An empty memory: no stored pattern, not fitted."""
+        self._set_patterns(self.patterns[:0])
+        self._fitted = False
+
+    def _store_by_rule(self, patterns: Any, rule: str | None, **options: Any) -> None:
+        """Store the rows of ``patterns`` (P, N) in the weights ``W`` (N, N) by ``rule`` (default
+        ``self.rule``; :func:`~.rules.store_weights` with ``options``) and add them to the memory."""
+        rule = self.rule if rule is None else rule
+        check_choice("rule", rule, RULES)
+        xi, _, _ = self._states(patterns, name="patterns")
+        self.W.copy_(store_weights(self.W, self.patterns, xi, rule, **options))
+        self._set_patterns(torch.cat([self.patterns, xi]))
 
     def _check_fitted(self) -> None:
         if not self._fitted:
@@ -281,17 +288,11 @@ class Hopfield(_Memory, nn.Module):
         """Empty memory: W = 0, theta = 0, no stored pattern."""
         self.W.zero_()
         self.theta.zero_()
-        self._set_patterns(self.patterns[:0])
-        self._fitted = False
+        self._forget()
 
     def store(self, patterns: Any, rule: str | None = None) -> Hopfield:
         """Store the rows of ``patterns`` (P, N), 0/1 or -1/+1, by ``rule`` (default ``self.rule``)."""
-        rule = self.rule if rule is None else rule
-        check_choice("rule", rule, RULES)
-        xi, _, _ = self._states(patterns, name="patterns")
-        W = store_weights(self.W, self.patterns, xi, rule, self.scaled)
-        self.W.copy_(W)
-        self._set_patterns(torch.cat([self.patterns, xi]))
+        self._store_by_rule(patterns, rule, scaled=self.scaled)
         return self
 
     def set_weights(self, W: Any, theta: Any = None) -> Hopfield:

@@ -118,6 +118,7 @@ class RBM(Trainable, nn.Module):
     registry_name = "rbm"
     data_defaults = {"binarize": "threshold"}
     train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.05, "optimizer": "sgd", "momentum": 0.5}
+    renamed_hparams = {"n_visible": "n_features"}  # a 0.1 run's name
     offset_rate = 0.01  # sliding factor of the centering offsets (Melchior et al.'s nu)
 
     def __init__(self, n_features: int, n_hidden: int = 100, *, method: str = "cd", k: int = 1,
@@ -154,11 +155,6 @@ class RBM(Trainable, nn.Module):
         self.register_buffer("data_mean", torch.full((D,), 0.5))  # (D,)
         self._parity = 0  # which neighbour pairs PT swaps next
         self.reset_parameters()
-
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """The arguments of a neuralzoo 0.1 run: its ``n_visible`` is ``n_features`` now."""
-        return {("n_features" if key == "n_visible" else key): value for key, value in old.items()}
 
     def reset_parameters(self) -> None:
         """``W ~ N(0, init_std^2)``, zero biases; offsets ``mu = data_mean`` and ``lambda = 0.5``
@@ -229,8 +225,12 @@ class RBM(Trainable, nn.Module):
             v0 = self._check(from_data, "from_data")
             v = v0[torch.arange(n, device=device) % len(v0)]
         else:
-            v = bernoulli(self.data_mean.expand(n, self.n_visible), generator)
+            v = self._chain_start(n, generator)
         return self.gibbs_step(v, steps, generator)
+
+    def _chain_start(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
+        """``n`` visible states (n, D) that :meth:`sample` starts its chains from: the data marginals."""
+        return bernoulli(self.data_mean.expand(n, self.n_visible), generator)
 
     def reconstruct(self, v: Any) -> torch.Tensor:
         """Mean-field reconstruction ``p(v | h = p(h|v))`` (N, D)."""
@@ -424,8 +424,8 @@ class RBM(Trainable, nn.Module):
         v0 = self._model_space(visible_batch(batch[0], self.dynamic_binarization))
         if self._fused():
             return fused_loss(self, v0)
-        if self.centering:
-            self._update_offsets(v0)
+        if self.centering:  # here, not in a batch hook: with dynamic binarisation v0 is drawn just
+            self._update_offsets(v0)  # above, and a hook could only see it by drawing it twice
         W, b, a = self.ordinary_parameters()
         # 1. data phase: one GEMM gives F(v_data) (with gradient) and p(h | v_data)
         x0 = self._hidden_input(v0, W, a)  # (N, H)

@@ -12,7 +12,7 @@ from torch import nn
 from ..._checks import check_X
 from ...config import check_choice
 from ...energy import exact
-from ...energy.sampling import as_generator, bernoulli
+from ...energy.sampling import bernoulli
 from ..base import model_device
 from .bernoulli import RBM
 
@@ -147,14 +147,11 @@ class GaussianRBM(RBM):
                from_data: torch.Tensor | None = None) -> torch.Tensor:
         """``n`` samples (n, D) in data units after ``steps`` Gibbs steps from N(0, 1) (or
         ``from_data``); ``generator``: a ``torch.Generator``, an int seed or None (global RNG)."""
-        device = model_device(self)
-        generator = as_generator(generator, device)
-        if from_data is not None:
-            v0 = self._check(from_data, "from_data")
-            v = v0[torch.arange(n, device=device) % len(v0)]
-        else:
-            v = torch.randn(n, self.n_visible, generator=generator, device=device)
-        return self.gibbs_step(v, steps, generator) * self.x_std + self.x_mean
+        v = super().sample(n, steps=steps, generator=generator, from_data=from_data)  # (n, D) model space
+        return v * self.x_std + self.x_mean
+
+    def _chain_start(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
+        return torch.randn(n, self.n_visible, generator=generator, device=model_device(self))
 
     def log_partition(self, method: str = "exact", **options: Any) -> torch.Tensor:
         """Exact ``log Z`` (float64) by enumerating the ``2^H`` hidden states (H <= 30)."""
@@ -203,6 +200,9 @@ class GaussianRBM(RBM):
             Xc = check_X(X, self.n_visible)
             with torch.no_grad():
                 if self.standardize:
+                    if len(Xc) < 2:  # the std of one row is NaN: it would train on NaN
+                        raise ValueError("standardize needs at least 2 rows to estimate each feature's "
+                                         f"std: got {len(Xc)} sample (or build with standardize=False)")
                     self.x_mean.copy_(Xc.mean(0))
                     self.x_std.copy_(Xc.std(0).clamp_min(1e-6))
                 else:

@@ -22,7 +22,7 @@ parameter, not a copy of the loop:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -33,6 +33,7 @@ from .bernoulli import RBM
 from .monitor import EpochMetrics
 
 SEEDINGS = ("layer", "stream")
+M = TypeVar("M")
 
 
 def check_chain(rbms: Sequence[RBM]) -> list[int]:
@@ -46,6 +47,16 @@ def check_chain(rbms: Sequence[RBM]) -> list[int]:
                              f"expected {sizes[-1]} (the hidden units of RBM {i})")
         sizes.append(r.n_hidden)
     return sizes
+
+
+def sized_by_stack(cls: type[M], rbms: Sequence[RBM], n_classes: int, options: dict[str, Any]) -> M:
+    """``cls(D, n_classes, hidden=[H_1, ...], **options)``, the layer sizes those of a stack of RBMs
+    (they must chain): the model a ``from_rbms`` copies the RBMs into; ``hidden`` is refused."""
+    sizes = check_chain(rbms)
+    if "hidden" in options:
+        raise TypeError(f"from_rbms takes the layer sizes from the RBMs ({sizes}): expected no hidden, "
+                        f"got hidden={options['hidden']!r}")
+    return cls(sizes[0], n_classes, hidden=sizes[1:], **options)
 
 
 def up_on_device(rbm: RBM, x: torch.Tensor) -> torch.Tensor:
@@ -159,4 +170,4 @@ def pretraining_stages(
             for l in range(first, L)]
 
 
-__all__ = ["check_chain", "pretraining_stages", "up_in_chunks", "up_on_cpu", "up_on_device"]
+__all__ = ["check_chain", "pretraining_stages", "sized_by_stack", "up_in_chunks", "up_on_cpu", "up_on_device"]

@@ -100,6 +100,7 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
     eval_streams = EVAL_STREAMS  # contiguous streams a carried-state evaluation cuts the rows in
     train_defaults = {"epochs": 10, "batch_size": 64, "lr": 2e-3, "optimizer": "adam",
                       "clip_norm": 5.0}
+    renamed_hparams = {"input_size": "n_features", "hidden_size": "hidden", "output_size": "n_outputs"}  # 0.1's
     data_defaults: dict[str, Any] = {}
 
     @classmethod
@@ -119,12 +120,6 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
         return {**sizes, "task": spec.pop("task"), "n_steps": spec.pop("n_steps", None),
                 "vocab": spec.pop("vocab", None), "n_tokens": spec.pop("n_tokens", None),
                 "baseline_loss": spec.pop("baseline_loss", None), **spec}
-
-    @classmethod
-    def upgrade_hparams(cls, old: dict[str, Any]) -> dict[str, Any]:
-        """neuralzoo 0.1's ``input_size, hidden_size, output_size`` as ``n_features, hidden, n_outputs``."""
-        renamed = {"input_size": "n_features", "hidden_size": "hidden", "output_size": "n_outputs"}
-        return {renamed.get(k, k): v for k, v in old.items()}
 
     def _setup(self, n_features: int, n_outputs: int, hidden: int, num_layers: int,
                task: str, n_steps: int | None, vocab: str | None, n_tokens: int | None,
@@ -276,7 +271,8 @@ class RecurrentNet(Trainable, Classifier, nn.Module):
             state = self._state if self._batch_of(self._state) == len(x) else None
         o, new_state = self.run(x, state, last_only=self.task != "sequence")
         if self.carry_state and self.training:
-            # truncated BPTT across batches: the state goes on, its history is cut
+            # truncated BPTT across batches: the state goes on, its history is cut (kept here, not
+            # in a batch hook: it is this forward's input and output; StateReset forgets it)
             self._state = self.detach_state(new_state)
         return self._task_loss(o, y)
 
