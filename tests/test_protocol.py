@@ -138,3 +138,17 @@ def test_nz_load_rebuilds_a_run(tmp_path, digits_train):
     back = nz.load(tmp_path / "run")
     assert back.get_params() == net.get_params()
     assert torch.equal(back.predict(X), net.predict(X))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_models_dtype_decides_the_inputs(name):
+    """After ``model.double()`` every method of the protocol takes float32 data and computes in float64."""
+    X, y = nz.datasets.load("digits", binarize="threshold")
+    X, y = X[:120], y[:120]
+    model = build(name).fit(X, y, epochs=1, progress=False).double()
+    for method in ("predict", "predict_proba", "transform", "reconstruct"):
+        if callable(getattr(type(model), method, None)):
+            out = getattr(model, method)(X)
+            if out.is_floating_point():
+                assert out.dtype == torch.float64, method
+    assert isinstance(model.evaluate(X, y), dict)

@@ -15,8 +15,10 @@ import torch
 from .train import as_tensor
 
 
-def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | None = None) -> torch.Tensor:
-    """``X`` as a float32 (N, D) tensor on ``device``; refuses empty, wrong width, NaN/inf."""
+def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | None = None,
+            dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """``X`` as an (N, D) tensor of ``dtype`` (a model passes its own) on ``device``; refuses empty,
+    wrong width, NaN/inf."""
     X = as_tensor(X)
     if X.dim() != 2:
         if X.dim() > 2:
@@ -29,7 +31,7 @@ def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | 
         raise ValueError(f"{name}.size(-1) must equal n_features: expected {n_features}, got {X.shape[1]}")
     if not X.is_floating_point():
         X = X.float()
-    X = X.to(torch.float32)
+    X = X.to(dtype if dtype.is_floating_point else torch.float32)
     # a finite sum means every entry is finite (NaN and inf propagate); 15x cheaper than
     # isfinite over a large X, and only a non-finite sum pays for the full count
     if not torch.isfinite(X.sum()) and not torch.isfinite(X).all():

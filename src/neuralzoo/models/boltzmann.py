@@ -19,7 +19,7 @@ from .._checks import check_X
 from ..config import check_choice
 from ..energy import exact, gibbs
 from ..energy.sampling import as_generator
-from .base import Trainable, count_parameters, model_device, seeded_reset
+from .base import Trainable, count_parameters, model_device, model_dtype, seeded_reset
 
 METHODS = ("exact", "gibbs")
 
@@ -271,7 +271,7 @@ class BoltzmannMachine(Trainable, nn.Module):
 
     def _random_states(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         device = model_device(self)
-        return torch.randint(0, 2, (n, self.n_units), generator=generator, device=device).float()
+        return torch.randint(0, 2, (n, self.n_units), generator=generator, device=device).to(model_dtype(self))
 
     # -- exact quantities (small machines) ------------------------------------------------------
 
@@ -296,7 +296,7 @@ class BoltzmannMachine(Trainable, nn.Module):
         """
         check_choice("method", method, ("exact",))
         exact.check_enumerable(self.n_units if log_z is None else self.n_hidden)
-        v = check_binary(check_X(X, self.n_visible, device=model_device(self)))
+        v = check_binary(check_X(X, self.n_visible, device=model_device(self), dtype=model_dtype(self)))
         with torch.no_grad():
             if log_z is None:
                 return exact.bm_log_marginal(self.W, self.b, v, self.temperature)
@@ -325,7 +325,7 @@ class BoltzmannMachine(Trainable, nn.Module):
         """
         check_choice("method", method, ("auto", "exact", "gibbs"))
         device = model_device(self)
-        v = check_binary(check_X(v, self.n_visible, device=device), "v")
+        v = check_binary(check_X(v, self.n_visible, device=device, dtype=model_dtype(self)), "v")
         N, D = v.shape
         known = torch.as_tensor(known, dtype=torch.bool, device=device).expand(N, D)  # (N, D)
         clamp = torch.cat([known, known.new_zeros(N, self.n_hidden)], dim=1)  # (N, n)
@@ -333,7 +333,7 @@ class BoltzmannMachine(Trainable, nn.Module):
             exact.check_enumerable(self.n_units, 20)
             s = torch.cat([v, v.new_zeros(N, self.n_hidden)], dim=1)
             p = exact.bm_conditional_marginals(self.W, self.b, s, clamp, self.temperature)
-            return p[:, :D].float()
+            return p[:, :D].to(model_dtype(self))
         generator = as_generator(generator, device)
         s = self._random_states(N, generator)
         s = torch.where(clamp, torch.cat([v, s[:, D:]], dim=1), s)
@@ -362,7 +362,7 @@ class BoltzmannMachine(Trainable, nn.Module):
 
         For row-major images, the bottom half of the image given the top half.
         """
-        X = check_X(X, self.n_visible, device=model_device(self))
+        X = check_X(X, self.n_visible, device=model_device(self), dtype=model_dtype(self))
         known = torch.arange(self.n_visible, device=X.device) < self.n_visible // 2  # (D,)
         filled = self.complete(X, known, steps=steps, method=method, generator=generator)
         return float((filled[:, ~known] != X[:, ~known]).float().mean())
@@ -425,7 +425,7 @@ class BoltzmannMachine(Trainable, nn.Module):
         ``completion_error`` of the second half of the visible units (clamped Gibbs, 50 sweeps,
         drawn from ``generator``, seed 0 by default) and that of always guessing 0 for it
         (``completion_error_zeros``)."""
-        X = check_binary(check_X(X, self.n_visible, device=model_device(self)))
+        X = check_binary(check_X(X, self.n_visible, device=model_device(self), dtype=model_dtype(self)))
         if self.n_units <= 20:
             ll = self.log_likelihood(X)
             return {"log_likelihood": float(ll.mean()), "nll": -float(ll.mean())}

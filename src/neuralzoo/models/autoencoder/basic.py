@@ -24,7 +24,7 @@ from torch import nn
 from ..._checks import check_widths, check_X
 from ...config import check_choice
 from ...energy.sampling import as_generator
-from ..base import Trainable, count_parameters, model_device
+from ..base import Trainable, count_parameters, model_device, model_dtype
 
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "linear": lambda t: t}
 RECONSTRUCTIONS = ("squared", "cross-entropy")
@@ -262,7 +262,7 @@ class Autoencoder(Trainable, nn.Module):
     # -- use ----------------------------------------------------------------------------------------
 
     def _check(self, X: Any, name: str = "X") -> torch.Tensor:
-        return check_X(X, self.n_features, name=name, device=model_device(self))
+        return check_X(X, self.n_features, name=name, device=model_device(self), dtype=model_dtype(self))
 
     def _batched(self, fn, X: torch.Tensor, size: int = 4096) -> torch.Tensor:
         was = self.training

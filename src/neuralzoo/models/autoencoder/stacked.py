@@ -20,7 +20,7 @@ from torch import nn
 from ..._checks import check_hidden, check_X, check_y
 from ...config import TrainConfig, check_choice
 from ...train.stages import Stage, fit_stages
-from ..base import Classifier, Trainable, count_parameters, model_device, seeded_reset
+from ..base import Classifier, Trainable, count_parameters, model_device, model_dtype, seeded_reset
 from ..fit_options import FitOptions, takes_fit_options
 from .basic import ACTIVATIONS, CORRUPTIONS, RECONSTRUCTIONS, Autoencoder, check_noise
 
@@ -142,7 +142,7 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
         """The top code ``y^(L)`` (N, H_L) of every row: the stack of encoders as features."""
         if not getattr(self, "_pretrained", False):
             self._check_fitted()
-        X = check_X(X, self.n_features, device=model_device(self))
+        X = check_X(X, self.n_features, device=model_device(self), dtype=model_dtype(self))
         with torch.no_grad():
             return self.encode(X)
 

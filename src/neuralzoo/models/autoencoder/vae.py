@@ -16,7 +16,7 @@ from torch import nn
 from ..._checks import check_unit_interval, check_widths, check_X
 from ...config import check_choice
 from ...energy.sampling import as_generator
-from ..base import Trainable, count_parameters, model_device
+from ..base import Trainable, count_parameters, model_device, model_dtype
 from .basic import ACTIVATIONS, linear_on_top
 
 
@@ -130,7 +130,7 @@ class VAE(Trainable, nn.Module):
     # -- use ----------------------------------------------------------------------------------------
 
     def _check(self, X: Any, name: str = "X") -> torch.Tensor:
-        return check_unit_interval(check_X(X, self.n_features, name=name, device=model_device(self)), name)
+        return check_unit_interval(check_X(X, self.n_features, name=name, device=model_device(self), dtype=model_dtype(self)), name)
 
     def transform(self, X: Any) -> torch.Tensor:
         """The posterior means ``mu(x)`` (N, K)."""
