@@ -26,6 +26,13 @@ from ._backprop import _SGD, _Adam, _forward, _Net
 from ._common import _DEVICE, _dense, _numpy, _tensor, _threads_for, _torch_dtype
 
 
+def _keep_arguments(estimator: Any, arguments: dict[str, Any]) -> None:
+    """Store every constructor argument under its own name, as scikit-learn's ``get_params``
+    reads them back (``arguments``: the constructor's ``locals()``, ``self`` left out)."""
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
 class _BaseMLP(BaseEstimator):
     """What :class:`MLPClassifier` and :class:`MLPRegressor` share: scikit-learn's
     ``BaseMultilayerPerceptron`` with the forward pass, back-propagation and optimizers in PyTorch."""
@@ -300,13 +307,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10,
                  max_fun: int = 15000, device: str = "cpu") -> None:
-        self.hidden_layer_sizes, self.activation, self.solver, self.alpha = hidden_layer_sizes, activation, solver, alpha
-        self.batch_size, self.learning_rate, self.learning_rate_init = batch_size, learning_rate, learning_rate_init
-        self.power_t, self.max_iter, self.shuffle, self.random_state = power_t, max_iter, shuffle, random_state
-        self.tol, self.verbose, self.warm_start, self.momentum = tol, verbose, warm_start, momentum
-        self.nesterovs_momentum, self.early_stopping = nesterovs_momentum, early_stopping
-        self.validation_fraction, self.beta_1, self.beta_2 = validation_fraction, beta_1, beta_2
-        self.epsilon, self.n_iter_no_change, self.max_fun, self.device = epsilon, n_iter_no_change, max_fun, device
+        _keep_arguments(self, locals())
 
     def _out_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -396,14 +397,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10,
                  max_fun: int = 15000, device: str = "cpu") -> None:
-        self.loss = loss
-        self.hidden_layer_sizes, self.activation, self.solver, self.alpha = hidden_layer_sizes, activation, solver, alpha
-        self.batch_size, self.learning_rate, self.learning_rate_init = batch_size, learning_rate, learning_rate_init
-        self.power_t, self.max_iter, self.shuffle, self.random_state = power_t, max_iter, shuffle, random_state
-        self.tol, self.verbose, self.warm_start, self.momentum = tol, verbose, warm_start, momentum
-        self.nesterovs_momentum, self.early_stopping = nesterovs_momentum, early_stopping
-        self.validation_fraction, self.beta_1, self.beta_2 = validation_fraction, beta_1, beta_2
-        self.epsilon, self.n_iter_no_change, self.max_fun, self.device = epsilon, n_iter_no_change, max_fun, device
+        _keep_arguments(self, locals())
 
     def _out_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"
