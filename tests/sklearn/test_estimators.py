@@ -219,9 +219,19 @@ def test_set_output_pandas(digits):
     pd = pytest.importorskip("pandas", reason="pandas is not installed: set_output(transform='pandas') "
                                               "is scikit-learn's own wrapping of transform, tested where pandas is")
     X, _ = digits
+    frame = pd.DataFrame(X[:50], columns=[f"pixel{j}" for j in range(X.shape[1])])
     rbm = RBMEstimator(n_hidden=4, epochs=1).set_output(transform="pandas")
-    out = rbm.fit_transform(pd.DataFrame(X[:50]))
+    out = rbm.fit_transform(frame)
     assert isinstance(out, pd.DataFrame) and list(out.columns) == [f"rbmestimator{i}" for i in range(4)]
+    assert list(rbm.feature_names_in_) == list(frame.columns)
+    # the drop-in names its columns as scikit-learn's BernoulliRBM does, also inside a Pipeline
+    from sklearn.neural_network import BernoulliRBM as SkRBM
+    from sklearn.pipeline import make_pipeline
+
+    from neuralzoo.sklearn import BernoulliRBM
+    ours = make_pipeline(BernoulliRBM(n_components=3, n_iter=1, random_state=0)).set_output(transform="pandas")
+    theirs = make_pipeline(SkRBM(n_components=3, n_iter=1, random_state=0)).set_output(transform="pandas")
+    assert list(ours.fit_transform(frame).columns) == list(theirs.fit_transform(frame).columns)
 
 
 def test_partial_fit_learns_online(digits):
