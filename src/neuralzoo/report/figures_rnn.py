@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from torch import nn
 
-from ..models import LSTM
+from ..models import LSTM, ElmanRNN
 from .plots import DPI, line_figure
 
 EPOCHS = 6
@@ -87,6 +87,31 @@ def gradient_norms_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tor
     return model.hidden_gradient_norms(X.to(device), y.to(device)).cpu()
 
 
+def recurrence_gradient_norms(model: ElmanRNN, X: torch.Tensor, y: torch.Tensor,
+                              seed: int = 0) -> dict[str, torch.Tensor]:
+    """``||dL/dh_k||`` (T,) of two untrained twins of ``model`` (its sizes and task), one with a
+    full ``W`` and one diagonal (self-feedback ``w_i = 1``), on (up to 64 of) the same inputs.
+
+    Both are initialised under ``seed`` (the global RNG is left as it was) and run in float64,
+    so that a gradient that vanishes shows as a small number rather than an underflow to 0.
+    The diagonal network's factor per step back is ``(1 - h_t^2) w_i`` with ``w_i = 1``; the
+    full one's is ``diag(1 - h_t^2) W`` with ``W`` uniform(+-1/sqrt(H)), whose norm is below 1:
+    the diagonal twin's curve falls more slowly (:class:`~neuralzoo.models.ElmanRNN`).
+    """
+    X, y = X[:64].cpu(), y[:64].cpu()
+    params = {k: v for k, v in model.get_params().items() if k not in ("recurrence", "dropout")}
+    out = {}
+    for recurrence in ("full", "diagonal"):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            twin = ElmanRNN(**params, recurrence=recurrence).double()
+        twin._fitted = True  # untrained on purpose: the initialisation is what is compared
+        Xd = X.double() if X.is_floating_point() else X
+        yd = y.double() if y.is_floating_point() else y
+        out[recurrence] = twin.hidden_gradient_norms(Xd, yd).float()
+    return out
+
+
 def rnn_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
                 class_names: list[str] | None = None) -> dict[str, Figure]:
     """The figures of a trained recurrent model on its test data."""
@@ -98,9 +123,13 @@ def rnn_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     if model.task == "classify":
         figs.update(classifier_figures(model, X, y, class_names))
     if model.task != "sequence" or model.vocab is None:
+        norms = {type(model).__name__: gradient_norms_of(model, X, y)}
+        if isinstance(model, ElmanRNN):  # beside it: full W against diagonal self-feedback, untrained
+            norms = {f"this {model.recurrence} Elman RNN, trained": norms["ElmanRNN"],
+                     **{f"{k} {'W' if k == 'full' else 'w_i = 1'}, untrained (seed 0)": v
+                        for k, v in recurrence_gradient_norms(model, X, y).items()}}
         figs["Vanishing gradient: ||dL/dh_k|| against the distance to the loss"] = gradient_figure(
-            {type(model).__name__: gradient_norms_of(model, X, y)},
-            title="how much error reaches step k (test inputs)")
+            norms, title="how much error reaches step k (test inputs)")
     figs.update(sample_figures(model, X, y))
     return figs
 

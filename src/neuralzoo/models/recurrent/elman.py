@@ -19,6 +19,7 @@ from ...config import check_choice
 from .base import RecurrentNet
 
 RECURRENCES = ("full", "diagonal")
+SELF_FEEDBACK_INIT = 1.0  # w_i of the diagonal network at initialisation: identity, as the IRNN
 
 
 def bptt(x: torch.Tensor, y: torch.Tensor, U: torch.Tensor, W: torch.Tensor, b: torch.Tensor,
@@ -95,8 +96,28 @@ class ElmanRNN(RecurrentNet):
         L(x, y) = sum_t L(x, y_t) = -sum_t log y_hat_{t, y_t}
 
     ``recurrence="full"`` is the Elman network (every hidden unit feeds back to every one,
-    ``W`` is H x H); ``"diagonal"`` is the lecture's diagonal self-feedback network (对角自反馈:
-    each hidden unit feeds back only to itself, ``W = diag(w)``, stored as the vector ``w``).
+    ``W`` is H x H); ``"diagonal"`` is the lecture's diagonal self-feedback network (对角自反馈神经网络:
+    "隐含层的神经元具有反馈连接，但隐含层神经元之间并不连接", the hidden units feed back, each only
+    to itself, never to each other: ``W = diag(w)``, stored as the vector ``w``).
+
+    Why it helps against vanishing gradients, and why it needs its own initialisation: the
+    error reaching step ``k`` from step ``k + t`` is ``dL/dh_k ~ (f'(a) W)^t dL/dh_{k+t}`` (the
+    lecture's ``(f'(s) W)^t``), which for the diagonal network is one product per unit,
+    ``prod_t (1 - h_{i,t}^2) w_i``. It survives only if each factor stays "at a stable level,
+    near 1" (the lecture on the LSTM's memory: "让其始终维持在一个稳定的水平（即1附近）").
+    Drawn like a full ``W`` (uniform(+-1/sqrt(H)), |w_i| ~ 0.06 at H = 64) the factor is tiny
+    and the gradient vanishes far faster than the full network's; so ``w_i`` starts at
+    ``SELF_FEEDBACK_INIT = 1`` (each unit then carries its state forward, an identity memory,
+    as the identity-initialised IRNN of Le, Jaitly & Hinton 2015 and the fixed self-connections
+    near 1 of Mikolov et al.'s structurally constrained SCRN, 2015), and the factor is ``tanh'``
+    alone. At initialisation, on 64 sequences of the adding problem of T = 30 (64 units, seed
+    0), ``||dL/dh_k||`` 10 steps back is 6.3e-3 for the diagonal network against 1.1e-4 for
+    the full one (2.8e-12 with ``w`` drawn uniform(+-1/sqrt(H)) as before);
+    :func:`neuralzoo.report.figures_rnn.recurrence_gradient_norms` draws both curves. On digits
+    read row by row (8 steps; 64 units, 20 epochs, Adam lr 3e-3, cosine, batch 32; seeds 0-2)
+    the diagonal network's test accuracy rose from 0.72-0.76 to 0.78-0.79 with it, where the
+    full network reaches 0.96-0.97: over 8 steps, the missing cross-connections cost more
+    than the gradient gains.
     Tasks, inputs and carried state: :mod:`neuralzoo.models.recurrent`. The gradient is
     autograd's through the unrolled graph, which :func:`bptt` writes out by hand; the input
     projections ``b + U x_t`` of all steps are one matrix product before the loop.
@@ -115,7 +136,8 @@ class ElmanRNN(RecurrentNet):
             None: exactly when the model reads a text (has a vocab); classify and regress: never.
 
     Attributes (per layer l, in ``ParameterList`` s):
-        U[l] (H, D_l), W[l] (H, H) or (H,) for diagonal, b[l] (H,): uniform(+-1/sqrt(H)), b = 0.
+        U[l] (H, D_l), W[l] (H, H), b[l] (H,): uniform(+-1/sqrt(H)), b = 0; diagonal: W[l] (H,)
+        the self-connections w, all ``SELF_FEEDBACK_INIT`` (1).
         V (C, H): uniform(+-1/sqrt(H)),  c (C,): 0.
 
     Example:
@@ -125,7 +147,10 @@ class ElmanRNN(RecurrentNet):
         torch.Size([4, 10])
 
     Reference: Elman, "Finding structure in time", Cognitive Science 1990; Werbos, "Backpropagation
-    through time", Proc. IEEE 1990; Goodfellow, Bengio & Courville, Deep Learning, ch. 10.
+    through time", Proc. IEEE 1990; Goodfellow, Bengio & Courville, Deep Learning, ch. 10;
+    Le, Jaitly & Hinton, "A simple way to initialize recurrent networks of rectified linear
+    units", arXiv 2015; Mikolov et al., "Learning longer memory in recurrent neural
+    networks", ICLR 2015 workshop.
     """
 
     registry_name = "rnn"
@@ -148,11 +173,15 @@ class ElmanRNN(RecurrentNet):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """PyTorch's RNN initialisation, uniform(+-1/sqrt(H)) weights; zero biases."""
+        """PyTorch's RNN initialisation, uniform(+-1/sqrt(H)) weights, zero biases; the diagonal
+        network's self-connections ``w_i = SELF_FEEDBACK_INIT`` (1, see the class docstring)."""
         bound = 1.0 / math.sqrt(self.H)
         for U, W, b in zip(self.U, self.W, self.b):
             nn.init.uniform_(U, -bound, bound)
-            nn.init.uniform_(W, -bound, bound)
+            if self.recurrence == "diagonal":
+                nn.init.constant_(W, SELF_FEEDBACK_INIT)
+            else:
+                nn.init.uniform_(W, -bound, bound)
             nn.init.zeros_(b)
         self._reset_output()
 
