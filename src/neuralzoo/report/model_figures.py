@@ -39,6 +39,8 @@ from ..models import (
     BoltzmannMachine,
     Classifier,
     ContinuousHopfield,
+    ConvDBN,
+    ConvRBM,
     ElmanRNN,
     GaussianRBM,
     Hopfield,
@@ -51,6 +53,7 @@ from ..models import (
     StackedAutoencoder,
 )
 from .figures_ae import ae_figures, ae_sample_figure
+from .figures_crbm import crbm_figures
 from .figures_deep import deep_figures, deep_sample_figure
 from .figures_rnn import rnn_figures
 from .figures_rnn import sample_figure as rnn_sample_figure
@@ -126,7 +129,9 @@ def classifier_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     wrong = (pred != y).nonzero().flatten()[:24]
     if len(wrong) and _square(X.shape[1]):
         names = class_names or [str(c) for c in range(C)]
-        titles = [f"{names[int(y[i])]}→{names[int(pred[i])]}" for i in wrong]
+        # short names on one line ("3 → 8"), long ones ("T-shirt/top") on two
+        sep = " → " if max(map(len, names)) <= 3 else "\n→ "
+        titles = [f"{names[int(y[i])]}{sep}{names[int(pred[i])]}" for i in wrong]
         figs["Misclassified (true→predicted)"] = image_grid_figure(
             X[wrong].cpu().numpy(), titles=titles, ncols=8)
     return figs
@@ -379,6 +384,8 @@ def cnn_figures(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
 
 
 figures_for(ElmanRNN, LSTM)(rnn_figures)
+
+figures_for(ConvRBM, ConvDBN)(crbm_figures)
 
 
 @sample_figure_for(ElmanRNN, LSTM)

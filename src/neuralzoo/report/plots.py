@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from neuralzoo._io import atomic_write_bytes
 
@@ -90,7 +91,8 @@ def history_figure(history: Iterable[Mapping[str, Any]], title: str | None = Non
     Panel 1 holds every key containing ``"loss"``; panel 2 every other numeric key except
     bookkeeping (``epoch, lr, seconds, samples_per_s, stage, step``). Keys whose values are
     all missing, None or NaN are left out; a panel with nothing to draw is left out. Stage
-    changes (a ``"stage"`` name per row) are marked by dotted vertical lines.
+    changes (a ``"stage"`` name per row) are marked by dotted vertical lines. Epochs are
+    counted: the x ticks are whole numbers.
     """
     rows = [dict(r) for r in history]
     if not rows:
@@ -130,6 +132,7 @@ def history_figure(history: Iterable[Mapping[str, Any]], title: str | None = Non
                 ax.axvline((x[j - 1] + x[j]) / 2, color="0.6", linestyle=":", linewidth=1)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 2.5
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
         if len(rows) == 1:
@@ -196,6 +199,7 @@ def image_grid_figure(
     cmap: str | None = None,
     title: str | None = None,
     symmetric: bool = False,
+    colorbar: bool | None = None,
 ) -> Figure:
     """A grid of images: samples, reconstructions, recalled patterns or weight filters.
 
@@ -204,7 +208,9 @@ def image_grid_figure(
     All images share one colour scale so they can be compared: their min..max, or with
     ``symmetric=True`` -max|x|..+max|x| on a diverging map (weight filters: red positive,
     blue negative, white zero). ``cmap`` defaults to ``"gray"``, or ``"RdBu_r"`` when
-    symmetric.
+    symmetric. ``colorbar`` draws that shared scale beside the grid (one more axes, the
+    last); by default it is drawn for symmetric grids, whose values are weights rather than
+    pixel intensities. Titles are written at 10 pt, the tiles made tall enough to hold them.
     """
     a = _to_numpy(images).astype(float)
     if a.ndim == 2 and a.shape[1] > 0 and math.isqrt(a.shape[1]) ** 2 == a.shape[1]:
@@ -225,6 +231,7 @@ def image_grid_figure(
         raise ValueError(f"expected ncols to be a positive integer, got {ncols!r}")
     cols = min(int(ncols), n) if ncols is not None else math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
+    colorbar = symmetric if colorbar is None else bool(colorbar)
 
     finite = a[np.isfinite(a)]
     if symmetric:
@@ -238,16 +245,30 @@ def image_grid_figure(
             vmin, vmax = vmin - 0.5, vmax + 0.5
         cmap = cmap or "gray"
 
+    # 1. Tile size: at most 1.1 in, the grid at most ~9 in wide; titled tiles at least
+    #    0.75 in, so that a 10 pt title ("3→8") is as wide as its tile, not wider.
     cell = min(1.1, 9.0 / cols)
-    height = rows * cell * (1.25 if titles else 1.0) + (0.4 if title else 0.0)
-    fig = Figure(figsize=(cols * cell, height), dpi=DPI, layout="constrained")
+    if titles is not None:
+        cell = max(cell, 0.75)
+    lines = max((str(t).count("\n") + 1 for t in titles[:n]), default=0) if titles else 0
+    title_h = 0.05 + 0.18 * lines if lines else 0.0  # inches of title above each tile
+    bar_w = 0.9 if colorbar else 0.0
+    height = rows * (cell + title_h) + (0.4 if title else 0.0)
+    fig = Figure(figsize=(cols * cell + bar_w, max(height, 1.2 if colorbar else 0.0)), dpi=DPI,
+                 layout="constrained")
+    axes = []
     for i in range(n):
         ax = fig.add_subplot(rows, cols, i + 1)
-        ax.imshow(a[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        im = ax.imshow(a[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=7)
+            ax.set_title(str(titles[i]), fontsize=10)
+        axes.append(ax)
+    if colorbar:
+        # 2. One bar for the whole grid: every tile shares the scale vmin..vmax.
+        fig.colorbar(im, ax=axes, shrink=0.9 if rows <= 2 else 0.6, aspect=15,
+                     pad=0.02).ax.tick_params(labelsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
