@@ -7,12 +7,30 @@ hand-offs cost more than the work) without changing what is tested.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
 from neuralzoo import datasets
 
 torch.set_num_threads(1)
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--device", default=os.environ.get("NEURALZOO_TEST_DEVICE", "cpu"),
+                     help="device of the tests that take the `device` fixture: cpu (default), cuda, "
+                          "cuda:1 (or env NEURALZOO_TEST_DEVICE)")
+
+
+@pytest.fixture
+def device(request) -> torch.device:
+    """The device chosen by ``--device`` (benchmarks/device_check.sh passes cuda); a CUDA device
+    without CUDA skips the test."""
+    dev = torch.device(request.config.getoption("--device"))
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        pytest.skip(f"--device {dev}: no CUDA here")
+    return dev
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ import time
 from types import ModuleType
 from typing import Any
 
-from . import autoencoder, cnn, dbm, hopfield, mlp, rbm, rnn, sklearn
+from . import autoencoder, cnn, dbm, distributed, hopfield, mlp, rbm, rnn, sklearn
 
 REGISTRY: dict[str, ModuleType] = {m.NAME: m for m in (mlp, hopfield, rbm, cnn)}
 REGISTRY[rnn.NAME] = rnn
 REGISTRY[autoencoder.NAME] = autoencoder
 REGISTRY[dbm.NAME] = dbm
 REGISTRY[sklearn.NAME] = sklearn
+REGISTRY[distributed.NAME] = distributed
 
 
 def run(name: str, quick: bool = False) -> dict[str, Any]:

@@ -53,6 +53,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from ..train import distributed as _dist
+
 
 def published_schedule(dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """Salakhutdinov & Murray's 14,501 betas: 0..0.5 step 1e-3, 0.5..0.9 step 1e-4, 0.9..1 step 1e-5."""
@@ -234,13 +236,19 @@ def anneal_log_weights(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, b_base
 def ais_log_partition(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, *,
                       b_base: torch.Tensor | None = None, betas: torch.Tensor | None = None,
                       n_runs: int = 100, reverse_from: torch.Tensor | None = None,
-                      generator: torch.Generator | None = None) -> AISResult:
+                      generator: torch.Generator | None = None, distributed: bool = False) -> AISResult:
     """AIS estimate of an RBM's ``log Z`` (``W`` (D, H), visible ``b`` (D,), hidden ``a`` (H,)).
 
     ``b_base``: visible biases of the base-rate model (:func:`base_rate_biases` of the
     training data; zeros, the uniform model, if None). ``betas``: the schedule (default
     :func:`published_schedule`, 14,501 betas). ``n_runs``: parallel runs ``M``.
     ``reverse_from``: samples of the model (M', D) to also run reverse AIS from.
+
+    ``distributed=True`` under torchrun (every rank calls it, with the same arguments): rank
+    ``r`` runs its contiguous share of the ``M`` runs (and of ``reverse_from``) from its own
+    stream (:func:`~neuralzoo.train.distributed.generator_for_rank` of ``generator``), and the
+    log weights of all ranks, gathered in rank order, make one estimate: the log-mean-exp of
+    all ``M`` weights, as one process with the same runs. In one process it changes nothing.
     """
     D, H = W.shape
     if int(n_runs) < 1:
@@ -251,18 +259,26 @@ def ais_log_partition(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, *,
     if b_base.shape != (D,):
         raise ValueError(f"b_base must have shape ({D},), got {tuple(b_base.shape)}")
     log_z_base = float(H * math.log(2.0) + F.softplus(b_base.double()).sum())
+    ctx = _dist.context() if distributed else None
+    if ctx is not None:  # this rank's share of the runs, from its own stream
+        generator = _dist.generator_for_rank(generator, ctx, W.device)
+        n_runs = _dist.count_share(int(n_runs), ctx)[1]
+        if reverse_from is not None:
+            start, count = _dist.count_share(len(reverse_from), ctx)
+            reverse_from = reverse_from[start:start + count]
     # 1. exact samples of the base-rate model: independent visible units
     p0 = torch.sigmoid(b_base).expand(int(n_runs), D)
     u = torch.rand(p0.shape, generator=generator, dtype=W.dtype, device=W.device)
     v0 = (u < p0).to(W.dtype)
     # 2. anneal from beta = 0 to 1
-    log_w = anneal_log_weights(W, b.detach(), a.detach(), b_base, v0, betas, generator)
+    log_w = _dist.gather_cat(anneal_log_weights(W, b.detach(), a.detach(), b_base, v0, betas, generator), ctx)
     est, low, high = interval(log_w, log_z_base)
     result = AISResult(est, low, high, log_z_base, log_w, len(betas))
     # 3. the other side: reverse AIS from model samples estimates log(Z_A / Z_B)
     if reverse_from is not None:
         log_w_rev = anneal_log_weights(W, b.detach(), a.detach(), b_base, reverse_from.to(W.device),
                                        betas.flip(0), generator)
+        log_w_rev = _dist.gather_cat(log_w_rev, ctx)
         m = float(torch.logsumexp(log_w_rev, 0)) - math.log(len(log_w_rev))
         result.reverse_log_z = log_z_base - m
     return result

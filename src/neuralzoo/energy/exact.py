@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from ..train import distributed as _dist
+
 MAX_EXACT_UNITS = 24  # 2^24 = 16.8M states: seconds on a CPU; beyond that, sample
 DEFAULT_CHUNK = 1 << 16  # states per chunk
 
@@ -310,13 +312,18 @@ def rbm_free_energy(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, v: torch.
 
 def rbm_log_partition(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, *,
                       chunk_size: int = 1 << 14, dtype: torch.dtype = torch.float64,
-                      max_units: int = MAX_RBM_EXACT_UNITS) -> torch.Tensor:
+                      max_units: int = MAX_RBM_EXACT_UNITS, distributed: bool = False) -> torch.Tensor:
     """Exact ``log Z`` of an RBM (float64 scalar, no gradient), enumerating the smaller layer.
 
     ``W`` is (D, H), ``b`` (D,) the visible and ``a`` (H,) the hidden biases. The per-state
     terms are computed in ``dtype`` (float32 halves the time of a large model at ~1e-5
     relative error per state) and always combined by a float64 logsumexp. Memory: one
     (chunk_size, other layer) block. 784-25 enumerates 2^25 hidden states: about a minute.
+
+    ``distributed=True`` under torchrun (every rank calls it): the ``2^(n - low)`` chunks (one
+    per high state) are split into contiguous shares, one per rank, and the ranks' partial
+    ``log sum`` are combined by one more logsumexp, so every rank returns the whole ``log Z``
+    (equal to one process's up to float64 rounding). In one process it changes nothing.
     """
     D, H = W.shape
     check_rbm_enumerable(D, H, max_units)
@@ -329,13 +336,20 @@ def rbm_log_partition(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, *,
         s_lo = next(enumerate_states(low, 1 << low, dtype=dtype, device=W.device, max_units=max_units))
         table = s_lo @ W[:, n - low:].T + b  # (2^low, D') input of the other layer, low bits only
         lin_lo = s_lo @ a[n - low:]  # (2^low,)
+        ctx = _dist.context() if distributed else None
+        first, count = _dist.count_share(1 << (n - low), ctx)  # this rank's chunks
         parts = []
-        for s_hi in enumerate_states(n - low, 1, dtype=dtype, device=W.device, max_units=max_units):
+        for i, s_hi in enumerate(enumerate_states(n - low, 1, dtype=dtype, device=W.device,
+                                                  max_units=max_units)):
+            if not first <= i < first + count:
+                continue
             s_hi = s_hi[0]  # (n - low,)
             x = table + W[:, :n - low] @ s_hi  # (2^low, D')
             lin = lin_lo + s_hi @ a[:n - low]  # (2^low,)
             parts.append(torch.logsumexp((lin + torch.nn.functional.softplus(x).sum(-1)).double(), 0))
-        return torch.logsumexp(torch.stack(parts), 0)
+        mine = (torch.logsumexp(torch.stack(parts), 0) if parts  # a rank without chunks: log 0
+                else torch.tensor(-math.inf, dtype=torch.float64, device=W.device))
+        return _dist.logsumexp_all(mine, ctx)
 
 
 def rbm_log_marginal(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, v: torch.Tensor,
