@@ -31,6 +31,13 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "modern-hopfield": ({"beta": 8.0}, {}),
     "boltzmann": ({"n_hidden": 32}, {"epochs": 30}),
     "rbm": ({"n_hidden": 16, "method": "pcd"}, {"epochs": 20, "batch_size": 20}),
+    "class-rbm": ({"n_hidden": 100, "objective": "hybrid", "alpha": 0.01}, {"epochs": 20}),
+    "ising-rbm": ({"n_hidden": 16}, {"epochs": 10, "batch_size": 20}),
+    "gaussian-hidden-rbm": ({"n_hidden": 16, "method": "pcd"}, {"epochs": 10, "batch_size": 20, "lr": 0.02}),
+    "dropout-rbm": ({"n_hidden": 16, "retention": 0.8}, {"epochs": 10, "batch_size": 20}),
+    # the binarised digits as 64 variables of K = 2 values (its text demo is in the README)
+    "categorical-rbm": ({"n_hidden": 16}, {"epochs": 10, "batch_size": 20}),
+    "conv-rbm": ({"n_filters": 8, "filter_size": 3}, {"epochs": 5, "batch_size": 20}),
     "dbn": ({"hidden": [100, 100, 200], "finetune_epochs": 30}, {"epochs": 15, "batch_size": 20}),
     "dbm": ({"hidden": [100, 100], "pretrain_epochs": 15, "finetune_epochs": 30},
             {"epochs": 15, "batch_size": 20}),
@@ -87,6 +94,16 @@ def tour_figures(model: torch.nn.Module) -> dict[str, Figure]:
     return {}
 
 
+def tour_row(name: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """The tour table's row of one run: its test metrics (not ``test_error``, which is
+    1 - ``test_acc``), time, size and its report, a path relative to the tour's page
+    (``<out>/report.html`` links to ``<out>/<name>/report.html``)."""
+    return {"model": name,
+            **{k: v for k, v in summary.items() if k.startswith("test_") and k != "test_error"},
+            "train_seconds": summary["train_seconds"], "params": summary["params"],
+            "report": f"{name}/report.html"}
+
+
 def run_tour(*, data: str = "digits", out: str | Path = "runs/tour", force: bool = False,
              only: list[str] | None = None, progress: bool = True,
              threads: int | None = 1) -> tuple[list[dict], Path]:
@@ -136,10 +153,7 @@ def _run_tour(*, data: str, out: str | Path, force: bool, only: list[str] | None
         model = runs.load_run(out / name)
         X_test, y_test = runs.load_data(runs.run_data_config(out / name), "test")
         X_test = X_test.reshape(len(X_test), -1)
-        rows.append({"model": name,
-                     **{k: v for k, v in summary.items() if k.startswith("test_") and k != "test_error"},
-                     "train_seconds": summary["train_seconds"], "params": summary["params"],
-                     "report": f"{name}/report.html"})
+        rows.append(tour_row(name, summary))
         figures[name] = {**model_figures(model, X_test, y_test, list(info.class_names)),
                          **tour_figures(model)}
     report = write_tour_report(out / "report.html", title=f"neuralzoo tour on {data}", rows=rows,

@@ -63,6 +63,7 @@ from .boltzmann import BoltzmannMachine
 from .cnn.lecture import LectureCNN
 from .cnn.lenet import LeNet5
 from .cnn.modern import CNN
+from .crbm import ConvDBN, ConvRBM
 from .dbm.model import DBM
 from .dbn.model import DBN
 from .hopfield.continuous import ContinuousHopfield, ModernHopfield
@@ -71,7 +72,12 @@ from .mlp import MLP
 from .perceptron import ConvergenceWarning, Perceptron
 from .rbf import RBFNetwork
 from .rbm.bernoulli import RBM
+from .rbm.categorical import CategoricalRBM
+from .rbm.classification import ClassificationRBM
+from .rbm.dropout import DropoutRBM
 from .rbm.gaussian import GaussianRBM
+from .rbm.gaussian_hidden import GaussianHiddenRBM
+from .rbm.ising import IsingRBM
 from .rbm.linear import LinearRBM
 from .recurrent.elman import ElmanRNN
 from .recurrent.lstm import LSTM
@@ -86,6 +92,13 @@ REGISTRY: dict[str, type[nn.Module]] = {
     "boltzmann": BoltzmannMachine,
     "rbm": RBM,
     "gaussian-rbm": GaussianRBM,
+    "categorical-rbm": CategoricalRBM,
+    "ising-rbm": IsingRBM,
+    "gaussian-hidden-rbm": GaussianHiddenRBM,
+    "dropout-rbm": DropoutRBM,
+    "class-rbm": ClassificationRBM,
+    "conv-rbm": ConvRBM,
+    "conv-dbn": ConvDBN,
     "dbn": DBN,
     "dbm": DBM,
     "lecture-cnn": LectureCNN,
@@ -137,6 +150,13 @@ __all__ = [  # internals (Trainable, Classifier, check_X, ...) stay importable, 
     "LectureCNN",
     "RBM",
     "GaussianRBM",
+    "CategoricalRBM",
+    "DropoutRBM",
+    "GaussianHiddenRBM",
+    "IsingRBM",
+    "ClassificationRBM",
+    "ConvRBM",
+    "ConvDBN",
     "BoltzmannMachine",
     "ContinuousHopfield",
     "Hopfield",

@@ -17,7 +17,9 @@ from . import (
     adding,
     autoencoder_2006,
     bm_encoder,
+    cdbn,
     char_lm,
+    class_rbm,
     dbm,
     dbn_class,
     dbn_theano,
@@ -39,6 +41,10 @@ REGISTRY: dict[str, ModuleType] = {m.ID: m for m in (mnist_mlp, fashion_mlp, mni
 REGISTRY.update({m.ID: m for m in (char_lm, row_rnn, adding)})
 
 REGISTRY.update({m.ID: m for m in (dbn_class, dbn_theano, dbm)})
+
+REGISTRY.update({m.ID: m for m in (class_rbm,)})
+
+REGISTRY.update({m.ID: m for m in (cdbn,)})
 
 
 def run(id_: str, quick: bool = False) -> dict[str, Any]:

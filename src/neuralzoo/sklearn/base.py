@@ -383,6 +383,8 @@ class Density(ZooEstimator):
         from ..models.rbm.gaussian import GaussianRBM
 
         m = self.module_
+        if callable(getattr(m, "_exact_ok", None)) and not m._exact_ok():  # the model's own limit
+            return False
         units = m.n_hidden if isinstance(m, GaussianRBM) else min(m.n_visible, m.n_hidden)
         return units <= self.EXACT_UNITS
 

@@ -28,7 +28,8 @@ class ImageData:
         if math.prod(shape) != n_features:
             raise ValueError(f"image_shape {tuple(shape)} holds {math.prod(shape)} values: expected "
                              f"{n_features}, the width of a row")
-        return {"input_shape": tuple(shape), "n_classes": n_outputs}
+        # a transformer's model (no targets) takes no n_classes
+        return {"input_shape": tuple(shape), **({"n_classes": n_outputs} if n_outputs else {})}
 
     @classmethod
     def _params_from_hparams(cls, hparams: dict[str, Any]) -> dict[str, Any]:

@@ -74,8 +74,16 @@ FAMILIES: dict[str, Family] = {
     "boltzmann": Family((Generating, Density), inputs="binary", kind="density model", online=True),
     "rbm": DENSITY,
     "gaussian-rbm": DENSITY.but(inputs=None),
+    "class-rbm": CLASSIFIER.but(inputs="unit"),  # Bernoulli visible units: values in [0, 1]
+    "categorical-rbm": DENSITY,  # codes 0..K-1; binarize="threshold" gives K = 2
+    "ising-rbm": DENSITY.but(inputs="binary"),
+    "gaussian-hidden-rbm": DENSITY,
+    "dropout-rbm": DENSITY,
     "dbn": Family((Transforming, Generating, Supervised), inputs="unit", kind="classifier and transformer"),
     "dbm": Family((Transforming, Generating, Supervised), inputs="unit", kind="classifier and transformer"),
+    "conv-rbm": Family((ImageData, Transforming, Generating, ZooEstimator), inputs="unit", kind="transformer",
+                       online=True),
+    "conv-dbn": Family((ImageData, Transforming, ZooEstimator), inputs="unit", kind="transformer"),
     "lecture-cnn": IMAGES,
     "lenet5": IMAGES,
     "cnn": IMAGES,
