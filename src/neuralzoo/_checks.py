@@ -7,6 +7,7 @@ Each check returns the checked (and converted) input or raises a ``ValueError`` 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,12 +15,70 @@ import torch
 
 from .train import as_tensor
 
+DATA_FORMS = "a tensor, a NumPy array, a nested list, a Dataset or a DataLoader"
+"""What a model's data may be: what the message says when something else came."""
+
+
+def check_given(X: Any, where: str) -> None:
+    """Refuse ``X=None`` where data is required, saying where and what was expected (instead of
+    torch's "Could not infer dtype of NoneType" from deep inside)."""
+    if X is None:
+        raise TypeError(f"{where}: expected the data as {DATA_FORMS}, got None")
+
+
+def _tensor(X: Any, name: str) -> torch.Tensor:
+    """``X`` as a tensor (:func:`~neuralzoo.train.as_tensor`); None, or what no tensor can be made
+    of (a dict, a string, ragged lists), refused by name in one line."""
+    check_given(X, name)
+    try:
+        return as_tensor(X)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"{name}: expected {DATA_FORMS}, got {type(X).__name__} ({e})") from None
+
+
+def check_finite(t: torch.Tensor, name: str = "X") -> torch.Tensor:
+    """Refuse NaN and inf in a floating tensor, saying how many there are; ``t`` returned as it is."""
+    # a finite sum means every entry is finite (NaN and inf propagate); 15x cheaper than
+    # isfinite over a large t, and only a non-finite sum pays for the full count
+    if t.is_floating_point() and not torch.isfinite(t.sum()) and not torch.isfinite(t).all():
+        bad = int((~torch.isfinite(t)).sum())
+        raise ValueError(f"{name} must be finite: expected no NaN or inf, got {bad} non-finite values")
+    return t
+
+
+def check_finite_targets(y: Any, name: str = "y") -> None:
+    """Refuse NaN and inf in the targets ``y`` of any model (a regressor's above all: its squared
+    error would train on NaN); labels of other kinds, and None, are left to the family's checks."""
+    if y is None or isinstance(y, (str, bytes, dict)):
+        return
+    try:
+        t = as_tensor(y)
+    except (TypeError, ValueError, RuntimeError):
+        return  # what no tensor can be made of: the family's own check names it
+    check_finite(t, name)
+
+
+def check_count(value: Any, name: str, *, minimum: int) -> int:
+    """``value`` as an int ``>= minimum`` (a count: samples to draw, Gibbs steps), else one line
+    saying what was expected and what came; bools and non-integral numbers are refused."""
+    if isinstance(value, bool) or (isinstance(value, torch.Tensor) and value.numel() != 1):
+        ok = False
+    else:
+        try:
+            value = operator.index(value)
+            ok = True
+        except TypeError:
+            ok = False
+    if not ok or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}: got {value!r}")
+    return value
+
 
 def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | None = None,
             dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """``X`` as an (N, D) tensor of ``dtype`` (a model passes its own) on ``device``; refuses empty,
-    wrong width, NaN/inf."""
-    X = as_tensor(X)
+    wrong width, NaN/inf, and what is no data at all (None, a dict)."""
+    X = _tensor(X, name)
     if X.dim() != 2:
         if X.dim() > 2:
             X = X.reshape(len(X), -1)  # (N, ...) -> (N, D)
@@ -31,12 +90,7 @@ def check_X(X: Any, n_features: int, *, name: str = "X", device: torch.device | 
         raise ValueError(f"{name}.size(-1) must equal n_features: expected {n_features}, got {X.shape[1]}")
     if not X.is_floating_point():
         X = X.float()
-    X = X.to(dtype if dtype.is_floating_point else torch.float32)
-    # a finite sum means every entry is finite (NaN and inf propagate); 15x cheaper than
-    # isfinite over a large X, and only a non-finite sum pays for the full count
-    if not torch.isfinite(X.sum()) and not torch.isfinite(X).all():
-        bad = int((~torch.isfinite(X)).sum())
-        raise ValueError(f"{name} must be finite: expected no NaN or inf, got {bad} non-finite values")
+    X = check_finite(X.to(dtype if dtype.is_floating_point else torch.float32), name)
     return X if device is None else X.to(device)
 
 
@@ -56,13 +110,18 @@ def check_unit_interval(X: torch.Tensor, name: str = "X") -> torch.Tensor:
 
 
 def check_y(y: Any, n_classes: int, n: int, *, device: torch.device | None = None) -> torch.Tensor:
-    """``y`` as an int64 (N,) tensor of labels in [0, n_classes)."""
-    y = as_tensor(y)
+    """``y`` as an int64 (N,) tensor of labels in [0, n_classes); refuses None, empty, NaN."""
+    if y is None:
+        raise TypeError(f"y is required: expected {n} class labels in [0, {n_classes - 1}], got None")
+    y = _tensor(y, "y")
     if y.dim() != 1:
         raise ValueError(f"y must be 1-D (N,): got shape {tuple(y.shape)}")
     if len(y) != n:
         raise ValueError(f"y must have one label per row of X: expected {n}, got {len(y)}")
+    if n == 0:
+        raise ValueError("y is empty: expected at least one class label, got 0")
     if y.is_floating_point():
+        check_finite(y, "y")
         if not torch.equal(y, y.round()):
             raise ValueError("y must hold integer class labels: got non-integer values")
     y = y.long()

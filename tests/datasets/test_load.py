@@ -107,7 +107,8 @@ def test_names():
 
 def test_available_lists_all_without_downloading(tmp_path, monkeypatch, sandbox):
     found = {i.name: i for i in datasets.available()}
-    assert list(found) == ["digits", "fashion-mnist", "mnist"]
+    assert list(found) == ["digits", "fashion-mnist", "mnist", "adding", "copy", "tinyshakespeare", "FILE.txt"]
+    assert found["adding"].found and found["tinyshakespeare"].found is False  # (no corpus in the sandbox)
     assert found["digits"].found and not found["mnist"].found and not found["fashion-mnist"].found
     assert found["mnist"].location is None
     assert found["mnist"].searched == [str(tmp_path / "xdg/neuralzoo/mnist")]
@@ -129,7 +130,7 @@ def test_available_lists_all_without_downloading(tmp_path, monkeypatch, sandbox)
 def test_info_fields():
     info = datasets.info("fashion-mnist")
     assert [f.name for f in dataclasses.fields(info)] == [
-        "name", "description", "shape", "n_classes", "class_names", "found", "location", "searched",
+        "name", "description", "shape", "n_classes", "class_names", "found", "location", "searched", "kind",
     ]  # fmt: skip
     assert info.shape == (1, 28, 28) and info.n_classes == 10
     assert info.class_names[0] == "T-shirt/top" and info.class_names[9] == "Ankle boot"

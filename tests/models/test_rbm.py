@@ -39,6 +39,7 @@ def random_model(D=6, H=4, seed=0, **kw) -> RBM:
         if rbm.centering:
             rbm.mu.uniform_(0.2, 0.8)
             rbm.lam.uniform_(0.2, 0.8)
+    rbm._fitted = True  # parameters given by hand
     return rbm.double()
 
 
@@ -288,6 +289,7 @@ def _random_rbm(cls, D: int, H: int, seed: int = 0):
         rbm.W.normal_(0, 0.3)
         rbm.b.normal_(0, 0.5)
         rbm.a.normal_(0, 0.5)
+    rbm._fitted = True  # parameters given by hand
     return rbm
 
 
@@ -337,6 +339,7 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match=r"X must lie in \[0, 1\] for Bernoulli visible units: got 2 values "
                                          r"outside, first at row 3, column 17"):
         rbm.fit(X, epochs=1, progress=False)
+    rbm._fitted = True  # (its methods check their input once it is fitted)
     with pytest.raises(ValueError, match="expected 20, got 21"):
         rbm.transform(torch.rand(3, 21))
     X = torch.rand(3, 20)

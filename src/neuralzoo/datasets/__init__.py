@@ -16,6 +16,10 @@ with ``D = H * W`` when ``flatten=True`` (the default), else ``(N, 1, H, W)``; `
 draws each pixel from Bernoulli(x) with a ``torch.Generator`` seeded by ``seed``, so one seed
 gives one data set. Every call returns new tensors, which the caller may modify.
 
+Sequence data — the adding problem and the copy task (generated, seeded), the
+``tinyshakespeare`` corpus and any UTF-8 text file given by its path — is loaded by
+:func:`load_sequences`; :func:`available` (``neuralzoo datasets``) lists all of them.
+
 >>> from neuralzoo import datasets
 >>> X, y = datasets.load("digits")
 >>> X.shape, X.dtype, y.shape, y.dtype
@@ -30,13 +34,16 @@ gives one data set. Every call returns new tensors, which the caller may modify.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
 from . import digits as _digits
 from . import mnist as _mnist
+from . import sequences as _sequences
+from . import text as _text
 from .idx import DataFileError
 from .mnist import DatasetNotFoundError
 from .patterns import bars_and_stripes, encoder_patterns
@@ -69,12 +76,25 @@ class DatasetInfo:
 
     name: str
     description: str
-    shape: tuple[int, int, int]  # (C, H, W) of one image
-    n_classes: int
+    shape: tuple[int, ...] | None  # one example: (C, H, W) of an image, (T, D) or (T,) of a sequence
+    n_classes: int | None  # classes (tokens for the copy task); None: real targets, or the text's own
     class_names: tuple[str, ...]
-    found: bool  # a complete copy (both splits) is on disk, or embedded
-    location: str | None  # where that copy is
+    found: bool | None  # a complete copy (both splits) is on disk, embedded or generated; None: a form
+    location: str | None  # where that copy is (or how it is made)
     searched: list[str] = field(default_factory=list)  # folders looked in, in order
+    kind: str = "images"  # "images", "sequences" or "text"
+
+    @property
+    def shape_text(self) -> str:
+        """``shape`` as ``1x8x8``; "—" where it depends on the file."""
+        return "x".join(map(str, self.shape)) if self.shape else "—"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: what ``neuralzoo datasets --json`` prints for this data set."""
+        out = asdict(self)
+        out["shape"] = list(self.shape) if self.shape else None
+        out["class_names"] = list(self.class_names)
+        return out
 
 
 _DESCRIPTIONS: dict[str, str] = {
@@ -127,9 +147,36 @@ def info(name: str) -> DatasetInfo:
     )
 
 
+def _sequence_infos() -> list[DatasetInfo]:
+    """The sequence data sets ``--data`` takes: the two generated tasks, the named corpus, and
+    the form "a text file by its path"."""
+    T = _sequences.DEFAULT_T
+    generated = "generated, seeded (no files)"
+    out = [
+        DatasetInfo("adding", f"adding problem (Hochreiter & Schmidhuber 1997): the sum of the two marked "
+                    f"values of T pairs; T={T['adding']} by default (data.seq_len); regression, baseline "
+                    f"MSE {_sequences.ADDING_BASELINE_MSE:.3f}", (T["adding"], 2), None, (), True,
+                    generated, kind="sequences"),
+        DatasetInfo("copy", f"copy task (Arjovsky et al. 2016): recall 10 symbols after T blanks; "
+                    f"T={T['copy']} by default (data.seq_len); sequences of T+20 tokens",
+                    (T["copy"] + 2 * _sequences.COPY_LENGTH,), 10, (), True, generated, kind="sequences"),
+    ]
+    for name, file in _text.CORPORA.items():
+        places = [str(p) for p in _text.places_of(name)]
+        path = next((p for p in places if os.path.isfile(p)), None)
+        out.append(DatasetInfo(name, f"character corpus ({file}; train: first 95%, test: last 5%); "
+                               "never downloaded", None, None, (), path is not None, path, places,
+                               kind="text"))
+    out.append(DatasetInfo("FILE.txt", "any UTF-8 text file, as a character corpus: --data "
+                           "PATH/TO/FILE (train: first 95%, test: last 5%)", None, None, (), None,
+                           "the path given", kind="text"))
+    return out
+
+
 def available() -> list[DatasetInfo]:
-    """``info`` of every data set, found or not; downloads nothing."""
-    return [info(name) for name in names()]
+    """Every data set ``--data`` takes, found or not — :func:`info` of the image sets, then the
+    sequence ones (generated, a named corpus, any text file by path); downloads nothing."""
+    return [info(name) for name in names()] + _sequence_infos()
 
 
 def load(
@@ -141,6 +188,7 @@ def load(
     flatten: bool = True,
     root: str | os.PathLike[str] | None = None,
     download: bool = True,
+    download_deadline: float = _mnist.DOWNLOAD_DEADLINE,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Load one split of a data set as ``(X, y)`` tensors.
 
@@ -154,6 +202,8 @@ def load(
         root: folder holding the IDX files, or holding ``<name>/`` with them; when given,
             nothing else is searched. Ignored for "digits".
         download: fetch missing MNIST/Fashion-MNIST files into the user cache.
+        download_deadline: seconds the whole download may take (every file, every mirror;
+            120 by default), however slowly bytes keep coming.
 
     Returns:
         ``X`` float32 in [0, 1] and ``y`` int64 ``(N,)``.
@@ -177,7 +227,8 @@ def load(
         images, labels = _digits.load_split(split)
         scale = _digits.MAX_VALUE
     else:
-        images, labels = _mnist.load_split(name, split, root=root, download=download)
+        images, labels = _mnist.load_split(name, split, root=root, download=download,
+                                           deadline=download_deadline)
         scale = _mnist.MAX_VALUE
 
     # astype copies, so the cached arrays never reach the caller.

@@ -19,6 +19,10 @@ split is used (``info()`` asks for all four):
 5. With ``download=True``, the missing ``.gz`` files are fetched from the mirrors in
    :data:`MIRRORS` into the user cache, through a temporary file in the same folder renamed
    into place only once its checksum matched, so an interrupted download leaves nothing.
+   A mirror is given up after :data:`DOWNLOAD_TIMEOUT` seconds without a byte, and the whole
+   download of a split (every file, every mirror) after ``deadline`` seconds
+   (:data:`DOWNLOAD_DEADLINE` by default), however slowly bytes keep coming; the error then
+   says which files to place by hand, and where.
 
 Every file is checked against the SHA-256 of its *decompressed* bytes in :data:`SHA256`
 (the ``.gz`` bytes differ between mirrors and Debian's recompressed copies). A file is
@@ -28,12 +32,14 @@ read-only arrays.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import http.client
 import logging
 import os
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -43,6 +49,7 @@ from .idx import DataFileError, decompressed_sha256, parse_idx, read_bytes
 
 __all__ = [
     "CLASS_NAMES",
+    "DOWNLOAD_DEADLINE",
     "DOWNLOAD_TIMEOUT",
     "FILES",
     "MIRRORS",
@@ -50,6 +57,7 @@ __all__ = [
     "SHA256",
     "SYSTEM_DIRS",
     "DatasetNotFoundError",
+    "DownloadDeadlineError",
     "cache_dir",
     "load_split",
     "locate",
@@ -108,6 +116,12 @@ CLASS_NAMES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 DOWNLOAD_TIMEOUT = 30.0  # seconds without progress before a mirror is given up
+DOWNLOAD_DEADLINE = 120.0  # seconds for the whole download of a split: every file, every mirror
+_READ_CHUNK = 1 << 16
+# time.monotonic() by which the download in progress must be done (None: no download running);
+# set by _download for its duration, read by _fetch, so that _fetch keeps its (url, timeout) form
+_DEADLINE: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
+    "neuralzoo_download_deadline", default=None)
 _USER_AGENT = "neuralzoo (https://pypi.org/project/neuralzoo)"
 
 
@@ -127,6 +141,10 @@ class DatasetNotFoundError(FileNotFoundError):
     def __reduce__(self) -> tuple[type[DatasetNotFoundError], tuple[str, list[str], list[str]]]:
         # Keep the attributes across pickling (errors raised in worker processes).
         return type(self), (str(self), self.searched, self.mirrors)
+
+
+class DownloadDeadlineError(TimeoutError):
+    """The download ran past its overall deadline (bytes may still have been coming)."""
 
 
 # 1. Where to look.
@@ -243,11 +261,44 @@ def _check_pair(
 # 3. Downloading.
 
 
+def _wait(timeout: float) -> float:
+    """How long the next network wait may last: ``timeout``, or the time left before the deadline
+    of the download in progress when that is shorter; past the deadline, DownloadDeadlineError."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    at, seconds = deadline
+    left = at - time.monotonic()
+    if left <= 0:
+        raise DownloadDeadlineError(f"the download deadline of {seconds:g} s passed "
+                                    "(download_deadline= sets it)")
+    return min(timeout, left)
+
+
 def _fetch(url: str, timeout: float) -> bytes:
-    """The body at ``url``; the one place that touches the network (tests replace it)."""
+    """The body at ``url``; the one place that touches the network (tests replace it).
+
+    ``timeout``: the longest single wait (connecting, or for the next bytes); the whole body
+    must also come before the deadline of the download in progress (:func:`_download`), however
+    slowly the server keeps sending: it is read in chunks, the deadline checked before each.
+    """
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.read()
+    with urllib.request.urlopen(request, timeout=_wait(timeout)) as response:
+        # the socket, to shorten its timeout to the time left (plain and TLS alike)
+        sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+        chunks: list[bytes] = []
+        while True:
+            wait = _wait(timeout)
+            if sock is not None:
+                sock.settimeout(wait)
+            try:
+                chunk = response.read1(_READ_CHUNK)  # what one receive brings: never waits for more
+            except TimeoutError:
+                _wait(timeout)  # the wait was cut at the deadline: say so, not "timed out"
+                raise
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
 
 
 def _download_file(
@@ -260,6 +311,9 @@ def _download_file(
     """
     target = folder / f"{stem}.gz"
     for base in MIRRORS[name]:
+        deadline = _DEADLINE.get()
+        if deadline is not None and time.monotonic() >= deadline[0]:
+            break  # the deadline passed (its error is in errors): no other mirror is tried
         url = f"{base}{stem}.gz"
         tried.append(url)
         log.info("downloading %s", url)
@@ -292,17 +346,23 @@ def _download_file(
     return None
 
 
-def _download(name: str, split: str) -> tuple[Path | None, list[str], list[str]]:
-    """Download the files of ``split`` missing from the cache: (folder or None, urls, errors)."""
+def _download(name: str, split: str, deadline: float = DOWNLOAD_DEADLINE
+              ) -> tuple[Path | None, list[str], list[str]]:
+    """Download the files of ``split`` missing from the cache within ``deadline`` seconds in
+    all: (folder or None, urls, errors)."""
     folder = cache_dir(name)
     urls: list[str] = []
     errors: list[str] = []
-    for stem in FILES[split]:
-        if _find_file(folder, stem):
-            continue
-        if _download_file(name, stem, folder, urls, errors) is None:
-            return None, urls, errors
-    return folder, urls, errors
+    token = _DEADLINE.set((time.monotonic() + deadline, deadline))
+    try:
+        for stem in FILES[split]:
+            if _find_file(folder, stem):
+                continue
+            if _download_file(name, stem, folder, urls, errors) is None:
+                return None, urls, errors
+        return folder, urls, errors
+    finally:
+        _DEADLINE.reset(token)
 
 
 def _not_found(
@@ -325,8 +385,9 @@ def _not_found(
             parts.append("Nothing was downloaded (download=False)")
         elif errors:
             parts.append(f"Download into {cache_dir(name)} failed: " + "; ".join(errors))
-        how = (f"set NEURALZOO_DATA=/path with /path/{name}/ holding the 4 IDX files, "
-               "or pass root=/path/to/folder")  # fmt: skip
+        files = ", ".join(f"{stem}.gz" for pair in FILES.values() for stem in pair)
+        how = (f"download {files} (e.g. from {MIRRORS[name][0]}) and put them in {cache_dir(name)}, "
+               f"or in /path/{name}/ and set NEURALZOO_DATA=/path, or pass root=/path/to/folder")
         if name == "fashion-mnist":
             how += ", or run `apt-get install dataset-fashion-mnist`"
         if not download:
@@ -339,15 +400,19 @@ def _not_found(
 
 
 def load_split(
-    name: str, split: str, root: str | os.PathLike[str] | None = None, download: bool = True
+    name: str, split: str, root: str | os.PathLike[str] | None = None, download: bool = True,
+    deadline: float = DOWNLOAD_DEADLINE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Images ``(N, 28, 28)`` uint8 and labels ``(N,)`` uint8 of ``split``, checked.
 
     The arrays are shared and read-only (``name`` and ``split`` are checked by the caller).
+    A download, if one is needed, must end within ``deadline`` seconds in all.
     """
+    if not deadline > 0:
+        raise ValueError(f"download deadline must be > 0 seconds, got {deadline!r}")
     folder, _ = locate(name, (split,), root)
     if folder is None and root is None and download:
-        folder, urls, errors = _download(name, split)
+        folder, urls, errors = _download(name, split, deadline)
     else:
         urls, errors = [], []
     if folder is None:

@@ -35,6 +35,17 @@ class TextFileError(ValueError):
     """A text file that cannot serve as a corpus (missing, empty, not UTF-8)."""
 
 
+def places_of(name: str, root: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Where the file of the known corpus ``name`` is looked for, in order: under ``root`` if
+    given, else ``$NEURALZOO_DATA/<name>/`` and the user cache."""
+    file = CORPORA[name]
+    if root is not None:
+        return [Path(root) / name / file, Path(root) / file]
+    env = os.environ.get("NEURALZOO_DATA")
+    places = [Path(env).expanduser() / name / file] if env else []
+    return [*places, Path.home() / ".cache" / "neuralzoo" / name / file]
+
+
 def locate(name: str, root: str | os.PathLike[str] | None = None) -> Path:
     """The file of corpus ``name`` (a known name or a path to a text file)."""
     if name not in CORPORA:
@@ -43,15 +54,7 @@ def locate(name: str, root: str | os.PathLike[str] | None = None) -> Path:
             raise TextFileError(f"{name}: no such text file: expected a path to a UTF-8 text file "
                                 f"or one of {', '.join(CORPORA)}")
         return path
-    places = []
-    if root is not None:
-        places.append(Path(root) / name / CORPORA[name])
-        places.append(Path(root) / CORPORA[name])
-    else:
-        env = os.environ.get("NEURALZOO_DATA")
-        if env:
-            places.append(Path(env).expanduser() / name / CORPORA[name])
-        places.append(Path.home() / ".cache" / "neuralzoo" / name / CORPORA[name])
+    places = places_of(name, root)
     for p in places:
         if p.is_file():
             return p

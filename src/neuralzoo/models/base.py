@@ -15,7 +15,8 @@ for every gradient step it takes, and takes the options of :meth:`Trainable.fit`
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import types
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +25,33 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from .._checks import check_X, check_y
+from .._checks import check_count, check_finite_targets, check_given, check_X, check_y
 from ..config import DATA_SIZES, TrainConfig, from_dict, model_params
-from ..train import as_tensor, as_tensors
+from ..train import as_tensors
 from ..train import fit as train_fit
 
 PROTOCOL = ("fit", "predict", "predict_proba", "score", "transform", "reconstruct", "sample", "recall",
             "energy", "free_energy", "log_likelihood", "evaluate")
 """The methods of the one calling convention (models/__init__.py); a family has those that fit it."""
 
+NEEDS_FIT = ("predict", "predict_proba", "score", "evaluate", "transform", "reconstruct", "sample",
+             "recall", "log_likelihood")
+"""The methods of :data:`PROTOCOL` that answer from learned parameters: the one rule of the zoo is
+that, on every registered model, they raise :class:`NotFittedError` until the model is fitted —
+by ``fit``, a closed-form rule (``store``), :func:`neuralzoo.fit` (the one loop), a loaded
+``state_dict`` or :func:`neuralzoo.load` — and answer while the loop trains it (callbacks use
+them). ``energy`` and ``free_energy`` are the model's equations, defined for any parameters (the
+training loss is made of them): they always answer."""
 
-class NotFittedError(RuntimeError):
-    """The model was used before it was fitted."""
+_TAKES_X = frozenset(NEEDS_FIT) - {"sample", "evaluate"}  # X first and required (evaluate's may be None)
+
+
+class NotFittedError(RuntimeError, ValueError, AttributeError):
+    """The model was used before it was fitted (or loaded).
+
+    A ``RuntimeError`` as in neuralzoo 0.1, and a ``ValueError`` and ``AttributeError`` as
+    scikit-learn's ``sklearn.exceptions.NotFittedError`` is, so that code written for
+    scikit-learn's error catches this one too (without importing scikit-learn here)."""
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -78,12 +94,50 @@ def _accepting_datasets(fit: Any) -> Any:
     @functools.wraps(fit)
     def wrapper(self: Any, X: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
         X, y = unpack_data(X, y)
+        check_given(X, f"{type(self).__name__}.fit(X)")
+        check_finite_targets(y)  # NaN/inf targets, of regressors above all, refused for every family
         if isinstance(kwargs.get("val_data"), (Dataset, DataLoader)):
             kwargs["val_data"] = unpack_data(kwargs["val_data"])
-        return fit(self, X, y, *args, **kwargs)
+        self._fitting = getattr(self, "_fitting", 0) + 1  # its methods answer while it trains
+        try:
+            out = fit(self, X, y, *args, **kwargs)
+        finally:
+            self._fitting -= 1
+        self._fitted = True
+        return out
 
     wrapper.__accepts_datasets__ = True
     return wrapper
+
+
+def _needs_fit(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` (a method of :data:`NEEDS_FIT` called ``name``) behind the one rule: the model
+    must be fitted; and the arguments every family takes alike are checked here, once — ``X`` given
+    (not None), targets finite, ``sample``'s ``n >= 1`` and ``steps >= 0``."""
+    def before(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._check_fitted()
+        where = f"{type(self).__name__}.{name}"
+        if name == "sample":
+            check_count(args[0] if args else kwargs.get("n"), f"{where}(n)", minimum=1)
+            if kwargs.get("steps") is not None:
+                check_count(kwargs["steps"], f"{where}(steps)", minimum=0)
+            return
+        if name in _TAKES_X:
+            check_given(args[0] if args else kwargs.get("X", kwargs.get("v", kwargs.get("probes"))),
+                        f"{where}(X)")
+        if name in ("score", "evaluate"):
+            check_finite_targets(args[1] if len(args) > 1 else kwargs.get("y"))
+
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before(self, args, kwargs)
+        return method(self, *args, **kwargs)
+
+    # built over the globals of ``method``'s own module (``guarded`` reads none), so that doctest
+    # still finds the method's examples in that module
+    out = types.FunctionType(guarded.__code__, method.__globals__, name, None, guarded.__closure__)
+    out = functools.wraps(method)(out)
+    out.__needs_fit__ = True
+    return out
 
 
 def _mark_fitted(module: nn.Module, incompatible_keys: Any) -> None:
@@ -119,6 +173,10 @@ class Trainable:
         fit = cls.__dict__.get("fit")
         if fit is not None and not getattr(fit, "__accepts_datasets__", False):
             cls.fit = _accepting_datasets(fit)
+        for name in NEEDS_FIT:  # the one rule, for the class's own methods and those it inherits
+            method = getattr(cls, name, None)
+            if isinstance(method, types.FunctionType) and not getattr(method, "__needs_fit__", False):
+                setattr(cls, name, _needs_fit(name, method))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -224,11 +282,14 @@ class Trainable:
         raise NotImplementedError
 
     def _check_fitted(self) -> None:
-        if not getattr(self, "_fitted", False):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet: call fit(X, y) first "
-                "(or load a trained run)"
-            )
+        """Raise :class:`NotFittedError` unless the model is fitted or being fitted (see
+        :data:`NEEDS_FIT`); a family that fits otherwise (``store``) may say so in its own."""
+        if getattr(self, "_fitted", False) or getattr(self, "_fitting", 0):
+            return
+        raise NotFittedError(
+            f"this {type(self).__name__} is not fitted yet: call fit(X, y) first "
+            "(or load a trained run, or a trained state_dict)"
+        )
 
 
 Trainable.fit = _accepting_datasets(Trainable.fit)  # the families' own fits are wrapped as they are defined
@@ -272,8 +333,9 @@ class Classifier:
 
     def score(self, X: Any, y: Any) -> float:
         """Accuracy on ``(X, y)``."""
-        y = check_y(y, self.n_classes, len(as_tensor(X)))
-        return float((self.predict(X).cpu() == y.cpu()).float().mean())
+        pred = self.predict(X)  # checks X first: an empty X is refused as such
+        y = check_y(y, self.n_classes, len(pred))
+        return float((pred.cpu() == y.cpu()).float().mean())
 
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
         """Held-out metrics: accuracy, error rate and cross-entropy on ``(X, y)``."""

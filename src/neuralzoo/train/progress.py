@@ -1,4 +1,5 @@
-"""A rich progress bar on stderr: epoch, loss, the validation metric and samples/s.
+"""A rich progress bar on stderr: epoch, loss, the validation metric, samples/s, the time
+elapsed and the estimated time left (ETA: the batches left at the recent speed).
 
 Updates are throttled to ten a second so that the bar costs nothing measurable, even with
 thousands of tiny batches per epoch.
@@ -11,7 +12,13 @@ import time
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichProgress
 
 
@@ -36,6 +43,8 @@ class Progress:
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[info]}"),
                 TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),  # from the speed of the last 30 s of batches
                 console=Console(file=sys.stderr),
                 transient=False,
             )

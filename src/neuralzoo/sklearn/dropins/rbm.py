@@ -232,6 +232,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             rbm.data_mean.copy_(torch.from_numpy(X.mean(0)))  # base rates of AIS, start of rbm_.sample
             rbm.chains.copy_(bernoulli(torch.full_like(rbm.chains, 0.5), gen))  # p(v | h = 0) at b = 0
         self.rbm_ = rbm
+        rbm._fitted = True  # trained by this estimator's own loop, not rbm.fit: its methods answer
         self._h = rbm.W.new_zeros(self.batch_size, H)
         self._rng = gen.get_state()
         self._n_features_out = H
