@@ -70,7 +70,7 @@ def xor_figures() -> dict[str, Figure]:
     if "perceptron" in models.REGISTRY:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-convergence on XOR is the point
-            p = models.get("perceptron")(2, 2).fit(X, y, epochs=20, progress=False)
+            p = models.get("perceptron")(2, 2, pocket=False).fit(X, y, epochs=20, progress=False)
         figs["XOR: the perceptron cannot separate it"] = decision_boundary_figure(
             lambda Z: p.predict(torch.from_numpy(Z)).cpu().numpy(), X.numpy(), y.numpy(),
             title=f"perceptron on XOR: accuracy {p.score(X, y):.2f}")

@@ -31,6 +31,7 @@ def random_dbm(sizes, seed=0, scale=0.8, **options) -> DBM:
     with torch.no_grad():
         for p in [*dbm.W, *dbm.bias]:
             p.normal_(0, scale)
+    dbm._fitted = True  # parameters given by hand
     return dbm
 
 
@@ -326,10 +327,10 @@ def test_get_params_round_trips_and_every_hyperparameter_is_documented():
     # the defaults of `neuralzoo train dbm` (the old Config's, and the old constructor's init_std)
     defaults = {k: p.default for k, p in hyper.items()}
     assert defaults.pop("finetune_dropout") == (0.0, 0.0)
-    assert defaults == {"hidden": [500, 1000], "n_chains": 100, "k": 5, "mf_steps": 10, "mf_tol": 1e-4,
-                        "sparsity_target": None, "sparsity_cost": 0.0, "pretrain_epochs": 10, "pretrain_lr": 0.05,
-                        "finetune_epochs": 10, "finetune_lr": 0.1, "dynamic_binarization": False, "init_std": 0.01}
-    assert DBM(64, n_chains=2).sizes == [64, 500, 1000]
+    assert defaults == {"hidden": [100, 100], "n_chains": 100, "k": 5, "mf_steps": 10, "mf_tol": 1e-4,
+                        "sparsity_target": None, "sparsity_cost": 0.0, "pretrain_epochs": 15, "pretrain_lr": 0.05,
+                        "finetune_epochs": 30, "finetune_lr": 0.1, "dynamic_binarization": False, "init_std": 0.01}
+    assert DBM(64, n_chains=2).sizes == [64, 100, 100]
     assert DBM.sizes_from_data(64, 10) == {"n_features": 64, "n_classes": 10}
     with pytest.raises(TypeError):
         DBM(64, 10, [12, 8])  # hyperparameters are keyword-only

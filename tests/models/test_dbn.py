@@ -177,7 +177,7 @@ def test_bad_input_is_refused_with_one_clear_error(digits):
     with pytest.raises(ValueError, match="labels given to a DBN built without label units"):
         dbn.pretrain(X[:50], y[:50])
     with pytest.raises(ValueError, match="labels given to a DBN built without label units"):
-        dbn.sample(3, labels=[0, 1, 2])
+        random_dbn([64, 8, 8]).sample(3, labels=[0, 1, 2])
     with pytest.raises(ValueError, match="expected labels y for pretraining"):
         DBN(64, 10, hidden=[8, 8], labels=True).pretrain(X[:50])
     with pytest.raises(ValueError, match=r"X.size\(-1\) must equal n_features: expected 64, got 63"):
@@ -301,9 +301,9 @@ def test_get_params_round_trips_and_every_hyperparameter_is_documented():
         assert p.doc, f"DBN.{key} has no line in the Args: block"
     # the defaults of `neuralzoo train dbn` (the old Config's)
     assert {k: p.default for k, p in hyper.items()} == {
-        "hidden": [500, 500, 2000], "labels": False, "method": "cd", "k": 1, "finetune": "backprop",
-        "finetune_epochs": 10, "finetune_lr": 0.1, "finetune_dropout": 0.0, "updown_k": 10, "init_std": 0.01}
-    assert DBN(64).sizes == [64, 500, 500, 2000] and DBN(64).n_classes == 0
+        "hidden": [100, 100, 200], "labels": False, "method": "cd", "k": 1, "finetune": "backprop",
+        "finetune_epochs": 30, "finetune_lr": 0.1, "finetune_dropout": 0.0, "updown_k": 10, "init_std": 0.01}
+    assert DBN(64).sizes == [64, 100, 100, 200] and DBN(64).n_classes == 0
     assert DBN.sizes_from_data(64, 10) == {"n_features": 64, "n_classes": 10}
     with pytest.raises(TypeError):
         DBN(64, 10, [16, 8])  # hyperparameters are keyword-only

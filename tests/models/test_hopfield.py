@@ -79,7 +79,7 @@ def test_energy_trace_never_increases_and_ends_at_fixed_points():
 def test_unscaled_hebbian_energy_of_the_reference_check():
     """REFERENCES.md: one pattern 1001100, W = x x^T zero diagonal: E = -21 and +3."""
     v = torch.tensor([[1.0, 0, 0, 1, 1, 0, 0]])
-    hop = Hopfield(7, scaled=False).store(v)
+    hop = Hopfield(7, rule="hebbian", scaled=False).store(v)
     x = 2 * v - 1
     torch.testing.assert_close(hop.W, x.T @ x - torch.eye(7))
     assert hop.energy(v).item() == -21.0 and hop.energy(x).item() == -21.0
@@ -88,15 +88,15 @@ def test_unscaled_hebbian_energy_of_the_reference_check():
 
 
 def test_stored_patterns_are_fixed_points_below_capacity():
-    xi = random_patterns(5, 200, 0)
-    hop = Hopfield(200).store(xi)
+    xi = random_patterns(5, 200, 0)  # P/N = 0.025, far below the Hebbian alpha_c = 0.138
+    hop = Hopfield(200, rule="hebbian").store(xi)
     assert hop.is_fixed_point(xi).all()
     assert torch.equal(hop.recall(xi, generator=0), xi)
 
 
 def test_recall_from_ten_percent_noise_at_low_load():
     xi = random_patterns(10, 200, 1)
-    hop = Hopfield(200).store(xi)
+    hop = Hopfield(200, rule="hebbian").store(xi)
     probes = flip(xi, 0.1, torch.Generator().manual_seed(0))
     assert int((probes != xi).sum(1).min()) == 20
     assert torch.equal(hop.recall(probes, generator=0), xi)
@@ -124,7 +124,7 @@ def test_ties_keep_the_current_state():
     # 1/N-scaled Hebbian weights (not exact in float32): where the exact integer field
     # N h_i = sum_mu xi_i (xi . x) - P x_i is 0, the state keeps x_i, whatever x_i is
     xi = random_patterns(4, 31, 0)  # (N odd: with N even, N h_i = 2 mod 4 is never 0)
-    hop = Hopfield(31).store(xi)
+    hop = Hopfield(31, rule="hebbian").store(xi)
     x = random_patterns(200, 31, 1)
     exact = x.long() @ (xi.T.long() @ xi.long() - 4 * torch.eye(31, dtype=torch.long))  # N h
     rows, units = torch.nonzero(exact == 0, as_tuple=True)
@@ -137,8 +137,8 @@ def test_ties_keep_the_current_state():
 
 
 def test_async_same_seed_same_result_and_batch_equals_per_probe():
-    xi = random_patterns(20, 120, 4)  # alpha ~ 0.17: plenty of wrong bits, long paths
-    hop = Hopfield(120).store(xi)
+    xi = random_patterns(20, 120, 4)  # Hebbian alpha ~ 0.17: plenty of wrong bits, long paths
+    hop = Hopfield(120, rule="hebbian").store(xi)
     probes = flip(xi, 0.2, torch.Generator().manual_seed(0))
     a = hop.recall(probes, generator=7)
     assert torch.equal(a, hop.recall(probes, generator=7))
@@ -236,8 +236,8 @@ def storkey_full_field(patterns: np.ndarray) -> np.ndarray:
 
 def test_incremental_hebbian_storage():
     a, b = random_patterns(3, 50, 0), random_patterns(4, 50, 1)
-    one = Hopfield(50).store(a).store(b)
-    both = Hopfield(50).store(torch.cat([a, b]))
+    one = Hopfield(50, rule="hebbian").store(a).store(b)
+    both = Hopfield(50, rule="hebbian").store(torch.cat([a, b]))
     torch.testing.assert_close(one.W, both.W, rtol=0, atol=1e-6)
     torch.testing.assert_close(one.W, (torch.cat([a, b]).T @ torch.cat([a, b]) - 7 * torch.eye(50)) / 50)
     assert torch.equal(one.patterns, both.patterns) and one.hparams["n_stored"] == 7
@@ -274,7 +274,7 @@ def test_continuous_hopfield_energy_is_a_lyapunov_function():
 
 def test_continuous_hopfield_recalls_at_low_load():
     xi = random_patterns(5, 100, 0)
-    net = ContinuousHopfield(100, gain=4.0).store(xi)
+    net = ContinuousHopfield(100, rule="hebbian", gain=4.0).store(xi)
     probes = flip(xi, 0.1, torch.Generator().manual_seed(0))
     r = net.recall(probes, return_trace=True)
     assert torch.equal(r.states, xi) and r.converged.all()
@@ -290,7 +290,7 @@ def test_modern_hopfield_retrieves_beyond_hebbian_capacity():
     g = torch.Generator().manual_seed(1)
     probes = mask(xi, 0.4, generator=g)  # 40 units set to -1 each (about 20 wrong bits)
     modern = ModernHopfield(100, beta=1.0).store(xi)
-    hebb = Hopfield(100).store(xi)
+    hebb = Hopfield(100, rule="hebbian").store(xi)
     got = modern.recall(probes)
     assert (got == xi).all(1).float().mean() >= 0.98
     assert (hebb.recall(probes, generator=0) == xi).all(1).float().mean() <= 0.2
@@ -354,7 +354,7 @@ def test_corruptions_and_spurious_state():
     assert (flip(xi, 0.25, g) != xi).sum(1).tolist() == [10, 10, 10]
     m = mask((xi + 1) / 2, 0.5)
     assert (m[:, 20:] == 0).all() and torch.equal(m[:, :20], (xi[:, :20] + 1) / 2)
-    hop = Hopfield(200).store(random_patterns(10, 200, 1))
+    hop = Hopfield(200, rule="hebbian").store(random_patterns(10, 200, 1))  # Hebb's mixture states
     s = find_spurious_state(hop, seed=0)
     assert s.spurious and s.fixed_point and len(s.mixture) == 3
     assert hop.is_fixed_point(s.state[None]).all()

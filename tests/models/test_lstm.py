@@ -88,7 +88,7 @@ def test_carried_state_fit_and_stream_evaluation():
     ids = torch.tensor([vocab.index(ch) for ch in text])
     X, Y = ids[:-1][:312].reshape(-1, 8), ids[1:][:312].reshape(-1, 8)
     net = LSTM(n_outputs=8, hidden=16, task="sequence", vocab=vocab, carry_state=True)
-    net.fit(X, Y, epochs=6, batch_size=4, lr=2e-2, progress=False, seed=0)
+    net.fit(X, Y, epochs=6, batch_size=4, lr=2e-2, lr_schedule="constant", progress=False, seed=0)
     m = net.evaluate(X, Y)
     assert m["acc"] > 0.95 and m["bits"] == pytest.approx(m["loss"] / 0.6931471805599453)
     assert net.sample_text("ab", 6, temperature=0.5, generator=0).startswith("ab")

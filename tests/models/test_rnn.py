@@ -172,7 +172,7 @@ def test_sizes_from_data_build_what_from_config_built(cls):
 
     rows = cls(**cls.sizes_from_data(784, 10))  # MNIST: 28 steps of 28 pixels
     assert (rows.D, rows.n_steps, rows.C, rows.task, rows.carry_state) == (28, 28, 10, "classify", False)
-    default_h = {ElmanRNN: 64, LSTM: 128}[cls]  # the old Config's
+    default_h = {ElmanRNN: 64, LSTM: 64}[cls]  # the old Config's (LSTM: 128 before issue 23)
     assert rows.H == rows.hidden == default_h
     _, _, spec = load_sequences("adding", "test", seq_len=12, n=1)
     add = cls(**cls.sizes_from_data(0, 0, spec))

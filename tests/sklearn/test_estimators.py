@@ -75,7 +75,7 @@ def test_same_model_as_the_torch_face_for_the_same_seed(digits):
 def test_labels_of_any_type_come_back(digits):
     X, y = digits
     names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
-    est = MLPEstimator(hidden=(32,), epochs=5, lr=0.01).fit(X[:500], names[y[:500]])
+    est = MLPEstimator(hidden=(32,), epochs=5, lr=0.01, batch_size=50).fit(X[:500], names[y[:500]])
     assert est.classes_.tolist() == sorted(names.tolist()) and est.n_features_in_ == 64
     pred = est.predict(X[500:600])
     assert pred.dtype == names.dtype and np.mean(pred == names[y[500:600]]) > 0.8

@@ -61,7 +61,7 @@ def run(quick: bool = False) -> list[dict]:
     xi = torch.randint(0, 2, (p, n), generator=g).float() * 2 - 1  # (P, N)
     targets = torch.randint(0, p, (n_probes,), generator=g)
     probes = flip(xi[targets], 0.1, g)  # (B, N)
-    hop = Hopfield(n).store(xi)
+    hop = Hopfield(n, rule="hebbian").store(xi)
     W, theta = hop.W.double().numpy(), hop.theta.double().numpy()
     base_probes = probes[:n_base].double().numpy()
     hop.recall(probes[:50], generator=0)  # warm-up: the first calls pay for lazy initialisation
@@ -88,7 +88,7 @@ def run(quick: bool = False) -> list[dict]:
     st_ours, st_base = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        Hopfield(n).store(xi)
+        Hopfield(n, rule="hebbian").store(xi)
         st_ours.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         numpy_hebbian(xi_np)

@@ -70,7 +70,8 @@ class MLP(Trainable, Classifier, nn.Module):
 
     registry_name = "mlp"
     sizes_hparams = ("n_features", "hidden", "n_classes")  # a 0.1 run's sizes=[D, *H, C]
-    train_defaults = {"epochs": 20, "batch_size": 100, "lr": 1e-3, "optimizer": "adam"}
+    # scikit-learn MLPClassifier's max_iter=200, batch_size=200 (20 epochs of 100 stopped at 0.944 on digits)
+    train_defaults = {"epochs": 200, "batch_size": 200, "lr": 1e-3, "optimizer": "adam"}
 
     def __init__(self, n_features: int, n_classes: int, *,
                  hidden: list[int] = [100],  # noqa: B006 (read, never mutated)

@@ -95,7 +95,10 @@ class Perceptron(Trainable, Classifier, nn.Module):
     after the first epoch without a mistake; after ``epochs`` passes with mistakes left it
     warns with a :class:`ConvergenceWarning`. With ``pocket=True`` (Gallant 1990) the weights with
     the fewest training errors seen at an epoch end are kept and used at the end, which is
-    what one wants on data that is not separable.
+    what one wants on data that is not separable. The pocket is on by default, with 10 epochs: on
+    the digits (not separable) the last epoch's weights swing between 0.90 and 0.95 test accuracy
+    and 100 epochs of single-row updates took minutes; the pocket after 10 reaches 0.953.
+    ``pocket=False`` is the lecture's rule alone (it changes nothing on separable data).
 
     Args:
         n_features: D, the width of an input row (fixed by the data).
@@ -134,9 +137,9 @@ class Perceptron(Trainable, Classifier, nn.Module):
     """
 
     registry_name = "perceptron"
-    train_defaults = {"epochs": 100, "batch_size": 1, "lr": 1.0, "optimizer": "sgd", "momentum": 0.0}
+    train_defaults = {"epochs": 10, "batch_size": 1, "lr": 1.0, "optimizer": "sgd", "momentum": 0.0}
 
-    def __init__(self, n_features: int, n_classes: int = 2, *, pocket: bool = False) -> None:
+    def __init__(self, n_features: int, n_classes: int = 2, *, pocket: bool = True) -> None:
         super().__init__()
         n_features, n_classes = int(n_features), int(n_classes)
         if n_features < 1:

@@ -39,7 +39,7 @@ PUBLISHED_BIT_ERROR = {0.138: 0.0036, 0.185: 0.01, 0.37: 0.05}
 def _network(n: int, p: int, seed: int) -> Hopfield:
     g = torch.Generator().manual_seed(seed)
     xi = torch.randint(0, 2, (p, n), generator=g).float() * 2 - 1  # (P, N)
-    return Hopfield(n).store(xi)
+    return Hopfield(n, rule="hebbian").store(xi)  # the capacity of the lecture's Hebbian rule
 
 
 def one_step_bit_error(hop: Hopfield) -> float:

@@ -131,14 +131,16 @@ class Autoencoder(Trainable, nn.Module):
     """
 
     registry_name = "autoencoder"
-    train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
+    # the tour's settings (issue 23: [32], a sigmoid code of 16, 20 epochs at lr 1e-3 stayed at the
+    # mean image on digits, test mse 0.0741 against the tour's 0.0266)
+    train_defaults = {"epochs": 25, "batch_size": 64, "lr": 3e-3, "optimizer": "adam"}
     # a 0.1 run's sizes=[D, *H, K]; its loss (a name the loss(batch) method holds now)
     sizes_hparams, renamed_hparams = ("n_features", "hidden", "code"), {"loss": "reconstruction"}
     undercomplete = True  # warn when the code is wider than the input and nothing regularises
 
     def __init__(self, n_features: int, *,
-                 hidden: list[int] = [32],  # noqa: B006 (read, never mutated)
-                 code: int = 16, activation: str = "sigmoid", code_activation: str = "sigmoid",
+                 hidden: list[int] = [64],  # noqa: B006 (read, never mutated)
+                 code: int = 8, activation: str = "sigmoid", code_activation: str = "linear",
                  reconstruction: str = "cross-entropy", tied: bool = False,
                  decoder_sizes: list[int] | None = None, corruption: str = "none", noise: float = 0.0,
                  sparsity: str = "none", sparsity_target: float = 0.05, sparsity_cost: float = 0.0) -> None:
@@ -318,30 +320,50 @@ class Autoencoder(Trainable, nn.Module):
 class DenoisingAutoencoder(Autoencoder):
     """Denoising autoencoder (Vincent et al. 2008): :class:`Autoencoder` with masking noise
     0.3 by default; it reconstructs the clean ``x`` from a corrupted ``x~``. Its other
-    hyperparameters (``hidden``, ``code``, ...) are the :class:`Autoencoder`'s.
+    hyperparameters (``activation``, ``reconstruction``, ...) are the :class:`Autoencoder`'s.
 
     Args:
+        hidden: encoder hidden widths H_1 .. H_{L-1} ([] for none: one layer D -> K).
+        code: K, the code size (the units of the code layer y).
+        code_activation: f of the code layer ("linear": a real-valued code).
         corruption: "mask" or "gaussian" (or "none": a plain autoencoder).
         noise: corruption level in [0, 1): the masked fraction or the Gaussian std.
     """
 
     registry_name = "denoising-autoencoder"
+    # the tour's settings (issue 23: 20 epochs at lr 1e-3 gave test mse 0.0741, the tour 0.0503)
+    train_defaults = {"epochs": 15, "batch_size": 64, "lr": 3e-3, "optimizer": "adam"}
 
-    def __init__(self, n_features: int, *, corruption: str = "mask", noise: float = 0.3, **kw: Any) -> None:
-        super().__init__(n_features, corruption=corruption, noise=noise, **kw)
+    def __init__(self, n_features: int, *,
+                 hidden: list[int] = [64],  # noqa: B006 (read, never mutated)
+                 code: int = 16, code_activation: str = "sigmoid", corruption: str = "mask",
+                 noise: float = 0.3, **kw: Any) -> None:
+        super().__init__(n_features, hidden=hidden, code=code, code_activation=code_activation,
+                         corruption=corruption, noise=noise, **kw)
 
 
 class SparseAutoencoder(Autoencoder):
     """Sparse autoencoder: :class:`Autoencoder` with the KL penalty
-    ``beta sum_j KL(rho || rho_hat_j)`` on a sigmoid code (rho 0.05, beta 1 by default). Its
-    other hyperparameters (``hidden``, ``code``, ...) are the :class:`Autoencoder`'s.
+    ``beta sum_j KL(rho || rho_hat_j)`` on a sigmoid code (rho 0.05, beta 1 by default): by
+    default one layer ``D -> K = 100``, an overcomplete code kept sparse by the penalty. Its
+    other hyperparameters (``activation``, ``reconstruction``, ...) are the :class:`Autoencoder`'s.
 
     Args:
+        hidden: encoder hidden widths H_1 .. H_{L-1} ([] for none: one layer D -> K).
+        code: K, the code size (the units of the code layer y).
+        code_activation: f of the code layer (the KL penalty needs "sigmoid").
         sparsity: "kl" or "l1" penalty on the code (or "none": a plain autoencoder).
         sparsity_cost: beta, the weight of the sparsity penalty.
     """
 
     registry_name = "sparse-autoencoder"
+    # the tour's settings (issue 23: [32] -> 16 for 20 epochs at lr 1e-3 gave test mse 0.0741,
+    # the tour 0.0461)
+    train_defaults = {"epochs": 15, "batch_size": 64, "lr": 3e-3, "optimizer": "adam"}
 
-    def __init__(self, n_features: int, *, sparsity: str = "kl", sparsity_cost: float = 1.0, **kw: Any) -> None:
-        super().__init__(n_features, sparsity=sparsity, sparsity_cost=sparsity_cost, **kw)
+    def __init__(self, n_features: int, *,
+                 hidden: list[int] = [],  # noqa: B006 (read, never mutated)
+                 code: int = 100, code_activation: str = "sigmoid", sparsity: str = "kl",
+                 sparsity_cost: float = 1.0, **kw: Any) -> None:
+        super().__init__(n_features, hidden=hidden, code=code, code_activation=code_activation,
+                         sparsity=sparsity, sparsity_cost=sparsity_cost, **kw)

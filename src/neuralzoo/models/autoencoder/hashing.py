@@ -54,6 +54,9 @@ class SemanticHashing(DeepAutoencoder):
     """
 
     registry_name = "semantic-hashing"
+    # the tour's epochs and rate (issue 23: the deep autoencoder's 20 epochs at lr 1e-3 gave test
+    # mse 0.0561 on digits, the tour 0.0345; these gave 0.0477)
+    train_defaults = {"epochs": 40, "batch_size": 100, "lr": 3e-3, "optimizer": "adam"}
 
     def __init__(self, n_features: int, *,
                  hidden: list[int] = [64, 32],  # noqa: B006 (read, never mutated)

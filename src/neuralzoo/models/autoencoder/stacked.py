@@ -69,16 +69,18 @@ class StackedAutoencoder(Trainable, Classifier, nn.Module):
     """
 
     registry_name = "stacked-autoencoder"
-    train_defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "optimizer": "adam"}
+    # the tour's settings (issue 23: [48, 32], 10 pretraining epochs at 1e-3 and 20 fine-tuning
+    # epochs at 1e-3 gave 0.817 on digits, the tour 0.958)
+    train_defaults = {"epochs": 20, "batch_size": 64, "lr": 3e-3, "optimizer": "adam"}
     # a 0.1 run's sizes=[D, *H]; its loss (a name the loss(batch) method holds now)
     sizes_hparams, renamed_hparams = ("n_features", "hidden"), {"loss": "reconstruction"}
 
     def __init__(self, n_features: int, n_classes: int, *,
-                 hidden: list[int] = [48, 32],  # noqa: B006 (read, never mutated)
+                 hidden: list[int] = [128, 64],  # noqa: B006 (read, never mutated)
                  activation: str = "sigmoid",
                  noise: Sequence[float] | float = [0.1, 0.2],  # noqa: B006 (read, never mutated)
                  corruption: str = "mask", tied: bool = True, reconstruction: str = "cross-entropy",
-                 pretrain_epochs: int = 10, pretrain_lr: float = 1e-3, pretrain_batch_size: int = 64) -> None:
+                 pretrain_epochs: int = 5, pretrain_lr: float = 3e-3, pretrain_batch_size: int = 64) -> None:
         super().__init__()
         hidden = [int(h) for h in check_hidden(hidden, "layer widths, e.g. [48, 32]")]  # a copy
         sizes = [int(n_features), *hidden]

@@ -83,6 +83,8 @@ class LectureCNN(ConvNet):
     """
 
     registry_name = "lecture-cnn"
+    # the tour's schedule: 10 epochs of Adam 1e-3 at batch 64 left 0.667 on digits
+    train_defaults = {"epochs": 10, "batch_size": 32, "lr": 3e-3, "optimizer": "adam", "lr_schedule": "cosine"}
 
     def __init__(self, input_shape: Sequence[int] = (1, 200, 200), n_classes: int = 10, *,
                  maps: Sequence[int] = (4, 7), kernels: Sequence[int] = (5, 3), pool: str = "max",

@@ -105,14 +105,14 @@ class DBM(Trainable, Classifier, nn.Module):
     registry_name = "dbm"
     sizes_hparams = ("n_features", "hidden")  # a 0.1 run's sizes=[D, *H]
     data_defaults = {"binarize": "threshold"}
-    train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.005, "optimizer": "sgd", "momentum": 0.9,
+    train_defaults = {"epochs": 15, "batch_size": 20, "lr": 0.005, "optimizer": "sgd", "momentum": 0.9,
                       "lr_schedule": "cosine"}
 
     def __init__(self, n_features: int, n_classes: int = 0, *,
-                 hidden: list[int] = [500, 1000],  # noqa: B006 (read, never mutated)
+                 hidden: list[int] = [100, 100],  # noqa: B006 (read, never mutated)
                  n_chains: int = 100, k: int = 5, mf_steps: int = 10, mf_tol: float = 1e-4,
-                 sparsity_target: float | None = None, sparsity_cost: float = 0.0, pretrain_epochs: int = 10,
-                 pretrain_lr: float = 0.05, finetune_epochs: int = 10, finetune_lr: float = 0.1,
+                 sparsity_target: float | None = None, sparsity_cost: float = 0.0, pretrain_epochs: int = 15,
+                 pretrain_lr: float = 0.05, finetune_epochs: int = 30, finetune_lr: float = 0.1,
                  finetune_dropout: Sequence[float] = (0.0, 0.0), dynamic_binarization: bool = False,
                  init_std: float = 0.01) -> None:
         super().__init__()

@@ -117,7 +117,8 @@ class RBM(Trainable, nn.Module):
 
     registry_name = "rbm"
     data_defaults = {"binarize": "threshold"}
-    train_defaults = {"epochs": 10, "batch_size": 100, "lr": 0.05, "optimizer": "sgd", "momentum": 0.5}
+    # batch 20: digits (1,437 rows) gets 72 updates an epoch; at 100, 10 epochs stay on the plateau of the init
+    train_defaults = {"epochs": 10, "batch_size": 20, "lr": 0.05, "optimizer": "sgd", "momentum": 0.5}
     renamed_hparams = {"n_visible": "n_features"}  # a 0.1 run's name
     offset_rate = 0.01  # sliding factor of the centering offsets (Melchior et al.'s nu)
 
@@ -449,7 +450,7 @@ class RBM(Trainable, nn.Module):
     def fit(self, X: Any, y: Any = None, *, method: str | None = None, k: int | None = None,
             seed: int | None = None, warm_start: bool = False, resume: bool = False,
             callbacks: Sequence[Any] = (), **options: Any) -> RBM:
-        """Train by :func:`neuralzoo.fit` (``epochs=10, batch_size=100, lr=0.05``, SGD with
+        """Train by :func:`neuralzoo.fit` (``epochs=10, batch_size=20, lr=0.05``, SGD with
         momentum 0.5 unless given); returns ``self``. ``y`` is ignored. ``method`` ("cd",
         "pcd"; "pt" only if built so) and ``k`` override the constructor's. Unless
         ``warm_start``/``resume``: ``data_mean`` from ``X``, parameters re-initialised from

@@ -154,6 +154,9 @@ class ElmanRNN(RecurrentNet):
     """
 
     registry_name = "rnn"
+    # the tour's schedule (issue 23: batch 64, lr 2e-3, 10 epochs gave 0.925 on digits, the tour 0.958)
+    train_defaults = {"epochs": 20, "batch_size": 32, "lr": 3e-3, "optimizer": "adam",
+                      "lr_schedule": "cosine", "clip_norm": 5.0}
 
     def __init__(self, n_features: int = 1, n_outputs: int = 2, *, hidden: int = 64,
                  num_layers: int = 1, recurrence: str = "full", dropout: float = 0.0,

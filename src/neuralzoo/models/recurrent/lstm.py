@@ -147,8 +147,12 @@ class LSTM(RecurrentNet):
     """
 
     registry_name = "lstm"
+    # the tour's schedule (issue 23: hidden 128, batch 64, lr 2e-3, 10 epochs gave 0.878 on digits,
+    # the tour 0.972)
+    train_defaults = {"epochs": 25, "batch_size": 32, "lr": 5e-3, "optimizer": "adam",
+                      "lr_schedule": "cosine", "clip_norm": 5.0}
 
-    def __init__(self, n_features: int = 1, n_outputs: int = 2, *, hidden: int = 128,
+    def __init__(self, n_features: int = 1, n_outputs: int = 2, *, hidden: int = 64,
                  num_layers: int = 1, dropout: float = 0.0, forget_bias: float = 1.0,
                  impl: str = "fused", carry_state: bool | None = None, task: str = "classify",
                  n_steps: int | None = None, vocab: str | None = None, n_tokens: int | None = None,
