@@ -21,9 +21,11 @@ UNIFORM = -64 * math.log(2)  # log p(v) of 64 fair coins
 
 def test_rbm_exact_quick_rows_on_digits(use_digits, smaller):
     use_digits(rbm_exact)  # the 8x8 digits, binarised as asked
-    smaller(rbm_exact, "RBM", 64, 12)  # 12 hidden units: exact log Z over 2^12 states, not 2^20
+    built = smaller(rbm_exact, "RBM", 64, 12)  # 12 hidden units: exact log Z over 2^12 states, not 2^20
     cd, pcd = check_rows(rbm_exact.run(quick=True, device="cpu"), n=2)
     assert "784-20, 5 epochs on 1437 images (quick smoke test)" in cd["name"]
+    # CD-1 trains the centered RBM (chosen on validation), PCD the plain one
+    assert [m.centering for m in built] == [True, False] and "CD-1 (centered)" in cd["name"]
     # on 64 pixels CD-1 is far above the MNIST threshold: met, and said so
     assert cd["target"] == ">= -146 (about -143)" and cd["met"] is True
     assert pcd["target"] == f"> CD-1 ({cd['ours']:.2f})" and pcd["published"] == "better than CD-1"
