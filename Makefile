@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml Makefile
 
 demo: $(STAMP)
 	$(BIN)/neuralzoo tour --data digits --out runs/tour --force
+	@echo "Open runs/tour/report.html, or see the networks live: $(BIN)/neuralzoo serve  (http://127.0.0.1:8000)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -1,0 +1,67 @@
+// neuralzoo playground: what every page shares (the API call, messages, the self-test).
+"use strict";
+const NZ = {
+  errors: [],
+  selftest: new URLSearchParams(location.search).has("selftest"),
+};
+window.addEventListener("error", (e) => NZ.errors.push(String(e.message || e)));
+window.addEventListener("unhandledrejection", (e) => NZ.errors.push("unhandled: " + String(e.reason)));
+{ const orig = console.error.bind(console);
+  console.error = (...a) => { NZ.errors.push(a.map(String).join(" ")); orig(...a); }; }
+
+// Show a refusal (or clear it) in the page's #message line.
+NZ.message = function (text) {
+  const el = document.getElementById("message");
+  if (el) el.textContent = text || "";
+};
+
+// Call the API: GET without a body, POST with one; a 4xx answer shows its message and throws.
+NZ.api = async function (path, body) {
+  const opts = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body) };
+  const r = await fetch(path, opts);
+  const data = await r.json();
+  if (!r.ok) {
+    NZ.message(data.error || ("request failed: " + r.status));
+    const err = new Error(data.error); err.status = r.status; throw err;
+  }
+  NZ.message("");
+  return data;
+};
+
+NZ.sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+// Write the self-test's findings into <pre id="selftest"> for the browser test to read.
+NZ.report = function (result) {
+  result.errors = NZ.errors.slice();
+  // every resource the page loaded, by origin: all must be this server's
+  result.foreign_requests = performance.getEntriesByType("resource")
+    .map((e) => e.name).filter((u) => new URL(u).origin !== location.origin);
+  result.requests = performance.getEntriesByType("resource").length;
+  const pre = document.createElement("pre");
+  pre.id = "selftest";
+  pre.textContent = JSON.stringify(result);
+  document.querySelector("main").appendChild(pre);
+};
+
+// Run a page's self-test; an exception is reported, not swallowed.
+NZ.runSelftest = async function (fn) {
+  if (!NZ.selftest) return;
+  try { NZ.report(await fn()); }
+  catch (e) { NZ.errors.push("selftest threw: " + e.message); NZ.report({ failed: true }); }
+};
+
+// Draw a 0/1 pattern (row by row, side x side) on a canvas; `mark` outlines one cell.
+NZ.drawCells = function (canvas, bits, side, mark) {
+  const ctx = canvas.getContext("2d"), c = canvas.width / side;
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  for (let k = 0; k < bits.length; k++) {
+    ctx.fillStyle = bits[k] ? "#1d2330" : "#eef1f6";
+    ctx.fillRect((k % side) * c + 1, Math.floor(k / side) * c + 1, c - 2, c - 2);
+  }
+  if (mark !== undefined && mark !== null) {
+    ctx.strokeStyle = "#f0a020"; ctx.lineWidth = Math.max(2, c / 8);
+    ctx.strokeRect((mark % side) * c + 1, Math.floor(mark / side) * c + 1, c - 2, c - 2);
+  }
+};
