@@ -3,43 +3,64 @@
 Every user mistake (unknown model or dataset, bad config key or type, bad data, a run folder
 that already exists, a checkpoint of another model) ends with one line on stderr saying what
 was expected and what came, and exit code 2. ``--json`` prints exactly one JSON object on
-stdout; progress and tables go to stderr.
+stdout; without it results (tables) go to stdout, whole (drawn at their own width where no
+terminal sets one), and progress and notes ("wrote ...") to stderr. Shell completion: typer's
+``--install-completion`` / ``--show-completion``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 
 from . import datasets, models, runs
+from ._io import RunLockedError
 from .config import TrainConfig, from_dict, hyperparameters, load_toml, parse_overrides
 from .models.base import NotFittedError
 from .train.checkpoint import CheckpointError
 from .train.trainer import TrainingDiverged
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="neuralzoo: the classical neural networks of the lecture, on PyTorch.")
-err = Console(stderr=True)
-out = Console()
+# soft wrap: no line is cut at the console's width (80 columns where no terminal tells it: a pipe,
+# a file, a CI log); tables are drawn at their own width there (_table)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotFittedError, TrainingDiverged,
-               CheckpointError)
+               CheckpointError, RunLockedError, PermissionError, IsADirectoryError, NotADirectoryError)
 
 
-def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
+class _Natural:
+    """A table drawn at its natural width where no terminal sets the width (then nothing is cut
+    or folded: every header and path whole), and folded to the terminal's width in one."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not console.is_terminal:
+            natural = Measurement.get(console, options.update(width=100_000), self.table).maximum
+            options = options.update(width=natural)
+        yield from console.render(self.table, options)
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> _Natural:
     columns = columns or list(dict.fromkeys(k for r in rows for k in r))
     table = Table(title=title)
     for c in columns:
-        table.add_column(c)
+        table.add_column(c, overflow="fold")  # a long value wraps, never ends in "…"
     for r in rows:
         table.add_row(*[_fmt(r.get(c)) for c in columns])
-    return table
+    return _Natural(table)
 
 
 def _fmt(v: Any) -> str:
@@ -62,13 +83,28 @@ def train(
     device: str = typer.Option(None, "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(None, "--seed", help="seeds initialisation, shuffling and dropout (train.seed)"),
     out_dir: Path = typer.Option(None, "--out", help="run folder (default runs/<model>-<data>)"),
-    resume: bool = typer.Option(False, "--resume", help="continue the run in --out"),
-    force: bool = typer.Option(False, "--force", help="overwrite an existing run folder"),
+    resume: bool = typer.Option(False, "--resume", help="continue the run in --out with its options; "
+                                "--epochs (more), lr, lr_schedule, lr_step_size, lr_gamma, clip_norm, "
+                                "clip_value, checkpoint_every, device and progress may change and are "
+                                "applied, any other change is refused; a run stopped before its first "
+                                "checkpoint starts anew"),
+    force: bool = typer.Option(False, "--force", help="overwrite an existing run folder: clears what "
+                               "neuralzoo wrote there (a user's own files stay)"),
 ) -> None:
-    """Train MODEL on a dataset; writes a run folder with weights, metrics and report.html."""
+    """Train MODEL on a dataset; writes a run folder with weights, metrics and report.html.
+
+    One writer per run folder: while a run trains, a second one with the same --out is refused
+    (an OS lock on --out/.neuralzoo.lock, which a killed run does not leave behind)."""
+    from ._io import run_lock
+    from .train import distributed
+
     sections = runs.model_sections(model)
     values: dict[str, dict[str, Any]] = {name: {} for name in sections}
-    if resume and out_dir is not None and (out_dir / "config.json").exists():
+    if resume and out_dir is None:  # the default folder of this model and data
+        out_dir = Path("runs") / f"{model}-{runs.data_config(model, {'name': data} if data else {}).name}"
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"--out {out_dir}: expected a run folder, got an existing file")
+    if resume and (out_dir / "config.json").exists():
         stored = runs.read_config(out_dir)
         if stored.get("model") != model:
             raise ValueError(f"{out_dir} holds a {stored.get('model')!r} run: expected {model!r}")
@@ -87,10 +123,13 @@ def train(
     data_cfg = runs.data_config(model, values["data"])
     from_dict(TrainConfig, values["train"], section="train")  # refuse bad keys before loading data
     run_dir = out_dir or Path("runs") / f"{model}-{data_cfg.name}"
-    summary = runs.train_run(model, model_values=values["model"], train_values=values["train"],
-                             data_values=values["data"], out=run_dir, resume=resume, force=force)
-    report = runs.make_report(run_dir)
-    err.print(_table(f"{model} on {data_cfg.name}", [summary]))
+    with run_lock(run_dir if distributed.is_writer() else None):  # held until the report is written
+        summary = runs.train_run(model, model_values=values["model"], train_values=values["train"],
+                                 data_values=values["data"], out=run_dir, resume=resume, force=force)
+        if not distributed.is_writer():  # torchrun: rank 0 writes the report and prints the summary
+            return
+        report = runs.make_report(run_dir)
+    out.print(_table(f"{model} on {data_cfg.name}", [summary]))  # the result: stdout
     err.print(f"run folder: {run_dir}   report: {report}")
 
 
@@ -108,7 +147,7 @@ def eval_(
 ) -> None:
     """Evaluate a trained run: its metrics on a split (accuracy, recall, completion ...);
     energy models also report log-likelihoods in nats (--exact, or --ais with an error bar)."""
-    model = runs.load_run(run)
+    model = runs.load_run(run, history=False)  # metrics.jsonl is not needed: a damaged one does not stop it
     data_cfg = runs.run_data_config(run)
     if data is not None:
         data_cfg.name = data
@@ -119,8 +158,9 @@ def eval_(
     if ais or exact:
         result.update(runs.log_likelihoods(model, X, exact=exact, ais=ais, n_betas=betas,
                                            n_runs=runs_, prefix=f"{split}_"))
-    if as_json:
-        print(json.dumps(result))
+    if as_json:  # valid JSON: a non-finite value (a diverged model's loss) is null
+        print(json.dumps({k: v if not isinstance(v, float) or math.isfinite(v) else None
+                          for k, v in result.items()}, allow_nan=False))
     else:
         out.print(_table(f"eval {run}", [result]))
 
@@ -142,7 +182,7 @@ def sample(
 
     if n < 1:
         raise ValueError(f"--n must be at least 1, got {n}")
-    model = runs.load_run(run)
+    model = runs.load_run(run, history=False)
     if getattr(model, "vocab", None) is not None or prompt is not None:
         if getattr(model, "vocab", None) is None:
             raise ValueError(f"--prompt: expected a language model (trained on text), got "
@@ -204,7 +244,11 @@ def reproduce(
     from ._io import atomic_write_json
 
     if id_ is None:
-        out.print(_table("reproductions", [{"id": k, "what": m.TITLE} for k, m in rep.REGISTRY.items()]))
+        listing = [{"id": k, "what": m.TITLE} for k, m in rep.REGISTRY.items()]
+        if as_json:
+            print(json.dumps({"reproductions": listing}))
+        else:
+            out.print(_table("reproductions", listing))
         return
     if id_ not in rep.REGISTRY:  # before any work
         raise ValueError(f"unknown reproduction {id_!r}: expected one of {', '.join(sorted(rep.REGISTRY))}")
@@ -235,24 +279,52 @@ def bench(
     """Speed against baselines timed in the same process (ratios, not bare times)."""
     from . import bench as b
 
-    names = [name] if name else list(b.REGISTRY)
-    for n in names:
-        _print_result(b.run(n, quick=quick), as_json, "bench")
+    if name is not None:
+        _print_result(b.run(name, quick=quick), as_json, "bench")
+        return
+    results = []
+    for n in b.REGISTRY:
+        results.append(b.run(n, quick=quick))
+        if not as_json:
+            _print_result(results[-1], False, "bench")
+    if as_json:  # one JSON object, as every --json prints
+        print(json.dumps({"benchmarks": results}))
 
 
 @app.command(name="datasets")
-def datasets_() -> None:
-    """List the datasets, whether a copy was found, and where."""
-    rows = [{"name": i.name, "found": i.found, "location": i.location or "—",
-             "shape": "x".join(map(str, i.shape)), "classes": i.n_classes,
-             "description": i.description} for i in datasets.available()]
+def datasets_(
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object on stdout"),
+) -> None:
+    """List every dataset --data takes (images, sequences, text), whether a copy was found, and where."""
+    infos = datasets.available()
+    if as_json:
+        print(json.dumps({"datasets": [i.as_dict() for i in infos]}))
+        return
+    rows = [{"name": i.name, "kind": i.kind, "found": i.found, "location": i.location or "—",
+             "shape": i.shape_text, "classes": i.n_classes, "description": i.description}
+            for i in infos]
     out.print(_table("datasets", rows))
+    searched = [f"{i.name}: {', '.join(i.searched)}" for i in infos if not i.found and i.searched]
+    if searched:
+        out.print("not found, looked in — " + "; ".join(searched))
 
 
 @app.command()
 def report(run: Path = typer.Argument(..., help="run folder")) -> None:
     """(Re)write report.html of a run folder."""
     err.print(f"wrote {runs.make_report(run)}")
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="port to listen on"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    runs_dir: Path = typer.Option(None, "--runs", help="folder of run folders the pages may load"),
+) -> None:
+    """The playground: the lecture's networks, live in a browser (Ctrl+C stops it)."""
+    from .serve.app import run_server
+
+    run_server(host=host, port=port, runs=runs_dir)
 
 
 def _version(value: bool) -> None:

@@ -48,7 +48,13 @@ class ConfigError(ValueError):
 
 @dataclass
 class TrainConfig:
-    """Options of :func:`neuralzoo.fit`, the one training loop."""
+    """Options of :func:`neuralzoo.fit`, the one training loop.
+
+    On resume ``epochs`` (more), ``lr``, ``lr_schedule``, ``lr_step_size``, ``lr_gamma``,
+    ``clip_norm``, ``clip_value``, ``checkpoint_every``, ``device`` and ``progress`` may change
+    (and are applied); any other field must stay as the run had it
+    (:data:`neuralzoo.train.checkpoint.RESUMABLE`).
+    """
 
     epochs: int = 10  # passes over the training data
     batch_size: int = 64  # examples per gradient step
@@ -326,13 +332,43 @@ def parse_overrides(items: list[str], sections: dict[str, Any]) -> dict[str, dic
     return out
 
 
+def read_text(path: str | Path, what: str = "file") -> str:
+    """The UTF-8 text of ``path``; a folder, a missing file or other bytes are refused by name."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: expected a {what}, got a folder") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.object[err.start]:#04x} at offset "
+                          f"{err.start}): expected a {what}") from None
+
+
+def read_json_object(path: str | Path) -> dict[str, Any]:
+    """A JSON file holding one object (``config.json``, ``summary.json``), refused by name when
+    it is not UTF-8, not JSON, or another JSON value."""
+    path = Path(path)
+    try:
+        value = json.loads(read_text(path, "JSON file"))
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: expected a JSON object, got {type(value).__name__} {_short(value)}")
+    return value
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def load_toml(path: str | Path, sections: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """Read a TOML config file with the given ``[section]`` tables."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
+        data = tomllib.loads(read_text(path, "config file"))
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML: {err}") from None
     unknown = [k for k in data if k not in sections]
@@ -363,5 +399,7 @@ __all__ = [
     "load_toml",
     "parse_overrides",
     "parse_value",
+    "read_json_object",
+    "read_text",
     "to_dict",
 ]

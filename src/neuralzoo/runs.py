@@ -3,11 +3,16 @@
 A run folder holds ``config.json`` (model name, constructor arguments, train and data
 config), ``model.safetensors``, ``state.pt``, ``metrics.jsonl``, ``summary.json`` and
 ``report.html``. This module is what the CLI, the tour and the reproductions share.
+
+One writer at a time: :func:`train_run` holds the folder (:func:`neuralzoo._io.run_lock`, an
+OS lock that a killed holder does not leave behind) from its first check to its last file.
+Every file read back is checked, and a fault is one error naming the file.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +21,7 @@ import torch
 from torch import nn
 
 from . import datasets, models
-from ._io import atomic_write_json
+from ._io import LOCK_NAME, atomic_write_json, run_lock
 from .config import (
     ConfigError,
     DataConfig,
@@ -24,9 +29,12 @@ from .config import (
     check_params,
     from_dict,
     hyperparameters,
+    read_json_object,
+    read_text,
     to_dict,
 )
 from .train import checkpoint as ckpt
+from .train import distributed
 from .train.trainer import RunExistsError
 
 
@@ -65,7 +73,21 @@ def build_for_data(name: str, values: dict[str, Any], n_features: int, n_classes
         if key in sizes:  # e.g. a recurrent net's task or vocab: the data says what they are
             raise ConfigError(f"model.{key} is fixed by the data ({sizes[key]!r} here): "
                               f"expected no value, got {values[key]!r}")
-    return cls(**sizes, **values)
+    return _construct(cls, name, {**sizes, **values}, values)
+
+
+def _construct(cls: type, name: str, args: dict[str, Any], shown: dict[str, Any]) -> nn.Module:
+    """``cls(**args)``; parameters too large for memory are refused naming the values (``shown``)."""
+    try:
+        return cls(**args)
+    except (RuntimeError, MemoryError) as err:
+        text = str(err)
+        if not isinstance(err, MemoryError) and not re.search(r"allocat|out of memory|overflow", text, re.I):
+            raise
+        asked = re.search(r"allocate (\d+) bytes", text)
+        size = f"{int(asked.group(1)) / 2**30:,.0f} GiB asked" if asked else text.splitlines()[0][:120]
+        raise ConfigError(f"model {name}: its parameters do not fit in memory ({size}): expected "
+                          f"smaller sizes, got {shown}") from None
 
 
 def data_config(model_name: str, values: dict[str, Any] | None = None) -> DataConfig:
@@ -122,17 +144,57 @@ def log_likelihoods(model: nn.Module, X: torch.Tensor, *, exact: bool, ais: bool
     return out
 
 
-def prepare_out(out: Path, *, resume: bool, force: bool) -> None:
-    """Refuse to write into an existing run unless resuming or forced."""
+def prepare_out(out: Path, *, resume: bool, force: bool) -> bool:
+    """Refuse to write into an existing run unless resuming or forced; return whether to resume.
+
+    ``resume`` of a folder that holds only ``config.json`` (a run stopped before its first
+    checkpoint) starts it anew: False. ``force`` clears what neuralzoo wrote there
+    (:data:`~neuralzoo.train.checkpoint.RUN_FILES`, ``stages/`` of a greedy run included) and
+    nothing else: a user's own files stay. Called by the folder's writer (it holds the lock).
+    """
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out}: expected a run folder, got an existing file")
     if resume:
-        if not (out / ckpt.STATE).exists() and not (out / "stages").is_dir():  # greedy runs: per stage
-            raise FileNotFoundError(f"{out}: nothing to resume: expected {ckpt.STATE} (or stages/) in the run folder")
-        return
-    if out.exists() and any(out.iterdir()) and not force:
+        if (out / ckpt.STATE).exists() or (out / "stages").is_dir():  # greedy runs: per stage
+            return True
+        if (out / "config.json").is_file() and not (out / ckpt.WEIGHTS).exists():
+            ckpt.clear_run(out)  # stopped before its first checkpoint: nothing to go on from
+            return False
+        raise FileNotFoundError(f"{out}: nothing to resume: expected {ckpt.STATE} (or stages/) in the run folder")
+    if force:
+        ckpt.clear_run(out)
+    elif out.exists() and any(p.name != LOCK_NAME for p in out.iterdir()):
         raise RunExistsError(
             f"{out} already exists and is not empty: expected a new run folder "
             "(pass --resume to continue it or --force to overwrite it)"
         )
+    return False
+
+
+def check_resume(out: Path, *, model: nn.Module | None = None, data_cfg: DataConfig | None = None,
+                 train: dict[str, Any] | None = None) -> None:
+    """Refuse, by name, a resume whose model (its constructor arguments), data or train options
+    (those given) differ from the run's in what may not change on resume (see
+    :data:`~neuralzoo.train.checkpoint.RESUMABLE`; the data's ``root`` and ``download`` may)."""
+    if not (out / "config.json").exists():
+        return
+    stored = read_config(out)
+    for section, old, new, free in (
+            ("model", stored.get("hparams"), None if model is None else getattr(model, "hparams", {}), ()),
+            ("data", stored.get("data"), None if data_cfg is None else to_dict(data_cfg), ("root", "download"))):
+        if not old or new is None:
+            continue
+        old, new = json.loads(json.dumps(old, default=str)), json.loads(json.dumps(new, default=str))
+        unknown = sorted(set(old) - set(new))
+        if unknown:
+            raise ConfigError(f"{out / 'config.json'}: {'hparams' if section == 'model' else section}: unknown "
+                              f"key {unknown[0]!r}: expected only keys of {', '.join(new)}")
+        for key in new:
+            if key in old and key not in free and old[key] != new[key]:
+                raise ConfigError(f"{section}.{key}: {out} was trained with {old[key]!r}: it cannot change "
+                                  f"on resume (got {new[key]!r}); start anew with --force")
+    if train:
+        ckpt.resume_changes(stored.get("train"), train, where=str(out), done=None)
 
 
 def train_run(
@@ -147,13 +209,25 @@ def train_run(
 ) -> dict[str, Any]:
     """Train ``model_name`` on its data, evaluate on the test split, write the run folder.
 
-    Returns the summary (also written to ``summary.json``).
+    Returns the summary (also written to ``summary.json``). ``resume``: the epochs, the learning
+    rate and its schedule and clipping may change (and are applied); any other change of the
+    run's options is refused by name. The writer holds ``out`` throughout (:func:`run_lock`).
     """
     out = Path(out)
+    with run_lock(out if distributed.is_writer() else None):
+        return _train_run(model_name, model_values=model_values, train_values=train_values,
+                          data_values=data_values, out=out, resume=resume, force=force)
+
+
+def _train_run(model_name: str, *, model_values: dict[str, Any] | None, train_values: dict[str, Any] | None,
+               data_values: dict[str, Any] | None, out: Path, resume: bool, force: bool) -> dict[str, Any]:
     values = model_config(model_name, model_values or {})
     data_cfg = data_config(model_name, data_values)
     train_values = dict(train_values or {})
-    prepare_out(out, resume=resume, force=force)
+    resume = bool(distributed.broadcast(  # torchrun: rank 0 decides
+        distributed.on_writer(lambda: prepare_out(out, resume=resume, force=force)), distributed.context()))
+    if resume:  # before any data is loaded
+        distributed.on_writer(lambda: check_resume(out, data_cfg=data_cfg, train=train_values))
     X, y = load_data(data_cfg, "train")
     X_test, y_test = load_data(data_cfg, "test")
     if datasets.is_sequence(data_cfg.name):  # text, adding, copy: the data says how to read it
@@ -162,6 +236,8 @@ def train_run(
         X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
         model = build_for_data(model_name, values, X.shape[1], datasets.info(data_cfg.name).n_classes)
     model.train_config(**train_values)  # refuse bad train keys before any work
+    if resume:
+        distributed.on_writer(lambda: check_resume(out, model=model))
     t0 = time.perf_counter()
     # only the values the user gave: each family's fit fills in its own defaults
     model.fit(X, y, out=out, resume=resume, overwrite=force,
@@ -174,7 +250,8 @@ def train_run(
         summary["train_acc"] = model.score(X, y)
     summary.update(evaluate(model, X_test, y_test))
     summary["params"] = models.count_parameters(model)
-    atomic_write_json(out / "summary.json", summary)
+    if distributed.is_writer():  # under torchrun only rank 0 writes the run folder
+        atomic_write_json(out / "summary.json", summary)
     return summary
 
 
@@ -183,14 +260,40 @@ def read_config(run: str | Path) -> dict[str, Any]:
     path = Path(run) / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{run}: not a run folder: expected {path}")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"{path}: not valid JSON ({err})") from None
+    config = read_json_object(path)  # UTF-8, JSON, an object: else refused naming the file
+    if "model" in config and not isinstance(config["model"], str):
+        raise ConfigError(f"{path}: model: expected a model name, got {type(config['model']).__name__}")
+    for key in ("hparams", "model_config", "train", "data"):
+        if key in config and not isinstance(config[key], dict):
+            raise ConfigError(f"{path}: {key}: expected an object, got {type(config[key]).__name__}")
+    return config
 
 
-def load_run(run: str | Path, device: str | None = None) -> nn.Module:
-    """Rebuild the model of a run folder from ``config.json`` and ``model.safetensors``."""
+def read_metrics(run: str | Path) -> list[dict[str, Any]]:
+    """The rows of ``metrics.jsonl`` (one JSON object per epoch); a line that is not one is
+    refused naming the file and the line."""
+    path = Path(run) / "metrics.jsonl"
+    rows = []
+    for i, line in enumerate(read_text(path, "metrics file").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"{path}: line {i}: not valid JSON ({err.msg})") from None
+        if not isinstance(row, dict):
+            raise ConfigError(f"{path}: line {i}: expected a JSON object (one epoch's metrics), "
+                              f"got {type(row).__name__}")
+        rows.append(row)
+    return rows
+
+
+def load_run(run: str | Path, device: str | None = None, *, history: bool = True) -> nn.Module:
+    """Rebuild the model of a run folder from ``config.json`` and ``model.safetensors``
+    (weights of another shape or dtype, or holding NaN/inf, are refused naming the file).
+
+    ``history``: also read ``metrics.jsonl`` into ``history_`` (evaluation does not need it, so
+    that a damaged log does not stop it)."""
     config = read_config(run)
     if "model" not in config or "hparams" not in config:
         raise ConfigError(f"{run}/config.json: expected keys 'model' and 'hparams'")
@@ -202,14 +305,19 @@ def load_run(run: str | Path, device: str | None = None) -> nn.Module:
         except (KeyError, TypeError, ValueError) as err:
             raise ConfigError(f"{run}/config.json was written by neuralzoo 0.1 and cannot be read by "
                               f"{__version__()}: {err}; retrain the run, or load it with neuralzoo 0.1") from None
-    model = models.build(config["model"], hparams)
+    cls = models.get(config["model"])
+    try:
+        model = _construct(cls, config["model"], hparams, hparams)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as err:  # an unknown key, a value the constructor refuses
+        raise ConfigError(f"{Path(run) / 'config.json'}: hparams do not build a {config['model']}: {err}") from None
     ckpt.load_weights(model, Path(run) / ckpt.WEIGHTS)
     model._fitted = True
-    history_path = Path(run) / "metrics.jsonl"
-    if history_path.exists():
+    if history and (Path(run) / "metrics.jsonl").exists():
         from .train import History
 
-        model.history_ = History(json.loads(line) for line in history_path.read_text().splitlines() if line)
+        model.history_ = History(read_metrics(run))
     if device is not None:
         from .train import resolve_device
 
@@ -245,7 +353,7 @@ def make_report(run: str | Path) -> Path:
     config = read_config(run)
     model = load_run(run)
     summary_path = run / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    summary = read_json_object(summary_path) if summary_path.exists() else {}
     data_cfg = run_data_config(run)
     X_test, y_test = load_data(data_cfg, "test")
     figures = model_figures(model, X_test.reshape(len(X_test), -1), y_test, class_names(data_cfg.name))

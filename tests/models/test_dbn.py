@@ -340,8 +340,8 @@ def test_a_run_folder_of_neuralzoo_0_1_loads(tmp_path, digits):
            "finetune_epochs": 10, "finetune_lr": 0.1, "updown_k": 10, "init_std": 0.01, "finetune_dropout": 0.0}
     assert DBN.upgrade_hparams(old) == {**{k: v for k, v in old.items() if k != "sizes"},
                                         "n_features": 64, "hidden": [16, 12]}
-    trained = DBN(64, 10, hidden=[16, 12], labels=True, finetune="none").fit(X[:200], y[:200], epochs=1,
-                                                                               progress=False)
+    trained = DBN(64, 10, hidden=[16, 12], labels=True, finetune="none", finetune_epochs=10).fit(
+        X[:200], y[:200], epochs=1, progress=False)  # the old run's settings (finetune_epochs 10)
     ckpt.save_weights(trained, tmp_path / ckpt.WEIGHTS)
     (tmp_path / "config.json").write_text(json.dumps({"model": "dbn", "hparams": old}))
     loaded = nz.load(tmp_path)

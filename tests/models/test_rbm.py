@@ -369,12 +369,12 @@ def test_gaussian_rbm_recovers_the_data_variance():
     g = torch.Generator().manual_seed(0)
     s = torch.tensor([0.5, 1.0, 2.0, 0.7])
     X = torch.randn(3000, 4, generator=g) * s + torch.tensor([1.0, -1.0, 0.0, 3.0])
-    rbm = GaussianRBM(4, 2, learn_sigma=True, standardize=False).fit(X, epochs=20, lr=0.05, seed=0, progress=False)
+    rbm = GaussianRBM(4, 2, learn_sigma=True, standardize=False).fit(X, epochs=20, lr=0.05, batch_size=100, seed=0, progress=False)
     assert torch.allclose(rbm.sigma2.detach(), s**2, rtol=0.12)
     # exact log-likelihood of independent Gaussians: -sum(log(2 pi e s^2)) / 2
     true_ll = -0.5 * float(torch.log(2 * math.pi * math.e * s**2).sum())
     assert float(rbm.log_likelihood(X).mean()) == pytest.approx(true_ll, abs=0.05)
-    std = GaussianRBM(4, 2, learn_sigma=True).fit(X, epochs=5, lr=0.05, seed=0, progress=False)
+    std = GaussianRBM(4, 2, learn_sigma=True).fit(X, epochs=5, lr=0.05, batch_size=100, seed=0, progress=False)
     samples = std.sample(2000, steps=50, generator=torch.Generator().manual_seed(1))
     assert torch.allclose(samples.var(0), s**2, rtol=0.15)
     with pytest.raises(ValueError, match="binary visible"):

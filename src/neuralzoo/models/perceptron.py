@@ -124,7 +124,7 @@ class Perceptron(Trainable, Classifier, nn.Module):
     Example:
         >>> import torch
         >>> X = torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]); y = torch.tensor([0, 0, 0, 1])
-        >>> net = Perceptron(2, 2).fit(X, y, progress=False)  # AND is linearly separable
+        >>> net = Perceptron(2, 2).fit(X, y, epochs=100, progress=False)  # AND: separable, stops early
         >>> net.predict(X).tolist()
         [0, 0, 0, 1]
         >>> net.history_.column("mistakes")[-1]

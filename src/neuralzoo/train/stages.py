@@ -29,9 +29,10 @@ from typing import Any
 
 from torch import nn
 
-from .._io import atomic_write_json
-from ..config import TrainConfig, from_dict
+from .._io import atomic_write_json, run_lock
+from ..config import TrainConfig, from_dict, read_json_object, to_dict
 from . import checkpoint as ckpt
+from . import distributed
 from .trainer import History, RunExistsError, fit, write_run
 
 
@@ -57,26 +58,41 @@ def fit_stage(
     Without ``out`` this is :func:`fit` with ``stage`` set. With ``out``, the stage's
     checkpoint lives in ``<out>/stages/<stage>``; on ``resume`` a stage that already ran
     all its epochs is loaded from there (not retrained), one that stopped part-way goes on.
+    The writer holds ``out`` meanwhile (:func:`~neuralzoo._io.run_lock`). A finished stage
+    takes no option that would change it (fewer epochs, another rate): refused by name.
     """
     cfg = config if isinstance(config, TrainConfig) else from_dict(TrainConfig, dict(config))
     if out is None:
         return fit(module, data, cfg, val_data=val_data, callbacks=callbacks, stage=stage)
+    with run_lock(out if distributed.is_writer() else None):
+        return _fit_stage(module, data, cfg, stage=stage, out=out, resume=resume, overwrite=overwrite,
+                          val_data=val_data, callbacks=callbacks)
+
+
+def _fit_stage(module: nn.Module, data: Any, cfg: TrainConfig, *, stage: str, out: str | Path,
+               resume: bool, overwrite: bool, val_data: Any, callbacks: Sequence[Any]) -> History:
     folder = stage_dir(out, stage)
     if resume and (folder / ckpt.STATE).exists():
-        state = ckpt.load_state(folder / ckpt.STATE)
-        history = History(json.loads(state["history"]))
-        if int(state["epoch"]) >= cfg.epochs or _stopped_early(history, cfg):
+        state = ckpt.read_state(folder / ckpt.STATE)  # checked: a trainer's state
+        history = History(state["rows"])
+        early = _stopped_early(history, cfg)
+        if state["epoch"] >= cfg.epochs or early:
+            stored = read_json_object(folder / "config.json").get("train") \
+                if (folder / "config.json").exists() else None
+            ckpt.resume_changes(stored if isinstance(stored, dict) else None, to_dict(cfg), where=str(folder),
+                                done=max(state["epoch"], cfg.epochs) if early else state["epoch"])
             if "model" in state:
                 ckpt.load_tensors(module, state["model"], folder / ckpt.STATE)
             else:
                 ckpt.load_weights(module, folder / ckpt.WEIGHTS)
             return history
-        _set_aside_later_stages(out, stage)  # this stage changes: what was built on it is stale
+        # this stage changes: what was built on it is stale (rank 0 moves it under torchrun)
+        distributed.on_writer(lambda: _set_aside_later_stages(out, stage))
         return fit(module, data, cfg, val_data=val_data, out=folder, resume=True,
                    callbacks=callbacks, stage=stage)
     if resume:
-        _set_aside_later_stages(out, stage)
-    _record_start(out, stage)
+        distributed.on_writer(lambda: _set_aside_later_stages(out, stage))
+    distributed.on_writer(lambda: _record_start(out, stage))
     return fit(module, data, cfg, val_data=val_data, out=folder, overwrite=overwrite or resume,
                callbacks=callbacks, stage=stage)
 
@@ -191,10 +207,19 @@ def fit_stages(
     before any training unless ``resume`` or ``overwrite`` (as :func:`fit`), and at the end
     ``out`` gets the whole ``model``, ``config`` (the run's train options) and the joined
     history (:func:`write_stages_run`). Without ``model`` only the stages' checkpoints are
-    written (a pretraining on its own).
+    written (a pretraining on its own). The writer holds ``out`` throughout
+    (:func:`~neuralzoo._io.run_lock`): a second writer is refused.
     """
+    with run_lock(out if out is not None and distributed.is_writer() else None):
+        return _fit_stages(stages, data, model=model, config=config, out=out, resume=resume,
+                           overwrite=overwrite, run_info=run_info)
+
+
+def _fit_stages(stages: Sequence[Stage], data: Any, *, model: nn.Module | None, config: TrainConfig | None,
+                out: str | Path | None, resume: bool, overwrite: bool,
+                run_info: dict[str, Any] | None) -> History:
     if out is not None and model is not None:
-        _check_run_folder(Path(out), resume=resume, overwrite=overwrite)
+        distributed.on_writer(lambda: _check_run_folder(Path(out), resume=resume, overwrite=overwrite))
     x = data
     for stage in stages:
         # 1. the stage's data from the previous stage's, and the module's start

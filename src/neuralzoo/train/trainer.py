@@ -31,9 +31,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._io import atomic_write_json, atomic_write_text
-from ..config import ConfigError, TrainConfig, from_dict, to_dict
+from .._io import atomic_write_json, atomic_write_text, run_lock
+from ..config import ConfigError, TrainConfig, from_dict, read_json_object, to_dict
 from . import checkpoint as ckpt
+from . import distributed
 from .callbacks import TrainState, call
 from .data import as_tensors, split_validation
 from .progress import Progress
@@ -71,8 +72,9 @@ class History(list):
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is refused."""
-    device = str(device)
+    """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is refused.
+    Under torchrun ``"auto"`` and ``"cuda"`` mean this rank's GPU, ``cuda:LOCAL_RANK``."""
+    device = distributed.local_device(str(device))
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -136,15 +138,19 @@ def write_run(
     there is no ``state.pt`` since there is no optimizer to resume.
     """
     out_path = Path(out)
-    if (out_path / ckpt.WEIGHTS).exists() and not overwrite:
-        raise RunExistsError(
-            f"{out_path} already holds a run: expected an empty or new folder "
-            "(overwrite it explicitly)"
-        )
-    out_path.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out_path / "config.json", _run_config(model, config, run_info))
-    ckpt.save_weights(model, out_path / ckpt.WEIGHTS)
-    atomic_write_text(out_path / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in history))
+
+    def write() -> None:  # under torchrun on rank 0 only; a refusal there is raised on every rank
+        with run_lock(out_path):  # one writer at a time
+            if (out_path / ckpt.WEIGHTS).exists() and not overwrite:
+                raise RunExistsError(
+                    f"{out_path} already holds a run: expected an empty or new folder "
+                    "(overwrite it explicitly)"
+                )
+            atomic_write_json(out_path / "config.json", _run_config(model, config, run_info))
+            ckpt.save_weights(model, out_path / ckpt.WEIGHTS)
+            atomic_write_text(out_path / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in history))
+
+    distributed.on_writer(write)
     return out_path
 
 
@@ -174,8 +180,13 @@ def fit(
             ``config.val_fraction`` is held out.
         out: run folder for ``config.json``, ``metrics.jsonl``, ``model.safetensors`` and
             ``state.pt``; None writes nothing.
-        resume: continue from the checkpoint in ``out``.
-        overwrite: allow writing into a folder that already holds a run.
+        resume: continue from the checkpoint in ``out``. The epochs, the learning rate and its
+            schedule, clipping, ``checkpoint_every``, ``device`` and ``progress`` may differ from
+            the run's (:data:`~neuralzoo.train.checkpoint.RESUMABLE`) and are applied; any other
+            change, or fewer epochs than were trained, is refused by name. A folder that holds
+            only ``config.json`` (stopped before its first checkpoint) starts anew.
+        overwrite: allow writing into a folder that already holds a run (its checkpoint and
+            metrics go).
         callbacks: objects with some of the hooks of :class:`~neuralzoo.train.Callback`
             (``on_train_begin``, ``on_batch_begin``, ``on_batch_end``, ``on_epoch_end``,
             ``on_train_end``).
@@ -188,7 +199,25 @@ def fit(
         raise TypeError(f"{type(model).__name__} has no loss(batch) method: it cannot be trained by fit")
     trainer = Trainer(model, cfg, out=out, resume=resume, overwrite=overwrite,
                       callbacks=callbacks, stage=stage, run_info=run_info)
-    return trainer.run(data, val_data)
+    # the model's methods answer while the loop trains it (callbacks use them), and once it has
+    # run the model is fitted (the one rule of neuralzoo.models.base.NEEDS_FIT)
+    model._fitting = getattr(model, "_fitting", 0) + 1
+    try:
+        # one writer per run folder (neuralzoo._io.run_lock), held until the run ends
+        with run_lock(trainer.out if trainer.writer else None):
+            if trainer.out is not None:
+                trainer.resume = bool(distributed.broadcast(distributed.on_writer(trainer._claim_folder),
+                                                            trainer.dist))
+            history = trainer.run(data, val_data)
+    except RuntimeError as err:  # a rate beyond float32 (e.g. lr=1e39) fails inside optimizer.step
+        if isinstance(err, TrainingDiverged) or "without overflow" not in str(err):
+            raise
+        raise TrainingDiverged(f"an optimizer step overflowed ({err}): stopped; "
+                               f"{trainer._checkpoint_note()} (try a smaller lr)") from None
+    finally:
+        model._fitting -= 1
+    model._fitted = True
+    return history
 
 
 class Trainer:
@@ -209,20 +238,24 @@ class Trainer:
         # looked up once: a loop with no batch hooks pays nothing for them
         self.on_batch_begin = _hooks(self.callbacks, "on_batch_begin")
         self.on_batch_end = _hooks(self.callbacks, "on_batch_end")
+        # under torchrun: this rank's place; only rank 0 writes (see train/distributed.py)
+        self.dist = distributed.context()
+        self.writer = self.dist is None or self.dist.rank == 0
 
     def run(self, data: Any, val_data: Any = None) -> History:
         self._setup(data, val_data)
         # Everything random from here on (dropout, sampling inside a loss) draws from the
         # global RNG, seeded for this run and forked so that the caller's RNG is left alone.
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-            torch.manual_seed(self.cfg.seed)
+            torch.manual_seed(self.cfg.seed if self.dist is None
+                              else distributed.rank_seed(self.cfg.seed, self.dist.rank))
             if self.resume:
                 self._restore()
             self._write_config()
             call(self.callbacks, "on_train_begin", self.state)
             label = f"{self.stage} " if self.stage else ""
             total = (self.cfg.epochs - self.state.epoch) * self.n_batches
-            with Progress(enabled=self.cfg.progress, total=total,
+            with Progress(enabled=self.cfg.progress and self.writer, total=total,
                           description=f"{label}{type(self.model).__name__}") as self.bar:
                 for epoch in range(self.state.epoch, self.cfg.epochs):
                     if self.end_epoch(epoch, self.run_epoch(epoch)):
@@ -249,12 +282,7 @@ class Trainer:
         self.sync_every = SYNC_EVERY_CPU if self.device.type == "cpu" else SYNC_EVERY_GPU
         # 2. the run folder: never write over a run unless asked to
         if self.out is not None:
-            if (self.out / ckpt.STATE).exists() and not (self.resume or self.overwrite):
-                raise RunExistsError(
-                    f"{self.out} already holds a run: expected an empty or new folder "
-                    "(resume it, or overwrite it explicitly)"
-                )
-            self.out.mkdir(parents=True, exist_ok=True)
+            distributed.on_writer(self._check_out)  # rank 0 decides, every rank obeys
         # 3. optimizer, schedule, and a generator of its own for the order of the batches,
         #    so that a checkpoint can save it apart from the global RNG (dropout)
         self.optimizer = _make_optimizer(self.model, cfg)
@@ -267,37 +295,84 @@ class Trainer:
         self.bad_epochs = 0
         self.saved_epoch = 0  # epoch of the last checkpoint, named when the loss diverges
         self.state = TrainState(model=self.model, optimizer=self.optimizer, config=cfg,
-                                history=self.history, out=self.out, stage=self.stage)
+                                history=self.history, out=self.out if self.writer else None,
+                                stage=self.stage)
+        if self.dist is not None:
+            distributed.broadcast_parameters(self.model, self.dist)
+
+    def _check_out(self) -> None:
+        """Refuse a folder holding a run unless resumed or overwritten; then make it."""
+        if self.out is None:
+            return
+        if (self.out / ckpt.STATE).exists() and not (self.resume or self.overwrite):
+            raise RunExistsError(
+                f"{self.out} already holds a run: expected an empty or new folder "
+                "(resume it, or overwrite it explicitly)"
+            )
+        self.out.mkdir(parents=True, exist_ok=True)
+
+    def _claim_folder(self) -> bool:
+        """The run folder, as its writer holds it: whether to resume. A resume of a folder with
+        no checkpoint yet (only ``config.json``: stopped in its first epochs) starts anew; a new
+        run drops an old run's checkpoint and metrics, which no longer match its config.json."""
+        out = self.out
+        if self.resume and not (out / ckpt.STATE).exists() and not (out / ckpt.WEIGHTS).exists() \
+                and (out / "config.json").exists():
+            self.resume, self.overwrite = False, True
+        if self.overwrite and not self.resume and out.is_dir():
+            ckpt.clear_run(out, (ckpt.STATE, ckpt.WEIGHTS, "metrics.jsonl"))
+        return self.resume
+
+    def _stored_train(self) -> dict[str, Any] | None:
+        """The train options ``config.json`` says this folder's run used (None: not recorded)."""
+        path = self.out / "config.json"
+        train = read_json_object(path).get("train") if path.exists() else None
+        return train if isinstance(train, dict) else None
 
     def _restore(self) -> None:
         """Continue from ``state.pt``: the weights saved with it, then every RNG and record."""
         if self.out is None:
             raise ValueError("resume needs the run folder (out=...)")
-        state = ckpt.load_state(self.out / ckpt.STATE)
+        path = self.out / ckpt.STATE
+        state = ckpt.read_state(path)  # checked: a trainer's state, its epoch matching its history
+        stored = self._stored_train()
+        changed = ckpt.resume_changes(stored, to_dict(self.cfg), where=str(self.out), done=state["epoch"])
         if "model" in state:  # the weights saved with this state (see checkpoint.py)
-            ckpt.load_tensors(self.model, state["model"], self.out / ckpt.STATE)
+            ckpt.load_tensors(self.model, state["model"], path)
         else:
             ckpt.load_weights(self.model, self.out / ckpt.WEIGHTS)
         self.model.to(self.device)
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.shuffle.set_state(state["shuffle_rng"])
-        torch.set_rng_state(state["torch_rng"])
+        with ckpt.applying(path, "optimizer"):
+            self.optimizer.load_state_dict(state["optimizer"])
+            ckpt.check_optimizer_state(self.optimizer, path)
+        with ckpt.applying(path, "scheduler"):
+            self.scheduler.load_state_dict(state["scheduler"])
+        if changed & set(ckpt.SCHEDULE) or ("epochs" in changed and "cosine" in (self.cfg.lr_schedule,
+                                                                               stored.get("lr_schedule"))):
+            # a new rate or schedule: replayed from the start, as if the run had used it throughout
+            self.scheduler = ckpt.replay_schedule(self.optimizer, _make_scheduler, self.cfg, state["epoch"])
+        with ckpt.applying(path, "shuffle_rng"):
+            self.shuffle.set_state(state["shuffle_rng"])
+        with ckpt.applying(path, "torch_rng"):
+            torch.set_rng_state(state["torch_rng"])
         if self.device.type == "cuda" and "cuda_rng" in state:
-            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
-        self.history = self.state.history = History(json.loads(state["history"]))
+            with ckpt.applying(path, "cuda_rng"):
+                torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+        self.history = self.state.history = History(state["rows"])
         self.best_value = state.get("best_value")
         self.bad_epochs = int(state.get("bad_epochs", 0))
         self.best_weights = state.get("best_weights")
         self.saved_epoch = self.state.epoch = int(state["epoch"])
+        if self.dist is not None and "ranks" in state:  # each rank's own RNG and chains
+            distributed.restore_rank_state(self.model, state["ranks"], self.device, self.dist)
         self.state.step = self.state.epoch * self.n_batches
 
     def _write_config(self) -> None:
-        if self.out is None:
+        if self.out is None or not self.writer:
             return
         # on resume the train config may change (more epochs): config.json must say so
         path = self.out / "config.json"
-        stored = json.loads(path.read_text(encoding="utf-8")) if self.resume and path.exists() else {}
+        stored = read_json_object(path) if self.resume and path.exists() else {}
         atomic_write_json(path, {**stored, **_run_config(self.model, self.cfg, self.run_info)})
 
     def run_epoch(self, epoch: int) -> dict[str, Any]:
@@ -314,6 +389,8 @@ class Trainer:
         self.state.batch = 0
         for b in range(self.n_batches):
             idx = perm[b * bs:(b + 1) * bs]
+            if self.dist is not None:  # this rank's contiguous share of the global batch
+                idx = distributed.share(idx, self.dist)
             batch = tuple(t.index_select(0, idx) for t in self.tensors)  # t[idx], 3-15x faster on the CPU
             self.train_step(b, batch)
         # 3. the metrics: lr is the one this epoch trained with (the schedule steps after)
@@ -331,6 +408,8 @@ class Trainer:
 
     def train_step(self, b: int, batch: tuple[torch.Tensor, ...]) -> None:
         """Batch ``b`` of the epoch: loss, NaN guard, gradient, clipping, optimizer step."""
+        if self.dist is not None:  # the same steps around an all-reduce of the gradients
+            return distributed.train_step(self, b, batch, self.dist)
         for hook in self.on_batch_begin:
             hook(self.state, batch)
         loss = self.model.loss(batch)
@@ -359,9 +438,7 @@ class Trainer:
             if not math.isfinite(value):
                 raise TrainingDiverged(
                     f"loss became {value} at epoch {epoch + 1}, batch {j + 1}: stopped; "
-                    + (f"the last good checkpoint (epoch {self.saved_epoch}) stays in {self.out}"
-                       if self.out is not None and self.saved_epoch > 0 else "no checkpoint written")
-                    + " (try a smaller lr or gradient clipping)"
+                    f"{self._checkpoint_note()} (try a smaller lr or gradient clipping)"
                 )
             self.loss_sum += value * min(bs, n - j * bs)
         self.bar.advance(b + 1 - self.checked, epoch=epoch + 1, epochs=self.cfg.epochs,
@@ -379,12 +456,14 @@ class Trainer:
                     metrics[f"val_{key}"] = float(v)
         # 2. callbacks may add metrics and ask to stop; so may early stopping
         stop = bool(call(self.callbacks, "on_epoch_end", self.state, metrics))
+        if self.dist is not None:  # rank 0's metrics and decision hold on every rank
+            metrics, stop = distributed.broadcast((metrics, stop), self.dist)
         stop = self._early_stopping(metrics) or stop
         # 3. the log: history, progress, metrics.jsonl (rewritten whole, atomically)
         self.history.append(metrics)
         self.state.epoch = epoch + 1
         self.bar.epoch_done(metrics)
-        if self.out is not None:
+        if self.out is not None and self.writer:
             atomic_write_text(self.out / "metrics.jsonl",
                               "".join(json.dumps(row) + "\n" for row in self.history))
         # 4. early stopping ends on its best epoch, stopped or at the epoch cap (as
@@ -394,7 +473,28 @@ class Trainer:
             self.model.load_state_dict(self.best_weights)
         if last or (epoch + 1) % self.cfg.checkpoint_every == 0:
             self.save_checkpoint(epoch + 1)
+        if not last:
+            self._check_lr(epoch + 1)
         return stop
+
+    def _checkpoint_note(self) -> str:
+        """Which checkpoint a stopped run leaves: the one ``state.pt`` holds (written every
+        ``checkpoint_every`` epochs), to resume with ``--resume`` and a smaller rate."""
+        if self.out is None or getattr(self, "saved_epoch", 0) == 0:
+            return "no checkpoint written"
+        return f"the last good checkpoint, {self.out / ckpt.STATE} (epoch {self.saved_epoch}), stays"
+
+    def _check_lr(self, epoch: int) -> None:
+        """Stop when the schedule has taken the rate past what the weights' dtype can hold
+        (e.g. ``lr_gamma=1e10``): the optimizer's step would fail on it."""
+        lr = self.optimizer.param_groups[0]["lr"]
+        params = [p for p in self.model.parameters() if p.is_floating_point()]
+        if params and not (math.isfinite(lr) and abs(lr) <= torch.finfo(params[0].dtype).max):
+            raise TrainingDiverged(
+                f"the learning rate became {lr:.3g} after epoch {epoch} (train.lr_schedule "
+                f"{self.cfg.lr_schedule!r}, lr_gamma {self.cfg.lr_gamma:g}): beyond what "
+                f"{str(params[0].dtype).removeprefix('torch.')} weights take; stopped; "
+                f"{self._checkpoint_note()} (try lr_gamma <= 1 or a smaller lr)")
 
     def _early_stopping(self, metrics: dict[str, Any]) -> bool:
         """Track the best ``monitor`` value and its weights; True after ``patience`` bad epochs."""
@@ -418,6 +518,10 @@ class Trainer:
         """Weights, then ``state.pt`` with everything an exact resume needs."""
         if self.out is None:
             return
+        ranks = (distributed.gather_rank_states(self.model, self.device, self.dist)
+                 if self.dist is not None else None)  # collective: every rank takes part
+        if not self.writer:
+            return
         ckpt.save_weights(self.model, self.out / ckpt.WEIGHTS)
         state = {
             "epoch": epoch,
@@ -433,5 +537,7 @@ class Trainer:
         }
         if self.device.type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        if ranks is not None:
+            state["ranks"] = ranks
         ckpt.save_state(state, self.out / ckpt.STATE)
         self.saved_epoch = epoch
