@@ -44,6 +44,17 @@ The calling convention — one for the whole zoo, learnt once:
 5. **Torch modules**: inputs are cast to the model's device and dtype (``model.double()``
    computes in float64); a fresh model given a trained ``state_dict`` predicts;
    ``neuralzoo.load(run)`` rebuilds a run folder's model.
+6. **Fitted first** (``base.NEEDS_FIT``): the methods that answer from learned parameters
+   (``predict``, ``predict_proba``, ``score``, ``evaluate``, ``transform``, ``reconstruct``,
+   ``sample``, ``recall``, ``log_likelihood``) raise :class:`NotFittedError` (a ``RuntimeError``,
+   ``ValueError`` and ``AttributeError``, as scikit-learn's is) until the model is fitted: by
+   ``fit``, a closed-form rule (``store``), :func:`neuralzoo.fit`, ``load_state_dict`` or
+   ``neuralzoo.load`` (weights set by hand: load them as a ``state_dict``). ``energy`` and
+   ``free_energy`` are the model's equations and answer for any parameters.
+
+Departure from ARCHITECTURE.md's "imports across families go only to ``rbm/``": the convolutional
+RBM (``crbm/``) reuses the lecture's explicit convolution of ``cnn/ops.py`` and its image-shape
+helper, so that the reference route of the ConvRBM is the lecture's own operation.
 """
 
 from __future__ import annotations
