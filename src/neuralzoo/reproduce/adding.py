@@ -53,7 +53,7 @@ def run(quick: bool = False, device: str = "auto", progress: bool = False) -> li
     for cls in (LSTM, ElmanRNN):
         net = cls(n_features=2, n_outputs=1, hidden=64, task="regress", n_steps=T)
         curve = TestCurve(X_test, y_test, 300.0 if quick or cls is ElmanRNN else 540.0)
-        net.fit(X, y, epochs=epochs, batch_size=50, lr=3e-3, optimizer="adam", clip_norm=1.0,
+        net.fit(X, y, epochs=epochs, batch_size=50, lr=3e-3, optimizer="adam", clip_norm=1.0, lr_schedule="constant",
                 seed=0, device=device, progress=progress, callbacks=[curve])
         mse = net.evaluate(X_test, y_test)["mse"]
         name = f"{cls.__name__} 64 units, T = {T}: test MSE"
