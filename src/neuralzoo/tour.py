@@ -37,7 +37,7 @@ TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "dropout-rbm": ({"n_hidden": 16, "retention": 0.8}, {"epochs": 10, "batch_size": 20}),
     # the binarised digits as 64 variables of K = 2 values (its text demo is in the README)
     "categorical-rbm": ({"n_hidden": 16}, {"epochs": 10, "batch_size": 20}),
-    "conv-rbm": ({"n_filters": 8, "filter_size": 3}, {"epochs": 5, "batch_size": 20}),
+    "conv-rbm": ({"n_filters": 8, "filter_size": 3}, {"epochs": 10, "batch_size": 20}),
     "dbn": ({"hidden": [100, 100, 200], "finetune_epochs": 30}, {"epochs": 15, "batch_size": 20}),
     "dbm": ({"hidden": [100, 100], "pretrain_epochs": 15, "finetune_epochs": 30},
             {"epochs": 15, "batch_size": 20}),

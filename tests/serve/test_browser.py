@@ -77,7 +77,7 @@ def selftest(url: str) -> dict:
 
 
 def test_index_links_every_page(server):
-    assert selftest(server + "/")["links"] == ["/hopfield", "/cnn"]
+    assert selftest(server + "/")["links"] == ["/hopfield", "/cnn", "/feedforward"]
 
 
 def test_hopfield_page_recalls_the_digit_with_a_falling_energy(server):

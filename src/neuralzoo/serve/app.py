@@ -20,7 +20,8 @@ from starlette.staticfiles import StaticFiles
 from ._params import BadRequest, parse_json
 
 STATIC = Path(__file__).parent / "static"
-PAGES = {"": "index.html", "hopfield": "hopfield.html", "cnn": "cnn.html"}
+PAGES = {"": "index.html", "hopfield": "hopfield.html", "cnn": "cnn.html",
+         "feedforward": "feedforward.html"}
 MAX_BODY = 1 << 20  # bytes: a drawing is a few hundred
 
 
@@ -71,6 +72,11 @@ def create_app(runs: str | Path | None = None) -> Starlette:
 
         return JSONResponse(cnn.lecture_example(request.query_params.get("kernel", "lecture")))
 
+    async def feedforward_train(request: Request) -> Response:
+        from . import feedforward
+
+        return JSONResponse(feedforward.train(await _body(request)))
+
     async def list_runs(request: Request) -> Response:
         from .runs import list_runs
 
@@ -99,6 +105,7 @@ def create_app(runs: str | Path | None = None) -> Starlette:
         Route("/api/hopfield/corrupt", hopfield_corrupt, methods=["POST"]),
         Route("/api/hopfield/recall", hopfield_recall, methods=["POST"]),
         Route("/api/cnn/lecture", cnn_lecture),
+        Route("/api/feedforward/train", feedforward_train, methods=["POST"]),
         Route("/api/runs", list_runs),
         Route("/api/runs/{name}", run_info),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

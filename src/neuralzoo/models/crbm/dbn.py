@@ -38,7 +38,10 @@ class ConvDBN(Trainable, nn.Module):
         sparsity_target: q_l, every layer's target activation (one float: the same for all).
         sparsity_cost: weight of the sparsity rule of every layer.
         k: Gibbs steps of every layer's CD estimate.
-        init_std: standard deviation of the initial filters.
+        init_std: standard deviation of the initial filters. 0.1: at 0.01 every group sees the same
+            near-uniform block softmax and receives the same gradient, and the filters collapse onto
+            one (8 groups of 3x3 on the digits, 20 epochs: mean cosine between filters 0.996; 0.71 at
+            0.1, where logistic regression on the pooled maps gains 0.783 -> 0.831).
         ops: "fused" (PyTorch's kernels) or "reference" (the lecture's explicit convolution).
 
     Attributes:
@@ -62,7 +65,7 @@ class ConvDBN(Trainable, nn.Module):
     def __init__(self, input_shape: tuple[int, int, int], *, n_filters: list[int] = (16, 16),
                  filter_size: int | list[int] = 3, pool_size: int | list[int] = 2,
                  sparsity_target: float | list[float] = 0.05, sparsity_cost: float = 1.0, k: int = 1,
-                 init_std: float = 0.01, ops: str = "fused") -> None:
+                 init_std: float = 0.1, ops: str = "fused") -> None:
         super().__init__()
         groups = [int(n) for n in n_filters]
         if not groups:
