@@ -21,7 +21,8 @@ from ._params import BadRequest, parse_json
 
 STATIC = Path(__file__).parent / "static"
 PAGES = {"": "index.html", "hopfield": "hopfield.html", "cnn": "cnn.html",
-         "feedforward": "feedforward.html"}
+         "feedforward": "feedforward.html", "autoencoder": "autoencoder.html",
+         "rbm": "rbm.html"}
 MAX_BODY = 1 << 20  # bytes: a drawing is a few hundred
 
 
@@ -77,6 +78,30 @@ def create_app(runs: str | Path | None = None) -> Starlette:
 
         return JSONResponse(feedforward.train(await _body(request)))
 
+    async def autoencoder_codes(request: Request) -> Response:
+        from . import autoencoder
+
+        return JSONResponse(autoencoder.codes())
+
+    async def autoencoder_decode(request: Request) -> Response:
+        from . import autoencoder
+
+        return JSONResponse(autoencoder.decode(await _body(request)))
+
+    async def autoencoder_traverse(request: Request) -> Response:
+        from . import autoencoder
+
+        return JSONResponse(autoencoder.traverse(await _body(request)))
+
+    async def rbm_api(request: Request) -> Response:
+        from . import rbm
+
+        name = request.url.path.rsplit("/", 1)[-1]
+        if request.method == "GET":
+            return JSONResponse(rbm.filters() if name == "filters" else rbm.example_digits())
+        fn = {"infer": rbm.infer, "gibbs": rbm.gibbs, "generate": rbm.generate}[name]
+        return JSONResponse(fn(await _body(request)))
+
     async def list_runs(request: Request) -> Response:
         from .runs import list_runs
 
@@ -106,6 +131,14 @@ def create_app(runs: str | Path | None = None) -> Starlette:
         Route("/api/hopfield/recall", hopfield_recall, methods=["POST"]),
         Route("/api/cnn/lecture", cnn_lecture),
         Route("/api/feedforward/train", feedforward_train, methods=["POST"]),
+        Route("/api/autoencoder/codes", autoencoder_codes),
+        Route("/api/autoencoder/decode", autoencoder_decode, methods=["POST"]),
+        Route("/api/autoencoder/traverse", autoencoder_traverse, methods=["POST"]),
+        Route("/api/rbm/digits", rbm_api),
+        Route("/api/rbm/filters", rbm_api),
+        Route("/api/rbm/infer", rbm_api, methods=["POST"]),
+        Route("/api/rbm/gibbs", rbm_api, methods=["POST"]),
+        Route("/api/dbn/generate", rbm_api, methods=["POST"]),
         Route("/api/runs", list_runs),
         Route("/api/runs/{name}", run_info),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

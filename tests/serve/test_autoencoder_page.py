@@ -1,0 +1,157 @@
+"""The autoencoder page (a VAE's 2-D code map of the digits): its API through Starlette's
+TestClient, checked against the library's VAE trained independently with the same settings, and
+the page itself in headless Chromium."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx", reason="starlette's TestClient needs httpx: pip install -e .[dev]")
+with warnings.catch_warnings():  # starlette >= 1.x: "install httpx2"; httpx still works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient  # noqa: E402
+
+import neuralzoo as nz  # noqa: E402
+from neuralzoo.serve import autoencoder as ae  # noqa: E402
+from neuralzoo.serve import create_app  # noqa: E402
+
+from .test_browser import CHROMIUM, selftest, server  # noqa: E402, F401 (server: a fixture)
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    """The library's VAE trained here, apart from the server, with the page's settings; and the
+    test split."""
+    X, _ = nz.datasets.load("digits", "train")
+    Xt, yt = nz.datasets.load("digits", "test")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vae = nz.VAE(64, hidden=ae.HIDDEN, latent=2).fit(X, epochs=ae.EPOCHS, lr=ae.LR,
+                                                         seed=ae.SEED, progress=False)
+    return vae.eval(), Xt, yt
+
+
+def ok(r) -> dict:
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_codes_are_the_posterior_means_of_the_test_digits(client, oracle):
+    vae, Xt, yt = oracle
+    d = ok(client.get("/api/autoencoder/codes"))
+    assert len(d["points"]) == len(d["labels"]) == 360 and all(len(p) == 2 for p in d["points"])
+    assert d["labels"] == yt.tolist() and sorted(set(d["labels"])) == list(range(10))
+    assert d["sizes"] == [64, 128, 2] and d["elbo"] < 0
+    mu = vae.transform(Xt)  # (360, 2)
+    assert torch.tensor(d["points"]) == pytest.approx(mu, abs=2e-4)
+    lo, hi = d["extent"]
+    assert lo < mu.min() and mu.max() < hi  # every dot lies on the map
+    # trained once: a second call answers the same model
+    assert ok(client.get("/api/autoencoder/codes"))["points"] == d["points"]
+
+
+@pytest.mark.parametrize("z", [[0.0, 0.0], [1.25, -2.5], [-9.5, 10]])
+def test_decode_is_the_decoder_of_the_library_vae(client, oracle, z):
+    vae = oracle[0]
+    d = ok(client.post("/api/autoencoder/decode", json={"z": z}))
+    img = torch.tensor(d["image"])
+    assert img.shape == (64,) and 0 <= img.min() and img.max() <= 1
+    with torch.no_grad():
+        want = torch.sigmoid(vae.decode_logits(torch.tensor([z])))[0]
+    assert img == pytest.approx(want, abs=1e-4)
+
+
+def test_decoding_a_digits_code_redraws_that_digit(client, oracle):
+    vae, Xt, yt = oracle
+    d = ok(client.get("/api/autoencoder/codes"))
+    errs, base = [], Xt.mean(0)  # the squared error of the mean digit, for scale
+    for n in range(0, 360, 36):
+        img = torch.tensor(ok(client.post("/api/autoencoder/decode",
+                                          json={"z": d["points"][n]}))["image"])
+        errs.append(((img - Xt[n]) ** 2).sum() / ((base - Xt[n]) ** 2).sum())
+    assert float(torch.tensor(errs).mean()) < 0.7  # closer to its digit than the mean digit is
+
+
+def test_traverse_is_the_library_traversal(client, oracle):
+    vae, Xt, yt = oracle
+    d = ok(client.post("/api/autoencoder/traverse", json={"index": 41, "dim": 1, "steps": 7}))
+    assert d["index"] == 41 and d["label"] == int(yt[41]) and d["dim"] == 1
+    assert len(d["images"]) == len(d["z"]) == len(d["t"]) == 7
+    want = vae.traverse(Xt[41:42], dim=1, steps=7, span=ae.SPAN)  # (7, 64)
+    assert torch.tensor(d["images"]) == pytest.approx(want, abs=1e-4)
+    z = torch.tensor(d["z"])
+    assert z[:, 0] == pytest.approx(torch.full((7,), d["mu"][0]))  # axis 0 held fixed
+    assert z[:, 1] - z[0, 1] == pytest.approx(torch.linspace(0, 2 * ae.SPAN, 7), abs=1e-3)
+    assert d["t"] == pytest.approx(torch.linspace(-ae.SPAN, ae.SPAN, 7).tolist(), abs=1e-4)
+    assert torch.tensor(d["image"]) == pytest.approx(Xt[41], abs=1e-4)
+    assert len(ok(client.post("/api/autoencoder/traverse", json={"steps": 15}))["images"]) == 15
+
+
+def refused(r, status: int, *fragments: str) -> None:
+    assert r.status_code == status, (r.status_code, r.text)
+    msg = r.json()["error"]
+    assert "\n" not in msg and "Traceback" not in msg
+    for f in fragments:
+        assert f in msg, (f, msg)
+
+
+@pytest.mark.parametrize("path, body, status, fragments", [
+    ("decode", b"{not json", 400, ("malformed JSON",)),
+    ("decode", b"{}", 422, ("z: expected a list of two numbers", "None")),
+    ("decode", b'{"z": [1]}', 422, ("z: expected a list of two numbers", "1 values")),
+    ("decode", b'{"z": [1, 2, 3]}', 422, ("z", "3 values")),
+    ("decode", b'{"z": "0,0"}', 422, ("z", "'0,0'")),
+    ("decode", b'{"z": [NaN, 0]}', 422, ("z: expected two finite numbers", "nan")),
+    ("decode", b'{"z": [0, Infinity]}', 422, ("finite", "inf")),
+    ("decode", b'{"z": [0, "1"]}', 422, ("finite", "'1'")),
+    ("decode", b'{"z": [true, 0]}', 422, ("finite", "True")),
+    ("decode", b'{"z": [0, 1e9]}', 422, ("[-10.0, 10.0]", "1000000000")),
+    ("traverse", b'{"index": 360}', 422, ("index", "[0, 359]", "360")),
+    ("traverse", b'{"index": -1}', 422, ("index", "[0, 359]", "-1")),
+    ("traverse", b'{"index": 2.5}', 422, ("index", "2.5")),
+    ("traverse", b'{"dim": 2}', 422, ("dim", "[0, 1]", "got 2")),
+    ("traverse", b'{"steps": 16}', 422, ("steps", "[2, 15]", "16")),
+    ("traverse", b'{"steps": 1}', 422, ("steps", "[2, 15]", "got 1")),
+    ("traverse", b'[3]', 400, ("expected a JSON object", "list")),
+])
+def test_bad_requests_are_refused(client, path, body, status, fragments):
+    refused(client.post("/api/autoencoder/" + path, content=body), status, *fragments)
+    assert client.post("/api/autoencoder/decode", json={"z": [0, 0]}).status_code == 200
+
+
+def test_the_page_is_served_and_linked_from_every_page(client):
+    from neuralzoo.serve.app import PAGES
+
+    assert PAGES["autoencoder"] == "autoencoder.html"
+    for page in PAGES:
+        html = client.get("/" + page).text
+        assert '<a href="/autoencoder">Autoencoder</a>' in html or \
+            '<a class="here" href="/autoencoder">Autoencoder</a>' in html, page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not found: install it (Debian: "
+                    "apt-get install chromium) to run the playground's browser tests")
+def test_autoencoder_page_draws_the_codes_decodes_a_click_and_traverses(server):  # noqa: F811
+    r = selftest(server + "/autoencoder")
+    assert r["n_points"] == r["drawn"] == 360 and r["classes"] == 10
+    assert r["dots_coloured"] >= 180  # most dots show their class's colour (some lie under others)
+    # the click at digit 7's dot decoded that point and chose that digit for the traversal
+    assert r["z"] == pytest.approx(r["code"], abs=0.03)  # within a pixel of the map (8 / 440)
+    assert r["shown"] == pytest.approx(r["received"], abs=1 / 255 + 1e-3)
+    assert r["trav_index"] == r["clicked"] == 7 and r["trav_dim"] == 0 and r["trav_cells"] == 9
+    assert len(r["trav_shown"]) == 9
+    for shown, received in zip(r["trav_shown"], r["trav_received"], strict=True):
+        assert shown == pytest.approx(received, abs=1 / 255 + 1e-3)
+    assert r["dim1"] == 1 and r["dim1_cells"] == 5 and r["status"].startswith("z2 moved")
+    assert r["huge_refused"] == 422 and r["message"].startswith("index: expected an integer")
