@@ -113,13 +113,11 @@ def create_app(runs: str | Path | None = None) -> Starlette:
         path = run_path(runs_dir, request.path_params["name"])
         return JSONResponse(next(r for r in list_runs(runs_dir) if r["name"] == path.name))
 
-    async def bad_request(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, BadRequest)
-        return _error(exc.message, exc.status)
+    async def bad_request(request: Request, exc: Exception) -> Response:  # registered for BadRequest
+        return _error(getattr(exc, "message", str(exc)), getattr(exc, "status", 400))
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        return _error(str(exc.detail), exc.status_code)
+    async def http_error(request: Request, exc: Exception) -> Response:  # registered for HTTPException
+        return _error(str(getattr(exc, "detail", exc)), getattr(exc, "status_code", 500))
 
     async def server_error(request: Request, exc: Exception) -> Response:
         return _error(f"internal error: {type(exc).__name__}: {exc}", 500)
