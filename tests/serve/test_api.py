@@ -60,7 +60,7 @@ def test_pages_and_static_files_are_served(client):
         assert r.status_code == 200 and ("<canvas" in r.text or "<table" in r.text)
         for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text):
             assert client.get(src).status_code == 200, src
-    refused(client.get("/lstm"), 404, "no page 'lstm'")
+    refused(client.get("/nosuchpage"), 404, "no page 'nosuchpage'")
 
 
 def test_static_files_load_nothing_from_another_host():

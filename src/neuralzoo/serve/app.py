@@ -22,7 +22,7 @@ from ._params import BadRequest, parse_json
 STATIC = Path(__file__).parent / "static"
 PAGES = {"": "index.html", "hopfield": "hopfield.html", "cnn": "cnn.html",
          "feedforward": "feedforward.html", "autoencoder": "autoencoder.html",
-         "rbm": "rbm.html"}
+         "rbm": "rbm.html", "lstm": "lstm.html"}
 MAX_BODY = 1 << 20  # bytes: a drawing is a few hundred
 
 
@@ -102,6 +102,15 @@ def create_app(runs: str | Path | None = None) -> Starlette:
         fn = {"infer": rbm.infer, "gibbs": rbm.gibbs, "generate": rbm.generate}[name]
         return JSONResponse(fn(await _body(request)))
 
+    async def lstm_api(request: Request) -> Response:
+        from . import lstm
+
+        name = request.url.path.rsplit("/", 1)[-1]
+        if request.method == "GET":
+            return JSONResponse(lstm.info())
+        fn = {"sample": lstm.sample, "gates": lstm.gates}[name]
+        return JSONResponse(fn(await _body(request)))
+
     async def list_runs(request: Request) -> Response:
         from .runs import list_runs
 
@@ -137,6 +146,9 @@ def create_app(runs: str | Path | None = None) -> Starlette:
         Route("/api/rbm/infer", rbm_api, methods=["POST"]),
         Route("/api/rbm/gibbs", rbm_api, methods=["POST"]),
         Route("/api/dbn/generate", rbm_api, methods=["POST"]),
+        Route("/api/lstm/info", lstm_api),
+        Route("/api/lstm/sample", lstm_api, methods=["POST"]),
+        Route("/api/lstm/gates", lstm_api, methods=["POST"]),
         Route("/api/runs", list_runs),
         Route("/api/runs/{name}", run_info),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
