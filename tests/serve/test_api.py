@@ -7,31 +7,19 @@ from __future__ import annotations
 import json
 import re
 import socket
-import warnings
 from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-pytest.importorskip("starlette")
-pytest.importorskip("httpx", reason="starlette's TestClient needs httpx: pip install -e .[dev]")
-with warnings.catch_warnings():  # starlette >= 1.x: "install httpx2"; httpx still works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient  # noqa: E402
-
 from neuralzoo import cli  # noqa: E402
 from neuralzoo.models.cnn import ops  # noqa: E402
 from neuralzoo.models.hopfield import Hopfield  # noqa: E402
-from neuralzoo.serve import create_app  # noqa: E402
 from neuralzoo.serve.app import STATIC  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
 
-
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
 
 
 def refused(r, status: int, *fragments: str) -> str:
@@ -181,8 +169,8 @@ def runs_dir(tmp_path_factory) -> Path:
     return root
 
 
-def test_runs_are_listed_loaded_and_refused_clearly(runs_dir):
-    c = TestClient(create_app(runs_dir), raise_server_exceptions=False)
+def test_runs_are_listed_loaded_and_refused_clearly(runs_dir, make_client):
+    c = make_client(runs_dir)
     assert c.get("/api/runs").json()["runs"] == [{"name": "broken", "model": None},
                                                  {"name": "hop", "model": "hopfield"}]
     stored = c.post("/api/hopfield/store", json={"run": "hop"}).json()

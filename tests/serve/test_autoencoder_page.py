@@ -9,24 +9,13 @@ import warnings
 import pytest
 import torch
 
-pytest.importorskip("starlette")
-pytest.importorskip("httpx", reason="starlette's TestClient needs httpx: pip install -e .[dev]")
-with warnings.catch_warnings():  # starlette >= 1.x: "install httpx2"; httpx still works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient  # noqa: E402
-
 import neuralzoo as nz  # noqa: E402
 from neuralzoo.serve import autoencoder as ae  # noqa: E402
-from neuralzoo.serve import create_app  # noqa: E402
 
 from .test_browser import CHROMIUM, selftest, server  # noqa: E402, F401 (server: a fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
 
-
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")

@@ -4,31 +4,19 @@ straight line reaches on the XOR points), and the page itself in headless Chromi
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("starlette")
 pytest.importorskip("sklearn")
-pytest.importorskip("httpx", reason="starlette's TestClient needs httpx: pip install -e .[dev]")
-with warnings.catch_warnings():  # starlette >= 1.x: "install httpx2"; httpx still works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient  # noqa: E402
 
 from neuralzoo.models import MLP  # noqa: E402
-from neuralzoo.serve import create_app  # noqa: E402
 from neuralzoo.serve.feedforward import LIM, make_data  # noqa: E402
 
 from .test_browser import CHROMIUM, selftest, server  # noqa: E402, F401 (server: a fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
 
-
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
 
 
 def trained(client, **body) -> dict:

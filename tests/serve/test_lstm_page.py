@@ -4,28 +4,15 @@ itself in headless Chromium."""
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 import torch
 
-pytest.importorskip("starlette")
-pytest.importorskip("httpx", reason="starlette's TestClient needs httpx: pip install -e .[dev]")
-with warnings.catch_warnings():  # starlette >= 1.x: "install httpx2"; httpx still works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient  # noqa: E402
-
-from neuralzoo.serve import create_app  # noqa: E402
 from neuralzoo.serve import lstm as ls  # noqa: E402
 
 from .test_browser import CHROMIUM, selftest, server  # noqa: E402, F401 (server: a fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
 
-
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
 
 
 def ok(r) -> dict:
@@ -140,7 +127,7 @@ def test_the_page_is_served_and_linked_from_every_page(client):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not found: install it (Debian: "
                     "apt-get install chromium) to run the playground's browser tests")
-def test_lstm_page_samples_and_draws_the_gates(server):  # noqa: F811
+def test_lstm_page_samples_and_draws_the_gates(server, client):  # noqa: F811
     r = selftest(server + "/lstm")
     assert r["prompt"] == "the network " and r["text"].startswith("the network ")
     assert len(r["text"]) == len("the network ") + 120 and r["repeat_equal"]
@@ -149,7 +136,7 @@ def test_lstm_page_samples_and_draws_the_gates(server):  # noqa: F811
     assert all(w > 0 for w in r["widths"])
     assert r["mismatches"] == {"f": 0, "i": 0, "o": 0, "s": 0}  # every cell shows its value
     # the page shows the server's gates: the same as computed here
-    want = ok(TestClient(create_app()).post("/api/lstm/gates", json={"text": "the network "}))
+    want = ok(client.post("/api/lstm/gates", json={"text": "the network "}))
     for k in "fio":
         assert torch.tensor(r["gates"][k]) == pytest.approx(torch.tensor(want[k]), abs=1e-5)
     assert r["unknown_refused"] == 422 and r["message"].startswith("prompt: expected only")
