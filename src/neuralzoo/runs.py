@@ -35,7 +35,7 @@ from .config import (
 )
 from .train import checkpoint as ckpt
 from .train import distributed
-from .train.trainer import RunExistsError
+from .train.run_folder import RunExistsError
 
 
 def load_data(cfg: DataConfig, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:

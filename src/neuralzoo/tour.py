@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from . import datasets, models, runs
 from .report import decision_boundary_figure, write_tour_report
 from .report.model_figures import model_figures
-from .train.trainer import RunExistsError
+from .train.run_folder import RunExistsError
 
 # model name -> (model config, train config) of the tour: small, fast, and still good.
 TOUR: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {

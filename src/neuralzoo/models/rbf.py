@@ -19,7 +19,7 @@ from .._checks import check_X, check_y
 from ..config import check_choice
 from ..train import History, as_tensor, resolve_device
 from ..train import fit as train_fit
-from ..train.trainer import write_run
+from ..train.run_folder import write_run
 from .base import Classifier, Trainable, count_parameters, model_device
 from .fit_options import FitOptions, takes_fit_options
 

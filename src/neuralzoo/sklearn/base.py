@@ -235,7 +235,7 @@ class ZooEstimator(BaseEstimator):
         """Write a normal run folder (``config.json``, ``model.safetensors``, ``metrics.jsonl``)
         that ``neuralzoo.load``, the CLI and :func:`neuralzoo.sklearn.from_run` read; its
         ``config.json`` also holds this estimator's parameters and fitted attributes."""
-        from ..train.trainer import write_run
+        from ..train.run_folder import write_run
 
         check_is_fitted(self)
         cfg = self.module_.train_config(**self._fit_options(self.seed_))

@@ -3,7 +3,9 @@
 from .callbacks import Callback, TrainState
 from .checkpoint import CheckpointError, load_weights, save_weights
 from .data import as_tensor, as_tensors
-from .trainer import History, RunExistsError, TrainingDiverged, fit, resolve_device
+from .optim import resolve_device
+from .run_folder import RunExistsError
+from .trainer import History, TrainingDiverged, fit
 
 __all__ = [
     "Callback",

@@ -33,7 +33,8 @@ from .._io import atomic_write_json, run_lock
 from ..config import TrainConfig, from_dict, read_json_object, to_dict
 from . import checkpoint as ckpt
 from . import distributed
-from .trainer import History, RunExistsError, fit, write_run
+from .run_folder import RunExistsError, write_run
+from .trainer import History, fit
 
 
 def stage_dir(out: str | Path, stage: str) -> Path:

@@ -37,22 +37,18 @@ from . import checkpoint as ckpt
 from . import distributed
 from .callbacks import TrainState, call
 from .data import as_tensors, split_validation
+from .optim import make_optimizer, make_scheduler, resolve_device
 from .progress import Progress
+from .run_folder import RunExistsError, run_config
 
 SYNC_EVERY_CPU = 1  # batches between two reads of the loss (NaN guard) on the CPU: every one
 SYNC_EVERY_GPU = 50  # ... and on an accelerator, where a read waits for the device
 
 
-CONFIG_FORMAT = 2  # config.json: 2 = hparams are the constructor's arguments of neuralzoo >= 0.2
-# (one declaration per model); a file without "format" was written by 0.1 (see runs.load_run)
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
-
-
-class RunExistsError(FileExistsError):
-    """A run folder that already holds a run (use resume or overwrite)."""
 
 
 class History(list):
@@ -71,36 +67,6 @@ class History(list):
         return self[-1] if self else {}
 
 
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; a CUDA request without CUDA is refused.
-    Under torchrun ``"auto"`` and ``"cuda"`` mean this rank's GPU, ``cuda:LOCAL_RANK``."""
-    device = distributed.local_device(str(device))
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"train.device: expected an available device, got {device!r} (no CUDA here)")
-    return torch.device(device)
-
-
-def _make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError(f"{type(model).__name__} has no trainable parameters")
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-
-
-def _make_scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
-    if cfg.lr_schedule == "step":
-        return torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step_size, gamma=cfg.lr_gamma)
-    if cfg.lr_schedule == "exponential":
-        return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_gamma)
-    if cfg.lr_schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
-    return torch.optim.lr_scheduler.ConstantLR(opt, factor=1.0, total_iters=0)
-
-
 def _hooks(callbacks: list[Any], hook: str) -> list[Any]:
     """The bound ``hook`` methods of the callbacks that define it."""
     return [fn for cb in callbacks if (fn := getattr(cb, hook, None)) is not None]
@@ -110,48 +76,6 @@ def _improved(monitor: str, value: float, best: float | None) -> bool:
     if best is None:
         return True
     return value < best if monitor.endswith("loss") else value > best
-
-
-def _run_config(model: nn.Module, cfg: TrainConfig, run_info: dict[str, Any] | None) -> dict[str, Any]:
-    """What ``config.json`` holds: enough to rebuild the model and repeat the run."""
-    return {
-        "format": CONFIG_FORMAT,
-        "model": getattr(model, "registry_name", type(model).__name__.lower()),
-        "hparams": getattr(model, "hparams", {}),
-        "train": to_dict(cfg),
-        **(run_info or {}),
-    }
-
-
-def write_run(
-    model: nn.Module,
-    out: str | Path,
-    config: TrainConfig,
-    history: list[dict[str, Any]],
-    *,
-    overwrite: bool = False,
-    run_info: dict[str, Any] | None = None,
-) -> Path:
-    """Write the run folder of a model fitted in closed form (no gradient epochs).
-
-    ``config.json``, ``model.safetensors`` and ``metrics.jsonl`` as :func:`fit` writes them;
-    there is no ``state.pt`` since there is no optimizer to resume.
-    """
-    out_path = Path(out)
-
-    def write() -> None:  # under torchrun on rank 0 only; a refusal there is raised on every rank
-        with run_lock(out_path):  # one writer at a time
-            if (out_path / ckpt.WEIGHTS).exists() and not overwrite:
-                raise RunExistsError(
-                    f"{out_path} already holds a run: expected an empty or new folder "
-                    "(overwrite it explicitly)"
-                )
-            atomic_write_json(out_path / "config.json", _run_config(model, config, run_info))
-            ckpt.save_weights(model, out_path / ckpt.WEIGHTS)
-            atomic_write_text(out_path / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in history))
-
-    distributed.on_writer(write)
-    return out_path
 
 
 def fit(
@@ -285,8 +209,8 @@ class Trainer:
             distributed.on_writer(self._check_out)  # rank 0 decides, every rank obeys
         # 3. optimizer, schedule, and a generator of its own for the order of the batches,
         #    so that a checkpoint can save it apart from the global RNG (dropout)
-        self.optimizer = _make_optimizer(self.model, cfg)
-        self.scheduler = _make_scheduler(self.optimizer, cfg)
+        self.optimizer = make_optimizer(self.model, cfg)
+        self.scheduler = make_scheduler(self.optimizer, cfg)
         self.shuffle = torch.Generator().manual_seed(cfg.seed)
         # 4. what a checkpoint carries besides them: history and early-stopping records
         self.history = History()
@@ -350,7 +274,7 @@ class Trainer:
         if changed & set(ckpt.SCHEDULE) or ("epochs" in changed and "cosine" in (self.cfg.lr_schedule,
                                                                                stored.get("lr_schedule"))):
             # a new rate or schedule: replayed from the start, as if the run had used it throughout
-            self.scheduler = ckpt.replay_schedule(self.optimizer, _make_scheduler, self.cfg, state["epoch"])
+            self.scheduler = ckpt.replay_schedule(self.optimizer, make_scheduler, self.cfg, state["epoch"])
         with ckpt.applying(path, "shuffle_rng"):
             self.shuffle.set_state(state["shuffle_rng"])
         with ckpt.applying(path, "torch_rng"):
@@ -373,7 +297,7 @@ class Trainer:
         # on resume the train config may change (more epochs): config.json must say so
         path = self.out / "config.json"
         stored = read_json_object(path) if self.resume and path.exists() else {}
-        atomic_write_json(path, {**stored, **_run_config(self.model, self.cfg, self.run_info)})
+        atomic_write_json(path, {**stored, **run_config(self.model, self.cfg, self.run_info)})
 
     def run_epoch(self, epoch: int) -> dict[str, Any]:
         """One pass over the training data; the epoch's metrics before validation."""

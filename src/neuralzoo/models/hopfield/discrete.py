@@ -23,7 +23,7 @@ from torch import nn
 from ...config import check_choice
 from ...energy.sampling import as_generator
 from ...train import History, as_tensor, resolve_device
-from ...train.trainer import write_run
+from ...train.run_folder import write_run
 from ..base import NotFittedError, Trainable
 from .rules import (
     flip,
