@@ -117,6 +117,9 @@ def main(out: Path) -> None:
                "resumed": resumed(out), "evaluation": evaluation()}
     if distributed.is_writer():
         torch.save(results, out / "results.pt")
+    # leave together: a rank that tears its gloo group down while rank 0 still writes can abort
+    # ("terminate called without an active exception"; seen once in a loaded full-suite run)
+    torch.distributed.barrier()
 
 
 if __name__ == "__main__":
