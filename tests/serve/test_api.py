@@ -53,7 +53,8 @@ def test_pages_and_static_files_are_served(client):
 
 def test_static_files_load_nothing_from_another_host():
     for f in STATIC.iterdir():
-        text = f.read_text(encoding="utf-8")
+        # an SVG's namespace name is an identifier, never fetched
+        text = f.read_text(encoding="utf-8").replace('xmlns="http://www.w3.org/2000/svg"', "")
         # a URL with a scheme or a protocol-relative one would leave the machine
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), f.name
         assert "@import" not in text and "url(" not in text, f.name

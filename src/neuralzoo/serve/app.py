@@ -7,8 +7,8 @@ a 4xx status (400 malformed, 404 missing, 422 invalid), never a crash of the ser
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -17,25 +17,18 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ._params import BadRequest, parse_json
+from ._params import BadRequest
 
 STATIC = Path(__file__).parent / "static"
 PAGES = {"": "index.html", "hopfield": "hopfield.html", "cnn": "cnn.html",
          "feedforward": "feedforward.html", "autoencoder": "autoencoder.html",
          "rbm": "rbm.html", "lstm": "lstm.html"}
-MAX_BODY = 1 << 20  # bytes: a drawing is a few hundred
+# the modules that compute for the pages, each with ``routes(runs) -> list[Route]`` (see _web)
+PAGE_MODULES = ("hopfield", "cnn", "feedforward", "autoencoder", "rbm", "lstm")
 
 
 def _error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise BadRequest(f"request body too large: expected at most {MAX_BODY} bytes, got "
-                         f"{len(raw)}", 413)
-    return parse_json(raw)
 
 
 def create_app(runs: str | Path | None = None) -> Starlette:
@@ -53,63 +46,8 @@ def create_app(runs: str | Path | None = None) -> Starlette:
                                 f"{', '.join('/' + p for p in PAGES)}")
         return FileResponse(STATIC / PAGES[name], headers={"Cache-Control": "no-cache"})
 
-    async def hopfield_store(request: Request) -> Response:
-        from . import hopfield
-
-        return JSONResponse(hopfield.store(await _body(request), runs_dir))
-
-    async def hopfield_corrupt(request: Request) -> Response:
-        from . import hopfield
-
-        return JSONResponse(hopfield.corrupt(await _body(request)))
-
-    async def hopfield_recall(request: Request) -> Response:
-        from . import hopfield
-
-        return JSONResponse(hopfield.recall(await _body(request), runs_dir))
-
-    async def cnn_lecture(request: Request) -> Response:
-        from . import cnn
-
-        return JSONResponse(cnn.lecture_example(request.query_params.get("kernel", "lecture")))
-
-    async def feedforward_train(request: Request) -> Response:
-        from . import feedforward
-
-        return JSONResponse(feedforward.train(await _body(request)))
-
-    async def autoencoder_codes(request: Request) -> Response:
-        from . import autoencoder
-
-        return JSONResponse(autoencoder.codes())
-
-    async def autoencoder_decode(request: Request) -> Response:
-        from . import autoencoder
-
-        return JSONResponse(autoencoder.decode(await _body(request)))
-
-    async def autoencoder_traverse(request: Request) -> Response:
-        from . import autoencoder
-
-        return JSONResponse(autoencoder.traverse(await _body(request)))
-
-    async def rbm_api(request: Request) -> Response:
-        from . import rbm
-
-        name = request.url.path.rsplit("/", 1)[-1]
-        if request.method == "GET":
-            return JSONResponse(rbm.filters() if name == "filters" else rbm.example_digits())
-        fn = {"infer": rbm.infer, "gibbs": rbm.gibbs, "generate": rbm.generate}[name]
-        return JSONResponse(fn(await _body(request)))
-
-    async def lstm_api(request: Request) -> Response:
-        from . import lstm
-
-        name = request.url.path.rsplit("/", 1)[-1]
-        if request.method == "GET":
-            return JSONResponse(lstm.info())
-        fn = {"sample": lstm.sample, "gates": lstm.gates}[name]
-        return JSONResponse(fn(await _body(request)))
+    async def favicon(request: Request) -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     async def list_runs(request: Request) -> Response:
         from .runs import list_runs
@@ -133,27 +71,14 @@ def create_app(runs: str | Path | None = None) -> Starlette:
 
     routes = [
         Route("/", page),
-        Route("/api/hopfield/store", hopfield_store, methods=["POST"]),
-        Route("/api/hopfield/corrupt", hopfield_corrupt, methods=["POST"]),
-        Route("/api/hopfield/recall", hopfield_recall, methods=["POST"]),
-        Route("/api/cnn/lecture", cnn_lecture),
-        Route("/api/feedforward/train", feedforward_train, methods=["POST"]),
-        Route("/api/autoencoder/codes", autoencoder_codes),
-        Route("/api/autoencoder/decode", autoencoder_decode, methods=["POST"]),
-        Route("/api/autoencoder/traverse", autoencoder_traverse, methods=["POST"]),
-        Route("/api/rbm/digits", rbm_api),
-        Route("/api/rbm/filters", rbm_api),
-        Route("/api/rbm/infer", rbm_api, methods=["POST"]),
-        Route("/api/rbm/gibbs", rbm_api, methods=["POST"]),
-        Route("/api/dbn/generate", rbm_api, methods=["POST"]),
-        Route("/api/lstm/info", lstm_api),
-        Route("/api/lstm/sample", lstm_api, methods=["POST"]),
-        Route("/api/lstm/gates", lstm_api, methods=["POST"]),
+        Route("/favicon.ico", favicon),
         Route("/api/runs", list_runs),
         Route("/api/runs/{name}", run_info),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         Route("/{page}", page),
     ]
+    for name in PAGE_MODULES:  # each page module declares its own API
+        routes[1:1] = importlib.import_module(f".{name}", __package__).routes(runs_dir)
     return Starlette(routes=routes, exception_handlers={
         BadRequest: bad_request, HTTPException: http_error, Exception: server_error})
 

@@ -116,3 +116,12 @@ def traverse(body: dict[str, Any]) -> dict[str, Any]:
     z[:, dim] += t
     return {"index": index, "label": int(m["y"][index]), "dim": dim, "t": _r4(t), "z": _r4(z),
             "mu": _r4(mu), "image": _r4(m["X"][index]), "images": _r4(images)}
+
+
+def routes(runs: Any = None) -> list:
+    """The page's API (see :mod:`._web`)."""
+    from ._web import get, post
+
+    return [get("/api/autoencoder/codes", lambda query: codes()),
+            post("/api/autoencoder/decode", decode),
+            post("/api/autoencoder/traverse", traverse)]

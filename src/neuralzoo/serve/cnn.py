@@ -26,3 +26,10 @@ def lecture_example(kernel: str = "lecture") -> dict[str, Any]:
     y = ops.conv2d(ops.LECTURE_IMAGE[None, None], K[None, None])[0, 0]
     return {"image": ops.LECTURE_IMAGE.tolist(), "kernel": K.tolist(), "output": y.tolist(),
             "kernel_name": kernel, "kernels": list(KERNELS)}
+
+
+def routes(runs: Any = None) -> list:
+    """The page's API (see :mod:`._web`)."""
+    from ._web import get
+
+    return [get("/api/cnn/lecture", lambda query: lecture_example(query.get("kernel", "lecture")))]

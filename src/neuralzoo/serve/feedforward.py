@@ -152,3 +152,10 @@ def train(body: dict[str, Any]) -> dict[str, Any]:
             "train_accuracy": train_acc, "grid_size": G, "extent": [-LIM, LIM],
             "grid": cls.tolist(), "proba": p1.round(decimals=3).tolist(),
             "max_epochs": MAX_EPOCHS[kind]}
+
+
+def routes(runs: Any = None) -> list:
+    """The page's API (see :mod:`._web`)."""
+    from ._web import post
+
+    return [post("/api/feedforward/train", train)]

@@ -131,3 +131,12 @@ def recall(body: dict[str, Any], runs: Path | None = None) -> dict[str, Any]:
             "frames": trace.frames[:, 0].int().tolist(), "converged": bool(trace.converged[0]),
             "fixed_points": hop.is_fixed_point(torch.tensor(stored, dtype=torch.float32)).tolist(),
             "rule": hop.rule}
+
+
+def routes(runs: Path | None) -> list:
+    """The page's API (see :mod:`._web`)."""
+    from ._web import post
+
+    return [post("/api/hopfield/store", lambda body: store(body, runs)),
+            post("/api/hopfield/corrupt", corrupt),
+            post("/api/hopfield/recall", lambda body: recall(body, runs))]

@@ -155,3 +155,12 @@ def gates(body: dict[str, Any]) -> dict[str, Any]:
     tr = gate_trace(lm, lm.encode_text(text))
     return {"text": text, "chars": list(text), "hidden": HIDDEN,
             **{k: _f64(tr[k]) for k in ("f", "i", "o", "s", "h")}}
+
+
+def routes(runs: Any = None) -> list:
+    """The page's API (see :mod:`._web`)."""
+    from ._web import get, post
+
+    return [get("/api/lstm/info", lambda query: info()),
+            post("/api/lstm/sample", sample),
+            post("/api/lstm/gates", gates)]

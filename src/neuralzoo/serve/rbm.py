@@ -160,3 +160,14 @@ def generate(body: dict[str, Any]) -> dict[str, Any]:
     return {"side": SIDE, "label": label, "n": n, "steps": steps, "seed": seed,
             "probs": _round(probs, 3), "images": images.int().tolist(),
             "predicted": predicted.tolist()}
+
+
+def routes(runs: Any = None) -> list:
+    """The page's API (see :mod:`._web`)."""
+    from ._web import get, post
+
+    return [get("/api/rbm/digits", lambda query: example_digits()),
+            get("/api/rbm/filters", lambda query: filters()),
+            post("/api/rbm/infer", infer),
+            post("/api/rbm/gibbs", gibbs),
+            post("/api/dbn/generate", generate)]
