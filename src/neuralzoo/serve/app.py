@@ -22,9 +22,9 @@ from ._params import BadRequest
 STATIC = Path(__file__).parent / "static"
 PAGES = {"": "index.html", "hopfield": "hopfield.html", "cnn": "cnn.html",
          "feedforward": "feedforward.html", "autoencoder": "autoencoder.html",
-         "rbm": "rbm.html", "lstm": "lstm.html"}
+         "boltzmann": "boltzmann.html", "rbm": "rbm.html", "lstm": "lstm.html"}
 # the modules that compute for the pages, each with ``routes(runs) -> list[Route]`` (see _web)
-PAGE_MODULES = ("hopfield", "cnn", "feedforward", "autoencoder", "rbm", "lstm")
+PAGE_MODULES = ("hopfield", "cnn", "feedforward", "autoencoder", "boltzmann", "rbm", "lstm")
 
 
 def _error(message: str, status: int) -> JSONResponse:

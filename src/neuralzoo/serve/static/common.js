@@ -65,3 +65,33 @@ NZ.drawCells = function (canvas, bits, side, mark) {
     ctx.strokeRect((mark % side) * c + 1, Math.floor(mark / side) * c + 1, c - 2, c - 2);
   }
 };
+
+// Call a streaming API (the server answers NDJSON: one JSON frame per line, sent as computed):
+// POST `body`, await `onFrame(frame, k)` for each frame as it arrives; a 4xx answer shows its
+// message and throws, as NZ.api does, and so does an {"error": ...} frame. Returns the count.
+NZ.stream = async function (path, body, onFrame) {
+  const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                body: typeof body === "string" ? body : JSON.stringify(body) });
+  if (!r.ok) {
+    const data = await r.json();
+    NZ.message(data.error || ("request failed: " + r.status));
+    const err = new Error(data.error); err.status = r.status; throw err;
+  }
+  NZ.message("");
+  const reader = r.body.getReader(), dec = new TextDecoder();
+  let buf = "", n = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buf += dec.decode(value, { stream: true });
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i); buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      const frame = JSON.parse(line);
+      if (frame.error) { NZ.message(frame.error); throw new Error(frame.error); }
+      await onFrame(frame, n++);
+    }
+    if (done) break;
+  }
+  return n;
+};
