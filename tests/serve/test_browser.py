@@ -74,30 +74,3 @@ def selftest(url: str) -> dict:
     assert result["errors"] == [], result["errors"]  # no console error, no uncaught exception
     assert result["foreign_requests"] == [] and result["requests"] >= 2  # nothing left the machine
     return result
-
-
-def test_index_links_every_page(server):
-    from neuralzoo.serve.app import PAGES
-
-    links = selftest(server + "/")["links"]  # one card per page, each page once
-    assert sorted(links) == sorted("/" + p for p in PAGES if p)
-
-
-def test_hopfield_page_recalls_the_digit_with_a_falling_energy(server):
-    r = selftest(server + "/hopfield")
-    assert r["click_flipped_cell0"] and r["probe_differs"]
-    assert r["recalled_equals_stored"] and r["shown_equals_server"]
-    assert r["energies_nonincreasing"] and r["energy_fell"] and r["flips_shown"] >= 10
-    assert r["status"].startswith("recalled the stored digit 0")
-    # ten correlated digits under Hebb: no fixed point, a spurious end, the energy still falls
-    assert r["hebbian_fixed"] == 0 and r["hebbian_match"] is None
-    assert r["hebbian_energies_nonincreasing"] and "spurious" in r["hebbian_status"]
-    assert r["huge_refused"] == 422 and r["message"].startswith("n_patterns: expected")
-
-
-def test_cnn_page_shows_the_lecture_numbers(server):
-    r = selftest(server + "/cnn")
-    assert r["shown"] == r["expected"]
-    assert r["shown"][0][:3] == [0, 8, 8] and r["shown"][6][6] == 6
-    assert r["sums_agree"] and r["window_cells"] == 9
-    assert r["calc"].endswith("= 6") and r["after_end"] == "position 49 of 49"

@@ -1,149 +1,327 @@
-// Hopfield page: the server stores and recalls; this page draws the probe, the flips and E.
+// Hopfield page: the server stores, recalls (a stream of flips), integrates the continuous
+// network and runs the modern one's attention; this page draws what comes back.
 "use strict";
-const H = { side: 8, stored: [], labels: [], chosen: 0, probe: null, shown: null,
-            energies: [], sweepStarts: [], run: null, busy: false };
+const H = { side: 8, stored: [], labels: [], fixed: [], nFixed: 0, chosen: 0, probe: null, seed: 0,
+            capacity: null, recalled: false, busy: false,
+            tok: { store: 0, corrupt: 0, discrete: 0, continuous: 0, modern: 0 },
+            shown: null, energies: [], sweepEnds: [], range: null, final: false };
 const $ = (id) => document.getElementById(id);
+const RULE_COLOURS = { hebbian: "#c0392b", storkey: "#e08a00", "pseudo-inverse": "#1f8a4c" };
+const RULE_NAMES = { hebbian: "Hebbian", storkey: "Storkey", "pseudo-inverse": "pseudo-inverse" };
 
-function settings() {
-  return { rule: $("rule").value, n_patterns: Number($("npat").value) };
+function settings() { return { rule: $("rule").value, n_patterns: Number($("npat").value) }; }
+const beta = () => 10 ** (Number($("beta").value) / 20);
+const label = (k) => (H.labels ? `digit ${H.labels[k]}` : `pattern ${k + 1}`);
+const diff = (a, b) => a.reduce((n, v, i) => n + (v !== b[i]), 0);
+
+// A refusal was shown in #message by NZ.api / NZ.stream; anything else is a fault of the page.
+function refused(e) {
+  if (e && e.status) $("message").dataset.status = String(e.status);
+  else NZ.errors.push("hopfield page: " + (e && e.message ? e.message : String(e)));
+}
+const guard = (fn) => () => { try { return Promise.resolve(fn()).catch(refused); } catch (e) { refused(e); return null; } };
+
+function setStatus(el, text, cls) { el.textContent = text; el.className = el.id === "status" ? cls : "result " + cls; }
+
+// A 0/1 pattern on a canvas, its bits kept in data-bits for whoever reads the page.
+function drawBits(canvas, bits, mark) {
+  NZ.drawCells(canvas, bits, H.side, mark);
+  canvas.dataset.bits = JSON.stringify(bits);
 }
 
+// Graded values V in [-1, 1] (row by row) as shades: -1 light, +1 dark.
+function drawGrey(canvas, values) {
+  const ctx = canvas.getContext("2d"), c = canvas.width / H.side;
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  values.forEach((v, k) => {
+    const p = Math.min(1, Math.max(0, (v + 1) / 2));
+    ctx.fillStyle = `rgb(${Math.round(238 - p * 209)},${Math.round(241 - p * 206)},${Math.round(246 - p * 198)})`;
+    ctx.fillRect((k % H.side) * c + 1, Math.floor(k / H.side) * c + 1, c - 2, c - 2);
+  });
+}
+
+function blank(canvas) {
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  for (const k of Object.keys(canvas.dataset)) delete canvas.dataset[k];
+}
+
+// A curve ys over xs on fixed axes: lo..hi up the side, 0..xmax along; dashed lines at marks.
+function drawCurve(cv, xs, ys, o) {
+  const ctx = cv.getContext("2d"), W = cv.width, Hh = cv.height, L = 52, R = 12, T = 22, B = 30;
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, Hh);
+  ctx.strokeStyle = "#888"; ctx.lineWidth = 1; ctx.setLineDash([]);
+  ctx.beginPath(); ctx.moveTo(L, T); ctx.lineTo(L, Hh - B); ctx.lineTo(W - R, Hh - B); ctx.stroke();
+  ctx.fillStyle = "#5b6475"; ctx.font = "12px system-ui, sans-serif"; ctx.textAlign = "left";
+  ctx.fillText(o.xlabel, W - R - ctx.measureText(o.xlabel).width, Hh - 4); ctx.fillText(o.ylabel, L + 6, 13);
+  if (!ys.length) return;
+  let lo = o.lo, hi = o.hi;
+  if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+  const xmax = Math.max(o.xmax, 1e-9);
+  const x = (v) => L + (W - L - R) * v / xmax, y = (e) => T + (Hh - T - B) * (hi - e) / (hi - lo);
+  ctx.textAlign = "right"; ctx.fillText(hi.toFixed(1), L - 5, y(hi) + 4); ctx.fillText(lo.toFixed(1), L - 5, y(lo) + 4);
+  ctx.textAlign = "left"; ctx.fillText("0", L - 3, Hh - B + 15);
+  ctx.textAlign = "right"; ctx.fillText(String(+xmax.toFixed(2)), x(xmax) + 4, Hh - B + 15);
+  ctx.setLineDash([4, 4]); ctx.strokeStyle = "#b9c2d3";
+  for (const m of o.marks || []) { ctx.beginPath(); ctx.moveTo(x(m), T); ctx.lineTo(x(m), Hh - B); ctx.stroke(); }
+  ctx.setLineDash([]); ctx.strokeStyle = "#2f6fde"; ctx.lineWidth = 2; ctx.beginPath();
+  ys.forEach((e, i) => (i ? ctx.lineTo(x(xs[i]), y(e)) : ctx.moveTo(x(xs[i]), y(e)))); ctx.stroke();
+  if (o.dots) {
+    ctx.fillStyle = "#2f6fde";
+    ys.forEach((e, i) => { ctx.beginPath(); ctx.arc(x(xs[i]), y(e), 3, 0, 7); ctx.fill(); });
+  }
+}
+
+// --- 1. store ---------------------------------------------------------------------------------
+
 async function store() {
+  const t = ++H.tok.store;
   const data = await NZ.api("/api/hopfield/store", settings());
+  if (t !== H.tok.store) return;  // a later memory was asked for meanwhile
   H.side = data.side; H.stored = data.patterns; H.labels = data.labels;
-  if (H.chosen >= H.stored.length) H.chosen = 0;
+  H.fixed = data.fixed_points; H.nFixed = data.n_fixed;
+  const keep = H.probe !== null && H.chosen < H.stored.length;  // the same probe, a new memory
+  if (!keep) H.chosen = 0;
   const box = $("patterns"); box.innerHTML = "";
   data.patterns.forEach((p, k) => {
     const div = document.createElement("div");
     div.className = "pattern" + (k === H.chosen ? " chosen" : "");
     const c = document.createElement("canvas"); c.width = c.height = 40;
-    NZ.drawCells(c, p, H.side);
-    const fp = data.fixed_points[k];
-    div.append(c, document.createTextNode("digit " + data.labels[k]));
-    const s = document.createElement("span");
+    drawBits(c, p);
+    const s = document.createElement("span"), fp = data.fixed_points[k];
     s.className = "fp " + (fp ? "yes" : "no"); s.textContent = fp ? "\u2713 fixed" : "\u2717 not fixed";
-    div.append(s);
-    div.addEventListener("click", () => { H.chosen = k; store().then(corrupt); });
+    div.append(c, document.createTextNode(label(k)), s);
+    div.addEventListener("click", guard(() => choose(k)));
     box.append(div);
   });
+  capacityNote(data);
+  drawCapacity();
+  if (keep) { drawProbe(); clearResults(); } else await corrupt();
 }
 
-async function corrupt() {
-  const noise = Number($("noise").value) / 100;
-  H.seed = (H.seed || 0) + 1;
-  const data = await NZ.api("/api/hopfield/corrupt", { index: H.chosen, noise, seed: H.seed });
-  H.probe = data.probe; drawProbe();
-  H.energies = []; H.shown = H.probe.slice();
-  NZ.drawCells($("state"), H.shown, H.side); drawEnergy(); setStatus("", "");
+function choose(k) {
+  H.chosen = k;
+  document.querySelectorAll("#patterns .pattern").forEach((d, i) => d.classList.toggle("chosen", i === k));
+  return corrupt();
 }
 
-function drawProbe() { NZ.drawCells($("probe"), H.probe, H.side); }
+function capacityNote(data) {
+  const n = data.patterns.length, k = data.n_fixed, rule = RULE_NAMES[data.rule] || data.rule;
+  const el = $("capacity-note");
+  el.dataset.fixed = String(k); el.dataset.stored = String(n);
+  if (k === n) {
+    el.textContent = `All ${n} stored digit${n === 1 ? " is a fixed point" : "s are fixed points"} of the ${rule} network.`;
+    el.className = "fine";
+  } else {
+    el.textContent = (k === 0 ? `Capacity collapse: none of the ${n} stored digits is a fixed point`
+      : `Over capacity: only ${k} of the ${n} stored digits are fixed points`) +
+      ` of the ${rule} network. The others cannot be recalled; a probe ends in a spurious state or another memory.`;
+    el.className = "collapse";
+  }
+}
 
-function setStatus(text, cls) { const s = $("status"); s.textContent = text; s.className = cls; }
-
-// The energy after every flip so far; dashed lines where a sweep begins.
-function drawEnergy(total) {
-  const cv = $("energy"), ctx = cv.getContext("2d"), W = cv.width, Hh = cv.height;
+// Fixed points among the first P stored digits, P = 1..20, for the three rules.
+function drawCapacity() {
+  const cv = $("capacity"), ctx = cv.getContext("2d"), W = cv.width, Hh = cv.height, L = 38, R = 8, T = 10, B = 22;
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, Hh);
-  const L = 52, R = 12, T = 22, B = 30;
+  const cap = H.capacity; if (!cap) return;
+  const n = cap.n_patterns.length, x = (p) => L + (W - L - R) * (p - 1) / (n - 1), y = (f) => T + (Hh - T - B) * (1 - f);
   ctx.strokeStyle = "#888"; ctx.lineWidth = 1;
   ctx.beginPath(); ctx.moveTo(L, T); ctx.lineTo(L, Hh - B); ctx.lineTo(W - R, Hh - B); ctx.stroke();
-  ctx.fillStyle = "#5b6475"; ctx.font = "12px system-ui, sans-serif";
-  ctx.fillText("flips", W - R - 30, Hh - 6); ctx.fillText("energy E", L + 6, 12);
-  const E = H.energies; if (!E.length) return;
-  const all = H.run ? H.run.all : E, n = Math.max(total || all.length - 1, 1);
-  let lo = Math.min(...all), hi = Math.max(...all);
-  if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
-  const x = (i) => L + (W - L - R) * i / n, y = (e) => T + (Hh - T - B) * (hi - e) / (hi - lo);
-  ctx.textAlign = "right"; ctx.fillText(hi.toFixed(1), L - 5, y(hi) + 4);
-  ctx.fillText(lo.toFixed(1), L - 5, y(lo) + 4); ctx.textAlign = "left";
-  ctx.fillText("0", L - 3, Hh - B + 15); ctx.fillText(String(n), x(n) - 8, Hh - B + 15);
-  ctx.setLineDash([4, 4]); ctx.strokeStyle = "#b9c2d3";
-  for (const s of H.sweepStarts) { ctx.beginPath(); ctx.moveTo(x(s), T); ctx.lineTo(x(s), Hh - B); ctx.stroke(); }
-  ctx.setLineDash([]); ctx.strokeStyle = "#2f6fde"; ctx.lineWidth = 2; ctx.beginPath();
-  E.forEach((e, i) => (i ? ctx.lineTo(x(i), y(e)) : ctx.moveTo(x(i), y(e)))); ctx.stroke();
-  ctx.fillStyle = "#2f6fde";
-  E.forEach((e, i) => { ctx.beginPath(); ctx.arc(x(i), y(e), 3, 0, 7); ctx.fill(); });
+  ctx.fillStyle = "#5b6475"; ctx.font = "11px system-ui, sans-serif"; ctx.textAlign = "right";
+  ctx.fillText("100%", L - 2, y(1) + 4); ctx.fillText("0", L - 2, y(0) + 4); ctx.textAlign = "center";
+  for (const p of [1, 5, 10, 15, 20]) ctx.fillText(String(p), x(p), Hh - B + 13);
+  ctx.fillText("P stored", W - R - 24, Hh - 1);
+  const now = Number($("npat").value), rule = $("rule").value;
+  ctx.setLineDash([4, 4]); ctx.strokeStyle = "#5b6475";
+  ctx.beginPath(); ctx.moveTo(x(now), T); ctx.lineTo(x(now), Hh - B); ctx.stroke(); ctx.setLineDash([]);
+  for (const [r, counts] of Object.entries(cap.fixed)) {
+    ctx.strokeStyle = RULE_COLOURS[r]; ctx.lineWidth = r === rule ? 3 : 1.5; ctx.beginPath();
+    let on = false;
+    counts.forEach((c, i) => {
+      if (c === null) { on = false; return; }
+      const px = x(i + 1), py = y(c / (i + 1));
+      if (on) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+      on = true;
+    });
+    ctx.stroke();
+  }
 }
 
-// Ask for the recall, then show it one flip at a time beside the energy curve.
-async function recall() {
-  if (H.busy) return;
-  H.busy = true; $("recall").disabled = true;
-  try {
-    const data = await NZ.api("/api/hopfield/recall", { ...settings(), probe: H.probe, seed: 0 });
-    const delay = NZ.selftest ? 1 : Number($("speed").value);
-    H.run = { all: [data.start_energy, ...data.steps.map((s) => s.energy)] };
-    H.shown = data.probe.slice(); H.energies = [data.start_energy]; H.sweepStarts = [];
-    NZ.drawCells($("state"), H.shown, H.side); drawEnergy(data.steps.length);
-    let sweep = 0;
-    for (const [k, st] of data.steps.entries()) {
-      if (st.sweep !== sweep) { sweep = st.sweep; if (k) H.sweepStarts.push(k); }
-      await NZ.sleep(delay);
-      H.shown[st.unit] = st.value; H.energies.push(st.energy);
-      NZ.drawCells($("state"), H.shown, H.side, st.unit); drawEnergy(data.steps.length);
-      setStatus(`sweep ${st.sweep}, flip ${k + 1} of ${data.steps.length}: unit ${st.unit} -> ` +
-                `${st.value}, E = ${st.energy.toFixed(2)}`, "");
-    }
-    NZ.drawCells($("state"), H.shown, H.side);
-    const e0 = data.start_energy.toFixed(2), e1 = H.energies[H.energies.length - 1].toFixed(2);
-    const how = `${data.steps.length} flips in ${data.sweeps} sweep${data.sweeps === 1 ? "" : "s"}, E ${e0} \u2192 ${e1}`;
-    if (data.match !== null) setStatus(`recalled the stored digit ${H.labels[data.match]} (pattern ${data.match + 1}): ${how}`, "good");
-    else setStatus(`ended in a spurious state, equal to no stored digit: ${how}`, "bad");
-    H.last = data;
-  } finally { H.busy = false; $("recall").disabled = false; }
+// --- 2. corrupt ---------------------------------------------------------------------------------
+
+async function corrupt() {
+  const t = ++H.tok.corrupt;
+  H.seed += 1;
+  const data = await NZ.api("/api/hopfield/corrupt",
+                            { index: H.chosen, noise: Number($("noise").value) / 100, seed: H.seed });
+  if (t !== H.tok.corrupt) return;  // a later corruption was asked for meanwhile
+  H.probe = data.probe;
+  drawProbe(); clearResults();
+}
+
+function drawProbe() {
+  drawBits($("probe"), H.probe);
+  const d = diff(H.probe, H.stored[H.chosen]);
+  $("probe").dataset.diff = String(d);
+  $("probe-info").textContent = `${d} of ${H.probe.length} bits differ from ${label(H.chosen)}.`;
 }
 
 function clickCell(ev) {
+  if (!H.probe) return;
   const cv = $("probe"), r = cv.getBoundingClientRect(), c = r.width / H.side;
-  const k = Math.floor((ev.clientY - r.top) / c) * H.side + Math.floor((ev.clientX - r.left) / c);
-  if (k >= 0 && k < H.probe.length) { H.probe[k] = 1 - H.probe[k]; drawProbe(); }
+  const row = Math.floor((ev.clientY - r.top) / c), col = Math.floor((ev.clientX - r.left) / c);
+  if (row < 0 || row >= H.side || col < 0 || col >= H.side) return;
+  const k = row * H.side + col;
+  H.probe[k] = 1 - H.probe[k];
+  drawProbe(); clearResults();
+}
+
+// A new probe or memory: the recalls shown so far are of the old one.
+function clearResults() {
+  for (const k of ["discrete", "continuous", "modern"]) H.tok[k] += 1;
+  H.recalled = false; H.final = false;
+  H.shown = H.probe ? H.probe.slice() : null; H.energies = []; H.sweepEnds = []; H.range = null;
+  const st = $("state");
+  blank(st); blank($("energy"));
+  if (H.shown) drawBits(st, H.shown);
+  drawDiscreteEnergy();
+  setStatus($("status"), "Press recall.", "");
+  $("film").innerHTML = "";
+  for (const id of ["cont-state", "cont-energy", "attention", "retrieved", "modern-state", "hebb-state"]) blank($(id));
+  setStatus($("cont-status"), "", ""); setStatus($("modern-status"), "", "");
+}
+
+// --- 3. the discrete recall, streamed ---------------------------------------------------------
+
+function drawDiscreteEnergy() {
+  const E = H.energies, n = E.length - 1;
+  // the axis grows by doubling while the flips arrive, and fits them exactly at the end
+  const xmax = H.final ? Math.max(n, 1) : Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(n, 1))));
+  const [lo, hi] = H.range || [0, 0];
+  drawCurve($("energy"), E.map((_, i) => i), E, { lo, hi, xmax, marks: H.sweepEnds, dots: true,
+                                                   xlabel: "flips", ylabel: "energy E" });
+}
+
+async function discrete() {
+  const t = H.tok.discrete, st = $("state"), en = $("energy"), t0 = performance.now(), arrivals = [];
+  const body = { ...settings(), probe: H.probe, seed: 0, delay_ms: Number($("speed").value) };
+  st.dataset.done = "0"; st.dataset.frames = "0";
+  await NZ.stream("/api/hopfield/recall", body, (f) => {
+    if (t !== H.tok.discrete) return;  // the probe changed: this stream is of the old one
+    if (f.kind === "start") {
+      H.shown = f.probe.slice(); H.energies = [f.energy]; H.range = f.energy_range; H.sweepEnds = [];
+      drawBits(st, H.shown); drawDiscreteEnergy();
+    } else if (f.kind === "flip") {
+      H.shown[f.unit] = f.value; H.energies.push(f.energy);
+      arrivals.push(Math.round(performance.now() - t0));
+      drawBits(st, H.shown, f.unit); drawDiscreteEnergy();
+      st.dataset.frames = String(f.flip); st.dataset.arrivals = JSON.stringify(arrivals);
+      en.dataset.energies = JSON.stringify(H.energies);
+      setStatus($("status"), `sweep ${f.sweep}, flip ${f.flip}: unit ${f.unit} \u2192 ${f.value}, ` +
+                `E = ${f.energy.toFixed(2)}`, "");
+    } else if (f.kind === "sweep") {
+      H.sweepEnds.push(f.flips); drawDiscreteEnergy();
+    } else if (f.kind === "end") {
+      H.final = true; drawBits(st, H.shown); drawDiscreteEnergy();
+      en.dataset.energies = JSON.stringify(H.energies);
+      st.dataset.match = String(f.match); st.dataset.server = JSON.stringify(f.state);
+      const e0 = f.start_energy.toFixed(2), e1 = f.energy.toFixed(2);
+      const how = `${f.flips} flips in ${f.sweeps} sweep${f.sweeps === 1 ? "" : "s"}, E ${e0} \u2192 ${e1}` +
+                  (f.converged ? "" : ", stopped before a fixed point");
+      if (f.match !== null) setStatus($("status"), `recalled the stored ${label(f.match)} (pattern ${f.match + 1}): ${how}`, "good");
+      else if (f.reversed !== null) setStatus($("status"), `ended in the reversed state of ${label(f.reversed)} (every bit flipped, also a minimum): ${how}`, "bad");
+      else setStatus($("status"), `ended in a spurious state, equal to no stored digit: ${how}`, "bad");
+      st.dataset.done = "1";
+    }
+  });
+}
+
+// --- beside: the continuous and the modern network ---------------------------------------------
+
+async function continuous() {
+  const t = ++H.tok.continuous;
+  const d = await NZ.api("/api/hopfield/continuous", { ...settings(), probe: H.probe, gain: Number($("gain").value) });
+  if (t !== H.tok.continuous) return;
+  const film = $("film"); film.innerHTML = "";
+  for (const s of d.film) {
+    const div = document.createElement("div"), c = document.createElement("canvas");
+    div.className = "pattern"; c.width = c.height = 56; drawGrey(c, s.V);
+    const cap = document.createElement("span"); cap.className = "fp"; cap.textContent = `t = ${+s.t.toFixed(2)}`;
+    div.append(c, cap); film.append(div);
+  }
+  const cs = $("cont-state"); drawBits(cs, d.state); cs.dataset.match = String(d.match);
+  const ce = $("cont-energy");
+  drawCurve(ce, d.times, d.energies, { lo: Math.min(...d.energies), hi: Math.max(...d.energies),
+                                       xmax: d.times[d.times.length - 1], xlabel: "time t", ylabel: "energy E(V)" });
+  ce.dataset.energies = JSON.stringify(d.energies);
+  const e0 = d.energies[0].toFixed(2), e1 = d.energies[d.energies.length - 1].toFixed(2);
+  const how = `${d.steps} Euler steps of dt = ${d.dt} (t = ${+(d.steps * d.dt).toFixed(2)}), E ${e0} \u2192 ${e1}` +
+              (d.converged ? "" : ", still moving");
+  if (d.match !== null) setStatus($("cont-status"), `sign(V) is the stored ${label(d.match)}: ${how}`, "good");
+  else setStatus($("cont-status"), `sign(V) is no stored digit (a spurious state): ${how}`, "bad");
+}
+
+function drawAttention(p) {
+  const cv = $("attention"), ctx = cv.getContext("2d"), W = cv.width, Hh = cv.height, T = 16, B = 18;
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, Hh);
+  const w = (W - 8) / p.length;
+  ctx.font = "11px system-ui, sans-serif"; ctx.textAlign = "center";
+  p.forEach((v, k) => {
+    const h = (Hh - T - B) * v, x0 = 4 + k * w;
+    ctx.fillStyle = k === H.chosen ? "#2f6fde" : "#9fb4dc";
+    ctx.fillRect(x0 + 2, Hh - B - h, w - 4, h);
+    ctx.fillStyle = "#5b6475";
+    ctx.fillText(H.labels ? String(H.labels[k]) : String(k + 1), x0 + w / 2, Hh - 4);
+    if (v >= 0.01) ctx.fillText(v.toFixed(2), x0 + w / 2, Hh - B - h - 3);
+  });
+  cv.dataset.attention = JSON.stringify(p);
+}
+
+async function modern() {
+  const t = ++H.tok.modern;
+  const d = await NZ.api("/api/hopfield/modern", { ...settings(), probe: H.probe, beta: beta(), seed: 0 });
+  if (t !== H.tok.modern) return;
+  drawAttention(d.attention);
+  drawGrey($("retrieved"), d.retrieved);
+  const ms = $("modern-state"), hs = $("hebb-state");
+  drawBits(ms, d.state); ms.dataset.match = String(d.match);
+  drawBits(hs, d.hebbian.state); hs.dataset.match = String(d.hebbian.match);
+  const top = d.attention.indexOf(Math.max(...d.attention)), n = d.attention.length;
+  const heb = d.hebbian.match !== null ? `recalls ${label(d.hebbian.match)} too`
+    : `ends in a spurious state (${d.hebbian.n_fixed} of its ${n} stored digits ` +
+      `${d.hebbian.n_fixed === 1 ? "is a fixed point" : "are fixed points"})`;
+  const text = `\u03b2 = ${d.beta.toPrecision(3)}: weight ${d.attention[top].toFixed(2)} on ${label(top)}; ` +
+    (d.match !== null ? `one step retrieves the stored ${label(d.match)}.` : "one step retrieves no stored digit (a mixture).") +
+    ` The Hebbian network with the same ${n} digits ${heb}.`;
+  setStatus($("modern-status"), text, d.match !== null ? "good" : "bad");
+}
+
+async function recall() {
+  if (H.busy || !H.probe) return;
+  H.busy = true; $("recall").disabled = true;
+  clearResults(); H.recalled = true;
+  try { await Promise.all([discrete(), continuous(), modern()]); }
+  finally { H.busy = false; $("recall").disabled = false; }
 }
 
 function wire() {
   $("npat").addEventListener("input", () => { $("npat-value").textContent = $("npat").value; });
-  $("npat").addEventListener("change", () => store().catch(() => {}));
-  $("rule").addEventListener("change", () => store().catch(() => {}));
-  $("noise").addEventListener("input", () => { $("noise-value").textContent = $("noise").value + "%"; });
-  $("noise").addEventListener("change", () => corrupt().catch(() => {}));
-  $("corrupt").addEventListener("click", () => corrupt().catch(() => {}));
+  $("npat").addEventListener("change", guard(store));
+  $("rule").addEventListener("change", guard(store));
+  $("noise").addEventListener("input", guard(() => { $("noise-value").textContent = $("noise").value + "%"; return corrupt(); }));
+  $("corrupt").addEventListener("click", guard(corrupt));
   $("probe").addEventListener("click", clickCell);
-  $("recall").addEventListener("click", () => recall().catch(() => {}));
-}
-
-const nonIncreasing = (E) => E.every((e, i) => i === 0 || e <= E[i - 1] + 1e-9);
-const equal = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
-
-// ?selftest: corrupt a stored digit, click a cell, recall; then the Hebbian rule's collapse.
-async function selftest() {
-  const out = {};
-  $("rule").value = "pseudo-inverse"; $("npat").value = "3"; await store();
-  $("noise").value = "15"; await corrupt();
-  const before = H.probe.slice();
-  const r = $("probe").getBoundingClientRect(), c = r.width / H.side;  // click cell (row 0, col 0)
-  $("probe").dispatchEvent(new MouseEvent("click", { clientX: r.left + c / 2, clientY: r.top + c / 2 }));
-  out.click_flipped_cell0 = H.probe[0] === 1 - before[0] && equal(H.probe.slice(1), before.slice(1));
-  out.probe_differs = !equal(H.probe, H.stored[0]);
-  await recall();
-  out.flips_shown = H.energies.length - 1;
-  out.recalled_equals_stored = equal(H.shown, H.stored[0]);
-  out.shown_equals_server = equal(H.shown, H.last.state);
-  out.energies_nonincreasing = nonIncreasing(H.energies);
-  out.energy_fell = H.energies[H.energies.length - 1] < H.energies[0];
-  out.status = $("status").textContent;
-  $("rule").value = "hebbian"; $("npat").value = "10"; await store();
-  out.hebbian_fixed = document.querySelectorAll(".fp.yes").length;
-  H.chosen = 0; await corrupt(); await recall();
-  out.hebbian_match = H.last.match;
-  out.hebbian_energies_nonincreasing = nonIncreasing(H.energies);
-  out.hebbian_status = $("status").textContent;
-  $("npat").value = "20"; $("npat").max = "500"; $("npat").value = "500";  // bypass the slider's limit
-  try { await store(); out.huge_refused = false; } catch (e) { out.huge_refused = e.status; }
-  out.message = $("message").textContent;
-  return out;
+  $("recall").addEventListener("click", guard(recall));
+  $("gain").addEventListener("change", guard(() => (H.recalled ? continuous() : null)));
+  $("beta").addEventListener("input", guard(() => {
+    $("beta-value").textContent = beta().toPrecision(3);
+    return H.recalled ? modern() : null;
+  }));
 }
 
 wire();
+$("beta-value").textContent = beta().toPrecision(3);
 // ?recall: recall the corrupted digit as soon as the page is loaded
-const autoRecall = () => (new URLSearchParams(location.search).has("recall") && !NZ.selftest ? recall() : null);
-store().then(corrupt).then(autoRecall).then(() => NZ.runSelftest(selftest)).catch((e) => NZ.errors.push(e.message));
+Promise.all([store(), NZ.api("/api/hopfield/capacity").then((c) => { H.capacity = c; drawCapacity(); })])
+  .then(() => (new URLSearchParams(location.search).has("recall") ? recall() : null)).catch(refused);
