@@ -56,6 +56,7 @@ def save(name: str, module: Any, metadata: dict[str, str] | None = None) -> Path
     if size > MAX_BYTES:
         tmp.unlink()
         raise ValueError(f"shipped model {name!r}: expected at most {MAX_BYTES} bytes, got {size}")
+    os.chmod(tmp, 0o644)  # a package file, readable by every user (not the writer's 0600)
     os.replace(tmp, p)
     return p
 

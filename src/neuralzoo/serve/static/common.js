@@ -69,9 +69,11 @@ NZ.drawCells = function (canvas, bits, side, mark) {
 // Call a streaming API (the server answers NDJSON: one JSON frame per line, sent as computed):
 // POST `body`, await `onFrame(frame, k)` for each frame as it arrives; a 4xx answer shows its
 // message and throws, as NZ.api does, and so does an {"error": ...} frame. Returns the count.
-NZ.stream = async function (path, body, onFrame) {
+// `opts.signal` (an AbortController's) stops it: the promise rejects with an AbortError.
+NZ.stream = async function (path, body, onFrame, opts = {}) {
   const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
-                                body: typeof body === "string" ? body : JSON.stringify(body) });
+                                body: typeof body === "string" ? body : JSON.stringify(body),
+                                signal: opts.signal });
   if (!r.ok) {
     const data = await r.json();
     NZ.message(data.error || ("request failed: " + r.status));

@@ -1,8 +1,17 @@
-// RBM page: the server infers, runs the Gibbs chain and samples the DBN; this page draws.
+// RBM page: the server infers, streams the Gibbs chain and samples the DBN; this page draws.
 "use strict";
-const R = { side: 8, v: new Array(64).fill(0), paint: null, last: null, chain: null, dbn: null,
-            examples: [], seed: 0, dbnSeed: 0, busy: false };
+const R = { side: 8, v: new Array(64).fill(0), paint: null, at: null, examples: [], run: "",
+            seed: 0, dbnSeed: 0, busy: false, asked: 0 };
 const $ = (id) => document.getElementById(id);
+// A refusal (a 4xx) is shown in #message (its status in data-status); anything else is a fault.
+const fail = (e) => {
+  if (e && e.status !== undefined) $("message").dataset.status = String(e.status);
+  else console.error("rbm page: " + (e && e.message || e));
+};
+// Before each request: the last refusal's status goes (NZ clears its text on success).
+const asking = () => { delete $("message").dataset.status; };
+// The request body, with the run folder's RBM when one is chosen.
+const withRun = (body) => (R.run ? { ...body, run: R.run } : body);
 
 // Grey values in [0, 1] (row by row) on a canvas: 0 light, 1 dark.
 function drawGrey(canvas, values, side) {
@@ -15,6 +24,17 @@ function drawGrey(canvas, values, side) {
   });
 }
 
+// 0/1 states of n units as cells, 8 to a row.
+function drawUnits(canvas, bits) {
+  const ctx = canvas.getContext("2d"), cols = 8, rows = Math.ceil(bits.length / cols);
+  const c = Math.min(canvas.width / cols, canvas.height / rows);
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  bits.forEach((b, j) => {
+    ctx.fillStyle = b ? "#2f6fde" : "#eef1f6";
+    ctx.fillRect((j % cols) * c + 1, Math.floor(j / cols) * c + 1, c - 2, c - 2);
+  });
+}
+
 function thumb(values, caption, grey, cls) {
   const div = document.createElement("div"), c = document.createElement("canvas");
   div.className = "pattern" + (cls ? " " + cls : ""); c.width = c.height = 40;
@@ -24,23 +44,45 @@ function thumb(values, caption, grey, cls) {
   return div;
 }
 
-function drawInput() { NZ.drawCells($("draw"), R.v, R.side); }
+function drawInput() {
+  NZ.drawCells($("draw"), R.v, R.side);
+  $("draw").dataset.bits = JSON.stringify(R.v);
+}
 
-// Click or drag: the first cell toggles, the cells dragged over take its new value.
-function cellAt(ev) {
-  const cv = $("draw"), r = cv.getBoundingClientRect(), c = r.width / R.side;
-  const row = Math.floor((ev.clientY - r.top) / c), col = Math.floor((ev.clientX - r.left) / c);
+// Drawing: the first cell toggles, the cells the pointer passes over take its new value (the
+// path between two mouse events is walked in quarter-cell steps, so a fast stroke has no gaps).
+function cellAt(x, y) {
+  const r = $("draw").getBoundingClientRect(), c = r.width / R.side;
+  const row = Math.floor((y - r.top) / c), col = Math.floor((x - r.left) / c);
   return row >= 0 && row < R.side && col >= 0 && col < R.side ? row * R.side + col : -1;
 }
 function down(ev) {
-  const k = cellAt(ev); if (k < 0) return;
-  R.paint = 1 - R.v[k]; R.v[k] = R.paint; drawInput();
+  const k = cellAt(ev.clientX, ev.clientY); if (k < 0) return;
+  ev.preventDefault();
+  R.paint = 1 - R.v[k]; R.v[k] = R.paint; R.at = [ev.clientX, ev.clientY]; drawInput();
 }
 function move(ev) {
   if (R.paint === null) return;
-  const k = cellAt(ev); if (k >= 0 && R.v[k] !== R.paint) { R.v[k] = R.paint; drawInput(); }
+  const [x0, y0] = R.at, x1 = ev.clientX, y1 = ev.clientY;
+  const step = $("draw").getBoundingClientRect().width / R.side / 4;
+  const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
+  for (let i = 1; i <= n; i++) {
+    const k = cellAt(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n);
+    if (k >= 0) R.v[k] = R.paint;
+  }
+  R.at = [x1, y1]; drawInput();
 }
-function up() { if (R.paint === null) return; R.paint = null; infer().catch(() => {}); }
+function up(ev) {
+  if (R.paint === null) return;
+  move(ev); R.paint = null; infer().catch(fail);
+}
+
+async function models() {
+  const d = await NZ.api("/api/runs");
+  const rbms = d.runs.filter((r) => r.model === "rbm");
+  for (const r of rbms) $("model").append(new Option("run " + r.name, r.name));
+  $("model-row").hidden = rbms.length === 0;
+}
 
 async function examples() {
   const d = await NZ.api("/api/rbm/digits");
@@ -48,73 +90,96 @@ async function examples() {
   const box = $("examples"); box.innerHTML = "";
   d.digits.forEach((bits, k) => {
     const t = thumb(bits, String(d.labels[k]), false);
-    t.addEventListener("click", () => { R.v = bits.slice(); drawInput(); infer().catch(() => {}); });
+    t.addEventListener("click", () => { R.v = bits.slice(); drawInput(); infer().catch(fail); });
     box.append(t);
   });
 }
 
 // p(h|v) as bars over a shaded strip, and the reconstruction.
 async function infer() {
-  const d = await NZ.api("/api/rbm/infer", { v: R.v });
-  R.last = d;
+  const ask = ++R.asked; asking();
+  const d = await NZ.api("/api/rbm/infer", withRun({ v: R.v }));
+  if (ask !== R.asked) return d;  // a later drawing's answer is on its way: draw only that one
   const cv = $("hidden"), ctx = cv.getContext("2d"), n = d.p_h.length, w = cv.width / n, H = cv.height;
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cv.width, H);
   d.p_h.forEach((p, j) => {
     const g = Math.round(240 - 200 * p);
     ctx.fillStyle = `rgb(${g},${g},${Math.min(255, g + 20)})`; ctx.fillRect(j * w, H - 14, w - 1, 14);
-    ctx.fillStyle = "#2f6fde"; ctx.fillRect(j * w + 1, (H - 16) * (1 - p), w - 3, (H - 16) * p);
+    ctx.fillStyle = "#2f6fde"; ctx.fillRect(j * w + 1, (H - 16) * (1 - p), Math.max(1, w - 3), (H - 16) * p);
   });
+  cv.dataset.pH = JSON.stringify(d.p_h);
   drawGrey($("recon"), d.recon, d.side);
+  $("recon").dataset.recon = JSON.stringify(d.recon);
   const on = d.p_h.filter((p) => p > 0.5).length;
-  $("infer-status").textContent = `${on} of ${n} hidden units with p > 0.5; free energy F(v) = ${d.free_energy.toFixed(2)}`;
+  $("infer-status").textContent = `${on} of ${n} hidden units with p > 0.5; free energy F(v) = ` +
+    `${d.free_energy.toFixed(2)} (${d.source})`;
   return d;
 }
 
-// Ask for the chain, then show its frames one by one.
+// The chain, one frame per Gibbs step, drawn as the server sends it.
 async function chain() {
-  if (R.busy) return R.chain;
+  if (R.busy) return;
   R.busy = true; $("chain").disabled = true;
+  const film = $("film"), frame = $("frame");
   try {
-    R.seed += 1;
-    const d = await NZ.api("/api/rbm/gibbs", { v: R.v, steps: Number($("steps").value), seed: R.seed });
-    R.chain = d; R.shown = [];
-    const film = $("film"); film.innerHTML = "";
-    const delay = NZ.selftest ? 1 : 120, every = Math.max(1, Math.ceil((d.frames.length - 1) / 15));
-    for (const [t, f] of d.frames.entries()) {
-      NZ.drawCells($("frame"), f, d.side); R.shown.push(f);
-      if (t % every === 0 || t === d.frames.length - 1) film.append(thumb(f, "v" + t, false));
-      $("status").textContent = `frame v${t} of ${d.steps} (seed ${d.seed}): ${f.reduce((a, b) => a + b, 0)} pixels on`;
-      await NZ.sleep(delay);
-    }
-    return d;
+    R.seed += 1; asking();
+    film.innerHTML = ""; film.dataset.count = "0";
+    let steps = 0, every = 1;
+    const body = { v: R.v, steps: Number($("steps").value), seed: R.seed, delay_ms: Number($("speed").value) };
+    await NZ.stream("/api/rbm/gibbs", withRun(body), (f) => {
+      if (f.t === 0) {
+        steps = f.steps; every = Math.max(1, Math.ceil(steps / 15));
+        frame.dataset.seed = String(f.seed);
+        drawGrey($("frame-mean"), f.v, R.side); drawUnits($("frame-h"), new Array(f.n_hidden).fill(0));
+      } else {
+        drawGrey($("frame-mean"), f.p_v, R.side); drawUnits($("frame-h"), f.h);
+      }
+      NZ.drawCells(frame, f.v, R.side);
+      frame.dataset.t = String(f.t); frame.dataset.bits = JSON.stringify(f.v);
+      film.dataset.count = String(f.t + 1);
+      if (f.t % every === 0 || f.t === steps) {
+        const t = thumb(f.v, "v" + f.t, false);
+        Object.assign(t.dataset, { t: String(f.t), bits: JSON.stringify(f.v) }); film.append(t);
+      }
+      $("status").textContent = `v${f.t} of ${steps} (seed ${R.seed}): ` +
+        `${f.v.reduce((a, b) => a + b, 0)} pixels on`;
+    });
   } finally { R.busy = false; $("chain").disabled = false; }
 }
 
 // Each tile: one hidden unit's weights, red positive, blue negative, on the largest |w|.
 async function filters() {
-  const d = await NZ.api("/api/rbm/filters");
-  const cv = $("filters"), ctx = cv.getContext("2d"), cols = 8, tile = 44, gap = 6, px = 5;
-  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cv.width, cv.height);
+  asking();
+  const d = await NZ.api("/api/rbm/filters" + (R.run ? "?run=" + encodeURIComponent(R.run) : ""));
+  const box = $("filters"); box.innerHTML = "";
   d.filters.forEach((w, j) => {
-    const x0 = 6 + (j % cols) * (tile + gap + 1), y0 = 6 + Math.floor(j / cols) * (tile + gap + 1);
+    const c = document.createElement("canvas"), ctx = c.getContext("2d"), px = 5;
+    c.width = c.height = d.side * px; c.title = `hidden unit ${j}: a = ${d.hidden_bias[j].toFixed(2)}`;
     w.forEach((v, k) => {
       const t = Math.min(1, Math.abs(v) / d.max_abs), rgb = v > 0 ? [192, 57, 43] : [47, 111, 222];
-      ctx.fillStyle = `rgb(${rgb.map((c) => Math.round(255 - t * (255 - c))).join(",")})`;
-      ctx.fillRect(x0 + (k % 8) * (px + 0.5), y0 + Math.floor(k / 8) * (px + 0.5), px + 0.5, px + 0.5);
+      ctx.fillStyle = `rgb(${rgb.map((x) => Math.round(255 - t * (255 - x))).join(",")})`;
+      ctx.fillRect((k % d.side) * px, Math.floor(k / d.side) * px, px, px);
     });
+    box.append(c);
   });
-  $("wmax").textContent = `|w| up to ${d.max_abs.toFixed(2)}; ${d.n_hidden} units, ${d.method.toUpperCase()}, ${d.epochs} epochs`;
+  $("wmax").textContent = `|w| up to ${d.max_abs.toFixed(2)}; ${d.n_hidden} units, ${d.source}`;
   return d;
 }
 
 async function generate(fresh) {
   if (fresh) R.dbnSeed += 1;
+  asking();
   const label = Number($("label").value);
   $("dbn-status").textContent = "sampling\u2026";
   const d = await NZ.api("/api/dbn/generate", { label, n: 8, steps: Number($("dbn-steps").value), seed: R.dbnSeed });
-  R.dbn = d;
-  const box = $("samples"); box.innerHTML = "";
-  d.probs.forEach((p, k) => box.append(thumb(p, "as " + d.predicted[k], true, d.predicted[k] === label ? "" : "wrong")));
+  const box = $("samples"), bits = $("samples-bits");
+  box.innerHTML = ""; bits.innerHTML = "";
+  Object.assign(box.dataset, { label: String(d.label), steps: String(d.steps), seed: String(d.seed) });
+  d.probs.forEach((p, k) => {
+    const t = thumb(p, "as " + d.predicted[k], true, d.predicted[k] === label ? "" : "wrong");
+    t.dataset.probs = JSON.stringify(p); box.append(t);
+  });
+  d.images.forEach((x) => { const t = thumb(x, null, false); t.dataset.bits = JSON.stringify(x); bits.append(t); });
   const agree = d.predicted.filter((c) => c === label).length;
   $("dbn-status").textContent = `${d.n} samples of class ${label} after ${d.steps} Gibbs steps (seed ${d.seed}); ` +
     `the DBN classifies ${agree} of them as ${label}`;
@@ -125,60 +190,27 @@ function wire() {
   for (let c = 0; c < 10; c++) $("label").append(new Option(String(c), String(c)));
   $("label").value = "3";
   $("draw").addEventListener("mousedown", down);
-  $("draw").addEventListener("mousemove", move);
+  window.addEventListener("mousemove", move);
   window.addEventListener("mouseup", up);
-  $("clear").addEventListener("click", () => { R.v = new Array(64).fill(0); drawInput(); infer().catch(() => {}); });
-  $("infer").addEventListener("click", () => infer().catch(() => {}));
-  $("chain").addEventListener("click", () => chain().catch(() => {}));
-  $("generate").addEventListener("click", () => generate(false).catch(() => {}));
-  $("again").addEventListener("click", () => generate(true).catch(() => {}));
-  $("label").addEventListener("change", () => generate(false).catch(() => {}));
-}
-
-const equal = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
-const binary = (f) => f.every((x) => x === 0 || x === 1);
-
-// Drag the mouse over cells of the drawing canvas, from (row, c0) to (row, c1).
-function drag(row, c0, c1) {
-  const r = $("draw").getBoundingClientRect(), c = r.width / R.side;
-  const at = (col) => ({ clientX: r.left + (col + 0.5) * c, clientY: r.top + (row + 0.5) * c, bubbles: true });
-  $("draw").dispatchEvent(new MouseEvent("mousedown", at(c0)));
-  for (let col = c0 + 1; col <= c1; col++) $("draw").dispatchEvent(new MouseEvent("mousemove", at(col)));
-  window.dispatchEvent(new MouseEvent("mouseup", at(c1)));
-}
-
-// ?selftest: pick a test digit, draw a stroke, infer, run a chain, generate a class, a refusal.
-async function selftest() {
-  const out = {};
-  document.querySelectorAll("#examples .pattern")[7].click();
-  out.example_shown = equal(R.v, R.examples[7]);
-  $("clear").click();
-  drag(1, 1, 6); drag(2, 6, 6); drag(3, 5, 5); drag(4, 4, 4); drag(5, 3, 3); drag(6, 3, 3);  // a 7
-  out.drawn = R.v.slice();
-  const d = await infer();
-  out.p_h = d.p_h; out.recon = d.recon; out.n_hidden = d.p_h.length;
-  $("steps").value = "10";
-  const c = await chain();
-  out.frames_server = c.frames; out.frames_shown = R.shown.length;
-  out.first_frame_is_input = equal(c.frames[0], out.drawn) && equal(R.shown[0], out.drawn);
-  out.frames_binary = c.frames.every(binary);
-  out.status = $("status").textContent;
-  out.film = document.querySelectorAll("#film .pattern").length;
-  const f = await filters();
-  out.filters_shape = [f.filters.length, f.filters[0].length];
-  $("label").value = "0";
-  const g = await generate(false);
-  out.dbn_label = g.label; out.dbn_images = g.images; out.dbn_predicted = g.predicted;
-  out.dbn_shown = document.querySelectorAll("#samples .pattern").length;
-  out.dbn_status = $("dbn-status").textContent;
-  $("steps").append(new Option("5000", "5000")); $("steps").value = "5000";  // bypass the select
-  try { await chain(); out.huge_refused = false; } catch (e) { out.huge_refused = e.status; }
-  out.message = $("message").textContent;
-  return out;
+  $("clear").addEventListener("click", () => { R.v = new Array(64).fill(0); drawInput(); infer().catch(fail); });
+  $("infer").addEventListener("click", () => infer().catch(fail));
+  $("chain").addEventListener("click", () => chain().catch(fail));
+  $("generate").addEventListener("click", () => generate(false).catch(fail));
+  $("again").addEventListener("click", () => generate(true).catch(fail));
+  $("label").addEventListener("change", () => generate(false).catch(fail));
+  $("model").addEventListener("change", () => {
+    R.run = $("model").value;
+    Promise.all([infer(), filters()]).catch(fail);
+  });
 }
 
 wire(); drawInput();
-examples().then(() => { R.v = R.examples[3].slice(); drawInput(); return infer(); })
+// ?chain: run the chain (fast) as soon as the page is ready (for screenshots)
+const autoChain = () => {
+  if (!new URLSearchParams(location.search).has("chain")) return null;
+  $("speed").value = "5"; return chain();
+};
+models().then(examples).then(() => { R.v = R.examples[3].slice(); drawInput(); return infer(); })
   .then(filters).then(() => generate(false))
-  .then(() => (new URLSearchParams(location.search).has("chain") && !NZ.selftest ? chain() : null))
-  .then(() => NZ.runSelftest(selftest)).catch((e) => NZ.errors.push(e.message));
+  .then(() => { document.querySelector("main").dataset.ready = "1"; })
+  .then(autoChain).catch(fail);
