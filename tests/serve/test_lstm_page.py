@@ -1,18 +1,26 @@
-"""The LSTM page (a character LSTM's samples, gates and memory): its API through Starlette's
-TestClient, the gates checked against ``torch.nn.LSTM``'s own ``h_t`` and ``c_t``, and the page
-itself in headless Chromium."""
+"""The LSTM page (a character LSTM's samples, gates and memory; the vanishing gradient of an RNN
+against an LSTM): the shipped models, the API through Starlette's TestClient, the gates checked
+against ``torch.nn.LSTM``'s own ``h_t`` and ``c_t``, and the gradients against PyTorch's own
+layers run from a given state, finite differences and the hand-written BPTT. The page in a
+browser: ``tests/serve/browser/test_lstm.py``."""
 
 from __future__ import annotations
 
+import copy
+import json
+import math
+
 import pytest
 import torch
+import torch.nn.functional as F
 
-from neuralzoo.serve import lstm as ls  # noqa: E402
-
-from .test_browser import CHROMIUM, selftest, server  # noqa: E402, F401 (server: a fixture)
+from neuralzoo import LSTM
+from neuralzoo.datasets import text as text_data
+from neuralzoo.models.recurrent.elman import ElmanRNN, bptt
+from neuralzoo.serve import _shipped
+from neuralzoo.serve import lstm as ls
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
-
 
 
 def ok(r) -> dict:
@@ -20,10 +28,108 @@ def ok(r) -> dict:
     return r.json()
 
 
+def frames(r) -> list[dict]:
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in r.text.splitlines() if line.strip()]
+
+
+# -- the shipped models --------------------------------------------------------------------------
+def heldout_text() -> tuple[str, str]:
+    """tiny-shakespeare's held-out split (its last 5%), else the held-out start kept in the
+    shipped metadata: ``(where, text)``."""
+    try:
+        corpus = text_data.Corpus.load(ls.CORPUS)
+    except text_data.TextFileError:
+        return "metadata", json.loads(ls.model("lstm")[1]["heldout"])
+    return "val split", corpus.text[-len(corpus.split("val")):]
+
+
+@pytest.mark.parametrize("family", ["lstm", "rnn"])
+def test_the_shipped_models_load_and_predict_held_out_shakespeare(family, capsys):
+    name = f"char-{family}"
+    assert _shipped.path(name).is_file(), f"write it: benchmarks/train_playground.py {name}"
+    assert _shipped.path(name).stat().st_size < 400_000
+    state, meta = _shipped.load(name)
+    net, served_meta = ls.model(family)
+    assert served_meta == meta and meta["corpus"] == ls.CORPUS and meta["family"] == family
+    assert all(torch.equal(v, state[k]) for k, v in net.state_dict().items())  # the file's weights
+    vocab = json.loads(meta["vocab"])
+    assert net.vocab == vocab == ls.vocab() and len(vocab) == 65 and "\n" in vocab
+    where, heldout = heldout_text()
+    loss, entropy = ls.heldout_loss(net, heldout), ls.unigram_entropy(heldout)
+    with capsys.disabled():
+        print(f"\n{name}: held-out loss ({where}, {len(heldout)} characters) {loss:.4f} nats per "
+              f"character, unigram entropy {entropy:.4f}")
+    assert loss < entropy - 1.2
+    excerpt = json.loads(meta["heldout"])  # the stored loss is that of the stored excerpt
+    assert len(excerpt) == ls.HELDOUT_CHARS and excerpt in heldout_text()[1]
+    assert ls.heldout_loss(net, excerpt) == pytest.approx(float(meta["heldout_loss"]), abs=1e-4)
+    sample = net.sample_text("ROMEO:\n", 300, temperature=0.8, generator=3)
+    assert sample.startswith("ROMEO:\n") and len(sample) == 307 and set(sample) <= set(vocab)
+    words = sample.split()  # trained on English verse: mostly short words, not a character soup
+    assert sum(len(w) <= 8 for w in words) / len(words) > 0.9 and len(words) > 30
+
+
+def test_without_shakespeare_and_files_both_train_on_the_built_in_text(monkeypatch):
+    """The fallback: no corpus found, nothing shipped: the models train on ``TEXT`` (fast) and
+    say so."""
+    monkeypatch.setenv("NEURALZOO_DATA", "/nonexistent")
+    monkeypatch.setenv("HOME", "/nonexistent")
+    name, vocab, train, heldout = ls.corpus_texts()
+    assert name == ls.BUILTIN and heldout == ls.TEXT and vocab == "".join(sorted(set(ls.TEXT)))
+    monkeypatch.setitem(ls.TRAIN, ls.BUILTIN, {**ls.TRAIN[ls.BUILTIN], "epochs": 4})
+    net, meta = ls.train_char_lstm()
+    assert meta["corpus"] == ls.BUILTIN and json.loads(meta["vocab"]) == vocab
+    assert isinstance(net, LSTM) and set(net.sample_text("the ", 50)) <= set(vocab)
+    assert float(meta["heldout_loss"]) < ls.unigram_entropy(heldout)
+
+
+# -- sampling, streamed --------------------------------------------------------------------------
+def test_sampling_streams_one_frame_per_character_and_repeats(client):
+    body = {"prompt": "KING HENRY:\n", "n": 120, "temperature": 0.7, "seed": 11}
+    a = frames(client.post("/api/lstm/sample", json=body))
+    assert a[0] == {"prompt": "KING HENRY:\n", "n": 120, "temperature": 0.7, "seed": 11}
+    chars = [f["chars"] for f in a[1:-1]]
+    assert len(chars) == 120 and all(len(c) == 1 for c in chars)
+    assert a[-1] == {"done": True, "text": body["prompt"] + "".join(chars)}
+    lm = ls.model("lstm")[0]  # the library's sampler with the same seed draws the same text
+    assert lm.sample_text(body["prompt"], 120, temperature=0.7, generator=11) == a[-1]["text"]
+    assert frames(client.post("/api/lstm/sample", json=body)) == a
+    other = frames(client.post("/api/lstm/sample", json={**body, "seed": 12}))
+    assert other[-1]["text"] != a[-1]["text"] and set(other[-1]["text"]) <= set(ls.vocab())
+    assert frames(client.post("/api/lstm/sample", json={"prompt": "a", "n": 0}))[-1]["text"] == "a"
+
+
+def test_a_stream_between_frames_leaves_the_threads_grad_mode_alone():
+    """The server's pool runs each next() of a stream on any of its threads: grad mode (per
+    thread) must not stay switched off between frames, nor be needed by the gradients."""
+    stream = ls.sample({"prompt": "a", "n": 5})
+    next(stream), next(stream)  # the prompt frame, the first character
+    assert torch.is_grad_enabled()
+    stream.close()
+    net = tiny("rnn")
+    ids = torch.randint(0, 4, (2, 6), generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        g = ls.state_gradients(net, ids)["h"]
+    assert g == pytest.approx(ls.state_gradients(net, ids)["h"])
+
+
+def test_info_names_the_corpus_and_both_models(client):
+    d = ok(client.get("/api/lstm/info"))
+    assert d["corpus"] == ls.CORPUS and d["vocab"] == ls.vocab()
+    m, r = d["models"]["lstm"], d["models"]["rnn"]
+    assert (m["hidden"], r["hidden"]) == (ls.HIDDEN["lstm"], ls.HIDDEN["rnn"])
+    assert m["params"] == sum(p.numel() for p in ls.model("lstm")[0].parameters())
+    assert 0.8 < m["params"] / r["params"] < 1.25  # comparable sizes
+    assert max(m["heldout_loss"], r["heldout_loss"]) < d["unigram_entropy"] - 1.0
+
+
+# -- the gates -----------------------------------------------------------------------------------
 def torch_states(text: str) -> tuple[torch.Tensor, torch.Tensor]:
     """``h_t`` and ``c_t`` (each (T, H)) of the served model's ``torch.nn.LSTM`` itself, run one
     character at a time from its zero state, carrying its own ``(h, c)``."""
-    lm = ls.model()["lm"]
+    lm = ls.model("lstm")[0]
     x = lm.encode(lm.encode_text(text)[None])  # (1, T, D)
     hs, cs, state = [], [], None
     with torch.no_grad():
@@ -34,10 +140,10 @@ def torch_states(text: str) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.stack(hs), torch.stack(cs)
 
 
-@pytest.mark.parametrize("text", ["the gates", "a network learns. the memory keeps, a-b,c"])
+@pytest.mark.parametrize("text", ["ROMEO:", "Good morrow, cousin.\nWhat's o'clock? 3 & $!"])
 def test_the_gates_reproduce_torch_lstm(client, text):
     d = ok(client.post("/api/lstm/gates", json={"text": text}))
-    T, H = len(text), ls.HIDDEN
+    T, H = len(text), ls.HIDDEN["lstm"]
     assert d["chars"] == list(text) and d["hidden"] == H
     f, i, o, s, h = (torch.tensor(d[k], dtype=torch.float64) for k in "fios" + "h")
     for g in (f, i, o, s, h):
@@ -48,43 +154,149 @@ def test_the_gates_reproduce_torch_lstm(client, text):
     assert s == pytest.approx(c_ref.double(), abs=1e-5)  # s_t is nn.LSTM's c_t
     assert h == pytest.approx(h_ref.double(), abs=1e-5)
     assert o * torch.tanh(s) == pytest.approx(h_ref.double(), abs=1e-5)  # h_t = o_t tanh(s_t)
-    # s_t = f_t s_{t-1} + i_t c~_t: the candidate recovered from the shown values lies in [-1, 1]
-    # and equals the one the reference trace computed
-    tr = ls.gate_trace(ls.model()["lm"], ls.model()["lm"].encode_text(text))
+    # s_t = f_t s_{t-1} + i_t c_t with the candidate of the trace, which lies in [-1, 1]
+    lm = ls.model("lstm")[0]
+    tr = ls.gate_trace(lm, lm.encode_text(text))
     prev = torch.cat([torch.zeros(1, H, dtype=torch.float64), s[:-1]])
-    assert f * prev + i * tr["c"].double() == pytest.approx(c_ref.double(), abs=1e-5)
+    assert f * prev + i * tr["c"] == pytest.approx(c_ref.double(), abs=1e-5)
     assert tr["c"].abs().max() <= 1
 
 
 def test_the_gates_are_not_trivial(client):
     """A trained model: its gates vary across characters and cells (not all 0.5)."""
-    d = ok(client.post("/api/lstm/gates", json={"text": "the hopfield network remembers"}))
+    d = ok(client.post("/api/lstm/gates", json={"text": "First Citizen:\nBefore we proceed"}))
     for k in "fio":
         g = torch.tensor(d[k])
-        assert g.std() > 0.05 and (g.max() - g.min()) > 0.3, k
+        assert g.std() > 0.05 and (g.max() - g.min()) > 0.5, k
 
 
-def test_sampling_is_repeatable_and_starts_with_the_prompt(client):
-    body = {"prompt": "the network ", "n": 150, "temperature": 0.7, "seed": 11}
-    a = ok(client.post("/api/lstm/sample", json=body))
-    b = ok(client.post("/api/lstm/sample", json=body))
-    assert a["text"] == b["text"] and len(a["text"]) == len("the network ") + 150
-    assert a["text"].startswith("the network ") and set(a["text"]) <= set(ls.model()["vocab"])
-    c = ok(client.post("/api/lstm/sample", json={**body, "seed": 12}))
-    assert c["text"] != a["text"]
-    # the library's sampler with the same seed gives the same text
-    lm = ls.model()["lm"]
-    assert lm.sample_text("the network ", 150, temperature=0.7, generator=11) == a["text"]
-    # trained on the text: at a low temperature most sampled words are words of the text
-    words = set(ls.TEXT.replace(".", " ").replace(",", " ").split())
-    low = ok(client.post("/api/lstm/sample", json={**body, "temperature": 0.3, "n": 300}))
-    got = low["text"].replace(".", " ").replace(",", " ").split()[2:-1]
-    assert sum(w in words for w in got) / len(got) > 0.6, low["text"]
-    assert ok(client.post("/api/lstm/sample", json={"prompt": "a", "n": 0}))["text"] == "a"
-    info = ok(client.get("/api/lstm/info"))
-    assert info["hidden"] == ls.HIDDEN and info["loss"] < 1.0 and info["vocab"] == ls.model()["vocab"]
+# -- the gradients -------------------------------------------------------------------------------
+def tiny(family: str):
+    """A random one-layer model over 4 characters, 6 units (seed 0)."""
+    torch.manual_seed(0)
+    cls = LSTM if family == "lstm" else ElmanRNN
+    net = cls(n_outputs=4, hidden=6, task="sequence", vocab="abcd").eval()
+    with torch.no_grad():  # larger weights than the initialisation: saturating, varied units
+        for p in net.parameters():
+            p.mul_(3.0)
+    return net
 
 
+def split_run(net, ids, t: int):
+    """The oracle of ``dL_T/dh_t`` and (LSTM) ``dL_T/ds_t``: PyTorch's own layer (nn.LSTM /
+    nn.RNN, float64) runs steps 1..t, then steps t+1..T from ``(h_t, s_t)`` given as leaves;
+    ``h_t = o_t tanh(s_t)`` with ``o_t`` from torch's own output-gate rows, so that the memory's
+    derivative is the total one (through s_{t+1} and through h_t). Returns the two gradients,
+    ``s_t`` and ``s_t -> L_T`` for finite differences."""
+    lstm = isinstance(net, LSTM)
+    layer = copy.deepcopy(net.lstm).double() if lstm else net.to_torch().double()
+    V, c = net.V.detach().double(), net.c.detach().double()
+    x, y = net.encode(ids[:, :-1]).double(), ids[:, -1]  # (N, T, D), (N,)
+    T, H = x.shape[1], net.H
+    with torch.no_grad():
+        out, state = layer(x[:, :t])
+
+    def loss(h_t, s_t=None):
+        if t == T:
+            h_T = h_t
+        else:
+            rest, _ = layer(x[:, t:], (h_t[None], s_t[None]) if lstm else h_t[None])
+            h_T = rest[:, -1]
+        return F.cross_entropy(h_T @ V.T + c, y, reduction="sum")
+
+    if not lstm:
+        h = state[0].clone().requires_grad_()
+        return torch.autograd.grad(loss(h), h)[0], None, None, None
+    h_t, s_t = state[0][0], state[1][0]
+    h_prev = out[:, t - 2] if t > 1 else torch.zeros_like(h_t)
+    rows = slice(3 * H, 4 * H)  # torch's blocks: (i, f, g, o)
+    o_t = torch.sigmoid(x[:, t - 1] @ layer.weight_ih_l0[rows].T + h_prev @ layer.weight_hh_l0[rows].T
+                        + layer.bias_ih_l0[rows] + layer.bias_hh_l0[rows]).detach()
+    assert o_t * torch.tanh(s_t) == pytest.approx(h_t, abs=1e-12)
+    h = h_t.clone().requires_grad_()
+    dh = torch.autograd.grad(loss(h, s_t), h)[0]
+    s = s_t.clone().requires_grad_()
+    ds = torch.autograd.grad(loss(o_t * torch.tanh(s), s), s)[0]
+    return dh, ds, s_t, lambda s_new: loss(o_t * torch.tanh(s_new), s_new)
+
+
+@pytest.mark.parametrize("family", ["lstm", "rnn"])
+def test_state_gradients_equal_pytorch_layers_run_from_the_state(family):
+    net = tiny(family)
+    ids = torch.randint(0, 4, (3, 9), generator=torch.Generator().manual_seed(1))  # T = 8
+    g = ls.state_gradients(net, ids)
+    assert set(g) == ({"h", "s"} if family == "lstm" else {"h"})
+    for t in range(1, 9):
+        dh, ds, _, _ = split_run(net, ids, t)
+        assert g["h"][:, t - 1] == pytest.approx(dh, abs=1e-10, rel=1e-8)
+        if family == "lstm":
+            assert g["s"][:, t - 1] == pytest.approx(ds, abs=1e-10, rel=1e-8)
+    assert g["h"][:, 0].abs().max() > 1e-4  # the error does reach the first step
+
+
+def test_the_memory_gradient_equals_finite_differences():
+    net = tiny("lstm")
+    ids = torch.randint(0, 4, (2, 7), generator=torch.Generator().manual_seed(2))  # T = 6
+    g = ls.state_gradients(net, ids)["s"]
+    eps = 1e-6
+    for t in (1, 3, 6):
+        _, _, s_t, loss_of_s = split_run(net, ids, t)
+        fd = torch.empty_like(s_t)
+        for n in range(s_t.shape[0]):
+            for j in range(s_t.shape[1]):
+                e = torch.zeros_like(s_t)
+                e[n, j] = eps
+                with torch.no_grad():
+                    fd[n, j] = (loss_of_s(s_t + e) - loss_of_s(s_t - e)) / (2 * eps)
+        assert g[:, t - 1] == pytest.approx(fd, abs=1e-7)
+
+
+def test_rnn_gradients_equal_the_hand_written_bptt():
+    """``dL_T/dh_t = V^T dL/do_T`` at t = T, then ``W^T diag(1 - h_{t+1}^2) dL/dh_{t+1}``: the
+    library's :func:`bptt` (its loss is the mean over the windows: times N)."""
+    net = tiny("rnn")
+    ids = torch.randint(0, 4, (4, 13), generator=torch.Generator().manual_seed(3))
+    p = ls.lecture_weights(net)
+    _, _, dh = bptt(net.encode(ids[:, :-1]).double(), ids[:, -1], p["U"], p["W"], p["b"],
+                    p["V"], p["c"], last_only=True)
+    g = ls.state_gradients(net, ids)["h"]
+    assert g == pytest.approx(4 * torch.stack(dh, dim=1), abs=1e-12, rel=1e-9)
+
+
+def test_far_back_the_rnn_gradient_vanishes_faster_than_the_lstm_memory(client, capsys):
+    """On the shipped models and 64 windows of 100 held-out characters (what the page shows
+    first): over the far half of the window the RNN's ``||dL_T/dh_t||`` shrinks faster per step
+    than the LSTM's ``||dL_T/ds_t||`` and ends below it; close to the loss it is the other way
+    round (the LSTM learned to lean on the last few characters). Every curve vanishes."""
+    d = ok(client.post("/api/lstm/gradients", json={"T": 100, "windows": 64}))
+    assert d["T"] == 100 and d["windows"] == 64 and d["distance"] == list(range(100))
+    assert all(len(t) == 101 for t in d["texts"]) and d["corpus"] == ls.CORPUS
+    ids, texts = ls.gradient_windows(100, 64)
+    assert texts == d["texts"]
+    for family in ("lstm", "rnn"):  # the answer is the norms of the gradients, by distance
+        for k, g in ls.state_gradients(ls.model(family)[0], ids).items():
+            want = g.norm(dim=2).mean(0).flip(0)
+            assert torch.tensor(d["curves"][f"{family}_{k}"], dtype=torch.float64) == \
+                pytest.approx(want, rel=1e-9)
+    c, near, far = d["curves"], d["near"], d["far"]
+    assert far["rnn_h"] == pytest.approx(ls.decay_per_step(c["rnn_h"], 50, 99))
+    with capsys.disabled():
+        print("\nT = 100, 64 windows, per step near (0..10) / far half (50..99), end value: " +
+              ", ".join(f"{k} {near[k]:.3f} / {far[k]:.3f}, {c[k][-1]:.2e}" for k in c))
+    for v in c.values():
+        assert v[-1] < 1e-3 * v[0]
+    assert math.log(far["rnn_h"]) < 1.5 * math.log(far["lstm_s"])  # measured 0.894 vs 0.949
+    assert c["rnn_h"][-1] < 0.5 * c["lstm_s"][-1]  # measured 1.9e-6 vs 8.9e-6
+    assert near["lstm_s"] < near["rnn_h"] - 0.05  # measured 0.621 vs 0.731
+
+
+def test_decay_per_step_fits_a_geometric_curve():
+    curve = [3.0 * 0.8 ** k for k in range(20)]
+    assert ls.decay_per_step(curve, 0, 19) == pytest.approx(0.8)
+    assert ls.decay_per_step(curve, 10, 12) == pytest.approx(0.8)
+
+
+# -- refusals ------------------------------------------------------------------------------------
 def refused(r, status: int, *fragments: str) -> None:
     assert r.status_code == status, (r.status_code, r.text)
     msg = r.json()["error"]
@@ -96,9 +308,10 @@ def refused(r, status: int, *fragments: str) -> None:
 @pytest.mark.parametrize("path, body, status, fragments", [
     ("sample", b"{not json", 400, ("malformed JSON",)),
     ("sample", b"[1]", 400, ("expected a JSON object",)),
-    ("sample", b'{"prompt": "The Net!"}', 422, ("prompt", "unknown characters", "'!'", "'N'",
-                                                 "'T'")),
+    ("sample", b'{"prompt": "Romeo #1 @ home"}', 422, ("prompt", "unknown characters", "'#'",
+                                                       "'1'", "'@'")),
     ("sample", b'{"prompt": ""}', 422, ("prompt", "1 to 200 characters", "got 0")),
+    ("sample", b'{"prompt": "' + b"a" * 201 + b'"}', 422, ("prompt", "1 to 200", "got 201")),
     ("sample", b'{"prompt": 3}', 422, ("prompt: expected a string", "3")),
     ("sample", b'{"n": 401}', 422, ("n", "[0, 400]", "401")),
     ("sample", b'{"n": -1}', 422, ("n", "[0, 400]", "-1")),
@@ -109,6 +322,11 @@ def refused(r, status: int, *fragments: str) -> None:
     ("gates", b'{"text": "caf\\u00e9"}', 422, ("text", "unknown characters", "'\u00e9'")),
     ("gates", b'{"text": "' + b"a" * 81 + b'"}', 422, ("text", "1 to 80 characters", "81")),
     ("gates", b'{"text": null}', 422, ("text: expected a string", "None")),
+    ("gradients", b'{"T": 101}', 422, ("T", "[10, 100]", "101")),
+    ("gradients", b'{"T": 9}', 422, ("T", "[10, 100]", "9")),
+    ("gradients", b'{"windows": 0}', 422, ("windows", "[1, 128]", "0")),
+    ("gradients", b'{"windows": 129}', 422, ("windows", "[1, 128]", "129")),
+    ("gradients", b'{"windows": "all"}', 422, ("windows", "'all'")),
 ])
 def test_bad_requests_are_refused(client, path, body, status, fragments):
     refused(client.post("/api/lstm/" + path, content=body), status, *fragments)
@@ -123,21 +341,5 @@ def test_the_page_is_served_and_linked_from_every_page(client):
         html = client.get("/" + page).text
         assert '<a href="/lstm">LSTM</a>' in html or \
             '<a class="here" href="/lstm">LSTM</a>' in html, page
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not found: install it (Debian: "
-                    "apt-get install chromium) to run the playground's browser tests")
-def test_lstm_page_samples_and_draws_the_gates(server, client):  # noqa: F811
-    r = selftest(server + "/lstm")
-    assert r["prompt"] == "the network " and r["text"].startswith("the network ")
-    assert len(r["text"]) == len("the network ") + 120 and r["repeat_equal"]
-    assert r["shown"] == r["text"] and r["other_seed_text"] != r["text"]
-    assert r["chars"] == list("the network ") and r["hidden"] == ls.HIDDEN
-    assert all(w > 0 for w in r["widths"])
-    assert r["mismatches"] == {"f": 0, "i": 0, "o": 0, "s": 0}  # every cell shows its value
-    # the page shows the server's gates: the same as computed here
-    want = ok(client.post("/api/lstm/gates", json={"text": "the network "}))
-    for k in "fio":
-        assert torch.tensor(r["gates"][k]) == pytest.approx(torch.tensor(want[k]), abs=1e-5)
-    assert r["unknown_refused"] == 422 and r["message"].startswith("prompt: expected only")
-    assert "'!'" in r["message"]
+    js = client.get("/static/lstm.js").text
+    assert "selftest" not in js.lower()

@@ -85,3 +85,21 @@ def test_shipped_models_load_without_code_and_are_small(tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".*.tmp")) and not (tmp_path / "big.safetensors").exists()
     monkeypatch.setenv("NEURALZOO_SERVE_TRAIN", "1")
     assert _shipped.load("lin") is None
+
+
+def test_a_frame_computed_under_no_grad_leaves_the_threads_grad_mode_as_it_was():
+    import torch
+
+    from neuralzoo.serve._web import _lines
+
+    def frames():
+        with torch.no_grad():  # the mistake _lines guards against: a yield inside the block
+            yield {"k": 0}
+            yield {"k": 1}
+
+    lines = _lines(frames())
+    assert torch.is_grad_enabled()
+    assert next(lines) == '{"k":0}\n'
+    assert torch.is_grad_enabled()  # a pool thread would now run the next request with grads on
+    assert list(lines) == ['{"k":1}\n']
+    assert torch.is_grad_enabled()

@@ -24,8 +24,21 @@ NDJSON = "application/x-ndjson"
 
 
 def _lines(frames: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """One JSON line per frame. Each frame is computed on whichever thread of the pool Starlette
+    picks, so the thread's autograd mode is put back after each (a frame function that yields
+    inside ``torch.no_grad()`` would otherwise leave grads off on that thread for the next
+    request's work)."""
+    import torch
+
     try:
-        for frame in frames:
+        while True:
+            grad = torch.is_grad_enabled()
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            finally:
+                torch.set_grad_enabled(grad)
             yield json.dumps(frame, separators=(",", ":")) + "\n"
     except Exception as err:  # after the first frame the status is sent: say it in the stream
         yield json.dumps({"error": f"internal error: {type(err).__name__}: {err}"}) + "\n"

@@ -226,18 +226,19 @@ def gibbs_run(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         _, E, P = exact_distribution(bm)
         W, b, T = bm.W.detach(), bm.b.detach(), bm.temperature
         counts = torch.zeros(len(P), dtype=torch.float64)
-        with torch.no_grad():
-            for t in range(1, steps + 1):
-                # 1. one sweep: each unit in turn on with probability sigmoid(u_i / T)
-                gibbs.gibbs_sweep(W, b, s, temperature=T, generator=g)
-                # 2. count the state it ends in
-                k = int(state_index(s)[0])
-                counts[k] += 1
-                if t % every == 0 or t == steps:
-                    freq = counts / t
-                    yield {"sweep": t, "steps": steps, "T": T, "state": s[0].int().tolist(),
-                           "index": k, "energy": float(E[k]), "freq": freq.tolist(),
-                           "tv": 0.5 * float((freq - P).abs().sum())}
+        # W and b are detached: no graph is built. (No `with torch.no_grad()` around a yield:
+        # grad mode is per thread, and each frame may run on another thread of the pool.)
+        for t in range(1, steps + 1):
+            # 1. one sweep: each unit in turn on with probability sigmoid(u_i / T)
+            gibbs.gibbs_sweep(W, b, s, temperature=T, generator=g)
+            # 2. count the state it ends in
+            k = int(state_index(s)[0])
+            counts[k] += 1
+            if t % every == 0 or t == steps:
+                freq = counts / t
+                yield {"sweep": t, "steps": steps, "T": T, "state": s[0].int().tolist(),
+                       "index": k, "energy": float(E[k]), "freq": freq.tolist(),
+                       "tv": 0.5 * float((freq - P).abs().sum())}
 
     return frames_()
 
@@ -267,17 +268,17 @@ def anneal_run(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         S, E, P = exact_distribution(bm)
         W, b = bm.W.detach(), bm.b.detach()
         ground = int(torch.argmin(E))
-        with torch.no_grad():
-            # the sweeps of gibbs.anneal(W, b, s, schedule, generator=g), one frame after each
-            for t, T in enumerate(schedule, 1):
-                gibbs.gibbs_sweep(W, b, s, temperature=T, generator=g)
-                k = int(state_index(s)[0])
-                frame = {"sweep": t, "sweeps": sweeps, "T": T, "state": s[0].int().tolist(),
-                         "index": k, "energy": float(E[k])}
-                if t == sweeps:
-                    frame.update(ground={"index": ground, "state": S[ground].int().tolist(),
-                                         "energy": float(E[ground])}, at_ground=k == ground)
-                yield frame
+        # the sweeps of gibbs.anneal(W, b, s, schedule, generator=g), one frame after each (W, b
+        # detached; no grad-mode block around a yield, see above)
+        for t, T in enumerate(schedule, 1):
+            gibbs.gibbs_sweep(W, b, s, temperature=T, generator=g)
+            k = int(state_index(s)[0])
+            frame = {"sweep": t, "sweeps": sweeps, "T": T, "state": s[0].int().tolist(),
+                     "index": k, "energy": float(E[k])}
+            if t == sweeps:
+                frame.update(ground={"index": ground, "state": S[ground].int().tolist(),
+                                     "energy": float(E[ground])}, at_ground=k == ground)
+            yield frame
 
     return frames_()
 

@@ -1,8 +1,7 @@
-// neuralzoo playground: what every page shares (the API call, messages, the self-test).
+// neuralzoo playground: what every page shares (the API calls, messages, drawing cells).
 "use strict";
 const NZ = {
-  errors: [],
-  selftest: new URLSearchParams(location.search).has("selftest"),
+  errors: [],  // uncaught errors and console.error lines: the browser tests read them
 };
 window.addEventListener("error", (e) => NZ.errors.push(String(e.message || e)));
 window.addEventListener("unhandledrejection", (e) => NZ.errors.push("unhandled: " + String(e.reason)));
@@ -31,26 +30,6 @@ NZ.api = async function (path, body) {
 };
 
 NZ.sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-
-// Write the self-test's findings into <pre id="selftest"> for the browser test to read.
-NZ.report = function (result) {
-  result.errors = NZ.errors.slice();
-  // every resource the page loaded, by origin: all must be this server's
-  result.foreign_requests = performance.getEntriesByType("resource")
-    .map((e) => e.name).filter((u) => new URL(u).origin !== location.origin);
-  result.requests = performance.getEntriesByType("resource").length;
-  const pre = document.createElement("pre");
-  pre.id = "selftest";
-  pre.textContent = JSON.stringify(result);
-  document.querySelector("main").appendChild(pre);
-};
-
-// Run a page's self-test; an exception is reported, not swallowed.
-NZ.runSelftest = async function (fn) {
-  if (!NZ.selftest) return;
-  try { NZ.report(await fn()); }
-  catch (e) { NZ.errors.push("selftest threw: " + e.message); NZ.report({ failed: true }); }
-};
 
 // Draw a 0/1 pattern (row by row, side x side) on a canvas; `mark` outlines one cell.
 NZ.drawCells = function (canvas, bits, side, mark) {
