@@ -17,17 +17,9 @@ from neuralzoo.models.cnn import ops  # noqa: E402
 from neuralzoo.models.hopfield import Hopfield  # noqa: E402
 from neuralzoo.serve.app import STATIC  # noqa: E402
 
+from .answers import refused
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
-
-
-
-def refused(r, status: int, *fragments: str) -> str:
-    assert r.status_code == status, (r.status_code, r.text)
-    msg = r.json()["error"]
-    assert "\n" not in msg and "Traceback" not in msg
-    for f in fragments:
-        assert f in msg, (f, msg)
-    return msg
 
 
 # --- pages -----------------------------------------------------------------------------------

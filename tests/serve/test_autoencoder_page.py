@@ -13,6 +13,8 @@ from neuralzoo.models.base import seeded_reset
 from neuralzoo.serve import _shipped
 from neuralzoo.serve import autoencoder as ae
 
+from .answers import ok, refused
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
 
 
@@ -47,11 +49,6 @@ def test_the_shipped_vae_is_small_and_reconstructs_the_test_digits(oracle):
     # the server's model is the shipped one: the page reports the same error
     m = ae.model()
     assert m["squared_error"] == pytest.approx(err, rel=1e-5) and m["elbo"] > -30
-
-
-def ok(r) -> dict:
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def test_the_codes_are_the_posterior_means_of_the_test_digits(client, oracle):
@@ -108,14 +105,6 @@ def test_traverse_is_the_library_traversal(client, oracle):
     assert d["t"] == pytest.approx(torch.linspace(-ae.SPAN, ae.SPAN, 7).tolist(), abs=1e-4)
     assert torch.tensor(d["image"]) == pytest.approx(Xt[41], abs=1e-4)
     assert len(ok(client.post("/api/autoencoder/traverse", json={"steps": 15}))["images"]) == 15
-
-
-def refused(r, status: int, *fragments: str) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    msg = r.json()["error"]
-    assert "\n" not in msg and "Traceback" not in msg
-    for f in fragments:
-        assert f in msg, (f, msg)
 
 
 @pytest.mark.parametrize("path, body, status, fragments", [

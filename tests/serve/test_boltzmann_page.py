@@ -6,7 +6,6 @@ brute force and against :meth:`BoltzmannMachine.fit`, and the refusals."""
 from __future__ import annotations
 
 import itertools
-import json
 import math
 
 import pytest
@@ -16,20 +15,9 @@ from neuralzoo.energy import geometric_schedule
 from neuralzoo.models.boltzmann import BoltzmannMachine
 from neuralzoo.serve.boltzmann import ENCODER, PATTERNS
 
+from .answers import frames, ok
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
-
-
-def ok(r) -> dict:
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def frames(r) -> list[dict]:
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/x-ndjson")
-    out = [json.loads(line) for line in r.text.splitlines()]
-    assert not any("error" in f for f in out), out[-1]
-    return out
 
 
 def flat(M) -> list[float]:

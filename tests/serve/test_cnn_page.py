@@ -13,21 +13,9 @@ from neuralzoo.models.cnn.lenet import C3_TABLE
 from neuralzoo.serve import _shipped
 from neuralzoo.serve.cnn import CANVAS, SIDE, digits, lenet_model
 
+from .answers import ok, refused
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
-
-
-def ok(r) -> dict:
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def refused(r, status: int, *fragments: str) -> str:
-    assert r.status_code == status, (r.status_code, r.text)
-    msg = r.json()["error"]
-    assert "\n" not in msg and "Traceback" not in msg
-    for f in fragments:
-        assert f in msg, (f, msg)
-    return msg
 
 
 @pytest.fixture(scope="module")

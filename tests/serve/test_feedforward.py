@@ -24,6 +24,8 @@ from neuralzoo.models.base import seeded_reset  # noqa: E402
 from neuralzoo.serve import feedforward as ff  # noqa: E402
 from neuralzoo.serve.feedforward import LIM, make_data  # noqa: E402
 
+from .answers import refused
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
 
 
@@ -249,14 +251,6 @@ def test_a_client_gone_mid_stream_leaves_the_server_answering(live_server, monke
     with urllib.request.urlopen(request, timeout=30) as r:
         frames = [json.loads(line) for line in r.read().splitlines()]
     assert r.status == 200 and [f["epoch"] for f in frames] == [0, 1, 2, 3]
-
-
-def refused(r, status: int, *fragments: str) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    msg = r.json()["error"]
-    assert "\n" not in msg and "Traceback" not in msg
-    for f in fragments:
-        assert f in msg, (f, msg)
 
 
 @pytest.mark.parametrize("body, status, fragments", [

@@ -20,18 +20,9 @@ from neuralzoo.models.recurrent.elman import ElmanRNN, bptt
 from neuralzoo.serve import _shipped
 from neuralzoo.serve import lstm as ls
 
+from .answers import frames, ok, refused
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
-
-
-def ok(r) -> dict:
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def frames(r) -> list[dict]:
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/x-ndjson")
-    return [json.loads(line) for line in r.text.splitlines() if line.strip()]
 
 
 # -- the shipped models --------------------------------------------------------------------------
@@ -297,12 +288,6 @@ def test_decay_per_step_fits_a_geometric_curve():
 
 
 # -- refusals ------------------------------------------------------------------------------------
-def refused(r, status: int, *fragments: str) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    msg = r.json()["error"]
-    assert "\n" not in msg and "Traceback" not in msg
-    for f in fragments:
-        assert f in msg, (f, msg)
 
 
 @pytest.mark.parametrize("path, body, status, fragments", [

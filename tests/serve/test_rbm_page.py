@@ -5,7 +5,6 @@ The page itself in a browser: tests/serve/browser/test_rbm.py."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,9 @@ from neuralzoo import datasets
 from neuralzoo.serve import _shipped
 from neuralzoo.serve.rbm import N_HIDDEN, dbn_model, generate, rbm_model
 
+from .answers import frames as frames_of
+from .answers import ok, refused
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
 
 
@@ -23,18 +25,6 @@ def digits(client) -> dict:
     r = client.get("/api/rbm/digits")
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def ok(r) -> dict:
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def frames_of(r) -> list[dict]:
-    """The frames of an NDJSON answer."""
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/x-ndjson")
-    return [json.loads(line) for line in r.text.splitlines() if line.strip()]
 
 
 def test_examples_are_one_binary_test_digit_per_class(digits):
@@ -147,13 +137,6 @@ def test_the_shipped_dbns_digits_of_a_class_are_read_as_that_class():
 
 
 # --- refusals ---------------------------------------------------------------------------------
-
-def refused(r, status: int, *fragments: str) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    msg = r.json()["error"]
-    assert "\n" not in msg and "Traceback" not in msg
-    for f in fragments:
-        assert f in msg, (f, msg)
 
 
 V0 = [0] * 64
