@@ -1,7 +1,8 @@
-"""The Hopfield page's API through Starlette's TestClient: the stored digits, the corrupted
-probe, the recall streamed flip by flip (NDJSON), the continuous and the modern network beside
-it, each checked against the library's models called directly (the oracle), and every bad
-request answered with a 4xx and one clear message while the server keeps answering."""
+"""The Hopfield page's API through Starlette's TestClient: the stored digits, letters or drawn
+patterns, the corrupted probe, the recall streamed flip by flip (NDJSON), the continuous and the
+modern network beside it, each checked against the library's models called directly (the
+oracle), and every bad request answered with a 4xx and one clear message while the server keeps
+answering."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ def nonincreasing(E: list[float]) -> bool:
     return all(b <= a for a, b in zip(E, E[1:]))
 
 
+def grid(cells) -> list[int]:
+    """An 8x8 drawing (64 values 0/1, row by row) inked at the (row, col) ``cells``."""
+    bits = [0] * 64
+    for r, c in cells:
+        bits[8 * r + c] = 1
+    return bits
+
+
+# what a person draws on the page: a vertical bar, a horizontal bar, a diagonal
+DRAWN = [grid((r, 3) for r in range(8)), grid((4, c) for c in range(8)),
+         grid((k, k) for k in range(8))]
+
+
 # --- store, capacity, corrupt ------------------------------------------------------------------
 
 def test_store_gives_the_digits_and_their_fixed_points(client):
@@ -85,6 +99,103 @@ def test_corrupt_flips_the_asked_number_of_bits(client):
         probe = probe_of(client, index=1, noise=noise, seed=3)
         assert sum(a != b for a, b in zip(probe, stored[1])) == flips
     assert probe_of(client, seed=4) == probe_of(client, seed=4)  # seeded
+
+
+# --- letters and drawn patterns ------------------------------------------------------------------
+
+def test_the_letters_are_ten_distinct_capitals():
+    X, names = hopfield.letter_patterns()
+    assert names == list("ACEJSTVXYZ") and all(len(p) == 64 for p in X)
+    T = X[names.index("T")]
+    assert T[:8] == [0, 1, 1, 1, 1, 1, 1, 0] and all(T[8 * r + 3] and T[8 * r + 4] for r in range(7))
+    distances = [sum(a != b for a, b in zip(p, q)) for i, p in enumerate(X) for q in X[i + 1:]]
+    assert min(distances) >= 11  # far apart, as the module's comment says
+
+
+@pytest.mark.parametrize("rule", ["hebbian", "storkey", "pseudo-inverse"])
+def test_letters_and_drawings_are_stored_by_each_rule(client, rule):
+    letters = ok(client.post("/api/hopfield/store", json={"source": "letters", "rule": rule,
+                                                          "n_patterns": 10}))
+    X, names = hopfield.letter_patterns()
+    assert letters["patterns"] == X and letters["labels"] == names
+    assert letters["source"] == "letters" and letters["sizes"]["letters"] == 10
+    drawn = ok(client.post("/api/hopfield/store", json={"patterns": DRAWN, "rule": rule}))
+    assert drawn["patterns"] == DRAWN and drawn["labels"] is None and drawn["source"] == "drawn"
+    for data in (letters, drawn):
+        P = torch.tensor(data["patterns"], dtype=torch.float32)
+        expected = Hopfield(64, rule=rule).store(P).is_fixed_point(P).tolist()
+        assert data["fixed_points"] == expected and data["n_fixed"] == sum(expected)
+        if rule == "pseudo-inverse":  # the projection keeps every independent pattern
+            assert all(expected)
+    if rule == "hebbian":  # ten correlated letters overwhelm Hebb, as the digits do
+        assert letters["n_fixed"] < 10
+    # "source": "drawn" says the same as the patterns alone; n_patterns is the source's count
+    assert ok(client.post("/api/hopfield/store", json={"source": "drawn", "patterns": DRAWN,
+                                                       "rule": rule, "n_patterns": 1})) == drawn
+
+
+def test_capacity_of_letters_and_drawings_is_the_librarys(client):
+    X = torch.tensor(hopfield.letter_patterns()[0], dtype=torch.float32)
+    cap = ok(client.post("/api/hopfield/capacity", json={"source": "letters"}))
+    assert ok(client.get("/api/hopfield/capacity?source=letters")) == cap
+    assert cap["source"] == "letters" and cap["n_patterns"] == list(range(1, 11))
+    for rule in ("hebbian", "storkey", "pseudo-inverse"):
+        for p in (1, 3, 10):
+            hop = Hopfield(64, rule=rule).store(X[:p])
+            assert cap["fixed"][rule][p - 1] == int(hop.is_fixed_point(X[:p]).sum()), (rule, p)
+    drawn = ok(client.post("/api/hopfield/capacity", json={"patterns": DRAWN}))
+    assert drawn["n_patterns"] == [1, 2, 3] and drawn["fixed"]["pseudo-inverse"] == [1, 2, 3]
+    D = torch.tensor(DRAWN, dtype=torch.float32)
+    assert drawn["fixed"]["hebbian"][2] == int(Hopfield(64, rule="hebbian").store(D)
+                                               .is_fixed_point(D).sum())
+    # a pattern and its negation: no projection from P = 2 on (null), Hebb keeps one memory
+    twins = ok(client.post("/api/hopfield/capacity", json={"patterns": [DRAWN[0], [
+        1 - b for b in DRAWN[0]]]}))
+    assert twins["fixed"]["pseudo-inverse"] == [1, None] and twins["fixed"]["hebbian"] == [1, 2]
+
+
+def test_a_corrupted_drawing_is_recalled_under_the_pseudo_inverse(client):
+    # by the slider: 10% noise flips round(6.4) = 6 cells of the horizontal bar
+    probe = ok(client.post("/api/hopfield/corrupt", json={"patterns": DRAWN, "index": 1,
+                                                          "noise": 0.1, "seed": 5}))["probe"]
+    assert sum(a != b for a, b in zip(probe, DRAWN[1])) == 6
+    # by hand: the three cells the browser test clicks
+    clicked = list(DRAWN[1])
+    for r, c in ((0, 0), (2, 6), (7, 1)):
+        clicked[8 * r + c] = 1 - clicked[8 * r + c]
+    D = torch.tensor(DRAWN, dtype=torch.float32)
+    hop = Hopfield(64, rule="pseudo-inverse").store(D)
+    for x in (probe, clicked):
+        frames = frames_of(client.post("/api/hopfield/recall", json={"patterns": DRAWN,
+                                                                    "probe": x, "seed": 0}))
+        end = frames[-1]
+        assert end["match"] == 1 and end["state"] == DRAWN[1] and end["converged"]
+        assert end["state"] == hop.recall(torch.tensor(x, dtype=torch.float32),
+                                          generator=0).int().tolist()
+        E = [frames[0]["energy"]] + [f["energy"] for f in frames if f["kind"] == "flip"]
+        assert nonincreasing(E) and E[-1] < E[0] and end["fixed_points"] == [True] * 3
+    # the continuous and the modern network beside it take the same patterns
+    cont = ok(client.post("/api/hopfield/continuous", json={"patterns": DRAWN, "probe": clicked}))
+    net = ContinuousHopfield(64, rule="pseudo-inverse", gain=4.0, dt=0.05, max_steps=400).double()
+    net.store(D.double())
+    assert cont["state"] == net.recall(torch.tensor([clicked], dtype=torch.float64))[0].int().tolist()
+    assert nonincreasing(cont["energies"])
+    mod = ok(client.post("/api/hopfield/modern", json={"patterns": DRAWN, "probe": clicked}))
+    assert len(mod["attention"]) == 3 and max(mod["attention"]) == mod["attention"][1]
+    assert mod["match"] == 1
+
+
+def test_an_all_ones_probe_comes_back_as_0_1(client):
+    """The library reads an all-ones array as -1/+1: the server hands it -1/+1 throughout."""
+    end = frames_of(client.post("/api/hopfield/recall", json={"probe": [1] * 64}))[-1]
+    cont = ok(client.post("/api/hopfield/continuous", json={"probe": [1] * 64}))
+    mod = ok(client.post("/api/hopfield/modern", json={"probe": [1] * 64}))
+    for state in (end["state"], cont["state"], mod["state"], mod["hebbian"]["state"]):
+        assert set(state) <= {0, 1}
+    X = torch.tensor(stored_of(client), dtype=torch.float32)
+    expected = Hopfield(64).store(X).recall(torch.ones(1, 64), generator=0)[0]  # -1/+1 back
+    assert set(expected.tolist()) == {-1.0, 1.0}  # the library's reading, worked around
+    assert end["state"] == ((expected + 1) / 2).int().tolist()
 
 
 # --- the discrete recall, streamed --------------------------------------------------------------
@@ -228,6 +339,33 @@ def test_modern_at_small_beta_averages_the_patterns(client):
     ("modern", {"probe": [0] * 64, "beta": 100}, 422, ("beta", "got 100")),
     ("modern", {"probe": [0] * 64, "beta": True}, 422, ("beta", "True")),
     ("modern", {"probe": [1] * 65}, 422, ("probe", "got 65")),
+    ("store", {"patterns": []}, 422, ("patterns", "1 to 20 patterns of 64 values 0/1",
+                                      "got 0 patterns")),
+    ("store", {"patterns": [grid([(k // 8, k % 8)]) for k in range(21)]}, 422,
+     ("patterns", "1 to 20", "got 21 patterns")),
+    ("store", {"patterns": "0101"}, 422, ("patterns", "got str")),
+    ("store", {"patterns": [DRAWN[0], [0] * 63]}, 422, ("patterns[1]", "64", "got 63 values")),
+    ("store", {"patterns": [DRAWN[0], [2] * 64]}, 422, ("patterns[1]", "0/1", "got 2")),
+    ("store", {"patterns": [DRAWN[0], [True] * 64]}, 422, ("patterns[1]", "0/1", "True")),
+    ("store", {"patterns": [[0] * 64]}, 422, ("patterns[0]", "at least one inked cell",
+                                              "all 64 cells 0")),
+    ("store", {"patterns": [*DRAWN, DRAWN[1]]}, 422, ("patterns[3]", "distinct",
+                                                      "a copy of patterns[1]")),
+    ("store", {"patterns": [DRAWN[0], [1 - b for b in DRAWN[0]]]}, 422,
+     ("linearly independent", "rank 1")),
+    ("store", {"source": "letters", "patterns": DRAWN}, 422, ("patterns", "only with source "
+                                                              "'drawn'", "'letters'")),
+    ("store", {"source": "words"}, 422, ("source", "digits, letters, drawn", "'words'")),
+    ("store", {"source": "drawn"}, 422, ("patterns", "got NoneType")),
+    ("store", {"source": "letters", "n_patterns": 11}, 422, ("n_patterns", "[1, 10]", "11")),
+    ("recall", {"patterns": [[0] * 64], "probe": [0] * 64}, 422, ("patterns[0]", "all 64")),
+    ("continuous", {"patterns": [[1] * 65], "probe": [0] * 64}, 422, ("patterns[0]", "65")),
+    ("modern", {"patterns": [DRAWN[0], DRAWN[0]], "probe": [0] * 64}, 422,
+     ("patterns[1]", "copy of patterns[0]")),
+    ("capacity", {"patterns": [[0] * 64]}, 422, ("patterns[0]", "all 64 cells 0")),
+    ("capacity", {"source": "runs"}, 422, ("source", "'runs'")),
+    ("corrupt", {"source": "letters", "index": 10}, 422, ("index", "[0, 9]", "10")),
+    ("corrupt", {"patterns": DRAWN, "index": 3}, 422, ("index", "[0, 2]", "3")),
 ])
 def test_bad_requests_are_refused(client, path, body, status, fragments):
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -272,3 +410,5 @@ def test_a_stored_run_is_recalled_and_bad_runs_are_refused(runs_dir, make_client
     refused(c.post("/api/hopfield/recall", json={"run": "..", "probe": probe}), 400, "expected the name")
     refused(c.post("/api/hopfield/store", json={"run": "broken"}), 422, "'broken'", "could not be loaded")
     refused(c.post("/api/hopfield/modern", json={"run": "gone", "probe": probe}), 404, "'gone'")
+    refused(c.post("/api/hopfield/store", json={"run": "hop", "patterns": DRAWN}), 422,
+            "run 'hop'", "expected no 'patterns' or 'source'", "got patterns")

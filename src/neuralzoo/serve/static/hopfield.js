@@ -1,17 +1,30 @@
 // Hopfield page: the server stores, recalls (a stream of flips), integrates the continuous
-// network and runs the modern one's attention; this page draws what comes back.
+// network and runs the modern one's attention; this page draws what comes back. What is stored
+// is the embedded digits, the built-in letters, or the person's drawings (sent as 0/1 lists).
 "use strict";
-const H = { side: 8, stored: [], labels: [], fixed: [], nFixed: 0, chosen: 0, probe: null, seed: 0,
-            capacity: null, recalled: false, busy: false,
-            tok: { store: 0, corrupt: 0, discrete: 0, continuous: 0, modern: 0 },
+const H = { side: 8, source: null, stored: [], labels: [], fixed: [], nFixed: 0, chosen: 0,
+            probe: null, seed: 0, sizes: null, capacity: null, capKey: null, recalled: false, busy: false,
+            drawn: [], sketch: new Array(64).fill(0), paint: null, at: null,
+            tok: { store: 0, corrupt: 0, capacity: 0, discrete: 0, continuous: 0, modern: 0 },
             shown: null, energies: [], sweepEnds: [], range: null, final: false };
 const $ = (id) => document.getElementById(id);
 const RULE_COLOURS = { hebbian: "#c0392b", storkey: "#e08a00", "pseudo-inverse": "#1f8a4c" };
 const RULE_NAMES = { hebbian: "Hebbian", storkey: "Storkey", "pseudo-inverse": "pseudo-inverse" };
+const NOUNS = { digits: "digit", letters: "letter", drawn: "drawing", run: "pattern" };
 
-function settings() { return { rule: $("rule").value, n_patterns: Number($("npat").value) }; }
+// What the controls ask to store: a source's first n patterns, or the drawings (`drawn`, by
+// default the ones in memory).
+function settings(drawn) {
+  const rule = $("rule").value, source = $("source").value;
+  return source === "drawn" ? { rule, source, patterns: drawn || H.drawn }
+    : { rule, source, n_patterns: Number($("npat").value) };
+}
+// The patterns stored now, as corrupt and capacity ask for them.
+const storedSource = () => (H.source === "drawn" ? { patterns: H.stored } : { source: H.source });
 const beta = () => 10 ** (Number($("beta").value) / 20);
-const label = (k) => (H.labels ? `digit ${H.labels[k]}` : `pattern ${k + 1}`);
+const noun = (n = 1) => (NOUNS[H.source] || "pattern") + (n === 1 ? "" : "s");
+const label = (k) => (H.labels ? `${noun()} ${H.labels[k]}` : `${noun()} ${k + 1}`);
+const which = (k) => label(k) + (H.labels ? ` (pattern ${k + 1})` : "");
 const diff = (a, b) => a.reduce((n, v, i) => n + (v !== b[i]), 0);
 
 // A refusal was shown in #message by NZ.api / NZ.stream; anything else is a fault of the page.
@@ -74,15 +87,23 @@ function drawCurve(cv, xs, ys, o) {
 
 // --- 1. store ---------------------------------------------------------------------------------
 
-async function store() {
-  const t = ++H.tok.store;
-  const data = await NZ.api("/api/hopfield/store", settings());
-  if (t !== H.tok.store) return;  // a later memory was asked for meanwhile
-  H.side = data.side; H.stored = data.patterns; H.labels = data.labels;
-  H.fixed = data.fixed_points; H.nFixed = data.n_fixed;
-  const keep = H.probe !== null && H.chosen < H.stored.length;  // the same probe, a new memory
-  if (!keep) H.chosen = 0;
-  const box = $("patterns"); box.innerHTML = "";
+// Store what the controls ask for (`drawn`: these drawings instead of the ones in memory), then
+// corrupt pattern `pick` (undefined: keep the probe while it is still of a stored pattern).
+// True once the server's memory is shown; a refusal throws (its message is on the page).
+async function store(pick, drawn) {
+  const t = ++H.tok.store, body = settings(drawn);
+  if (body.source === "drawn" && !body.patterns.length) {  // nothing to store: an empty memory
+    H.drawn = []; showEmpty(); return true;
+  }
+  const data = await NZ.api("/api/hopfield/store", body);
+  if (t !== H.tok.store) return false;  // a later memory was asked for meanwhile
+  if (data.source === "drawn") H.drawn = data.patterns;
+  const same = data.source === H.source;
+  H.side = data.side; H.source = data.source; H.stored = data.patterns; H.labels = data.labels;
+  H.fixed = data.fixed_points; H.nFixed = data.n_fixed; H.sizes = data.sizes;
+  const keep = pick === undefined && same && H.probe !== null && H.chosen < H.stored.length;
+  if (!keep) H.chosen = Math.min(pick || 0, H.stored.length - 1);
+  const box = $("patterns"); box.innerHTML = ""; box.classList.toggle("drawn", data.source === "drawn");
   data.patterns.forEach((p, k) => {
     const div = document.createElement("div");
     div.className = "pattern" + (k === H.chosen ? " chosen" : "");
@@ -91,12 +112,34 @@ async function store() {
     const s = document.createElement("span"), fp = data.fixed_points[k];
     s.className = "fp " + (fp ? "yes" : "no"); s.textContent = fp ? "\u2713 fixed" : "\u2717 not fixed";
     div.append(c, document.createTextNode(label(k)), s);
+    if (data.source === "drawn") {
+      const rm = document.createElement("button");
+      rm.className = "remove secondary"; rm.textContent = "remove"; rm.title = "remove it from memory";
+      rm.addEventListener("click", (ev) => { ev.stopPropagation(); guard(() => removeDrawing(k))(); });
+      div.append(rm);
+    }
     div.addEventListener("click", guard(() => choose(k)));
     box.append(div);
   });
   capacityNote(data);
-  drawCapacity();
-  if (keep) { drawProbe(); clearResults(); } else await corrupt();
+  drawSketch();
+  await Promise.all([loadCapacity(), keep ? (drawProbe(), clearResults()) : corrupt()]);
+  return true;
+}
+
+// "my drawings" with nothing in memory yet: no probe, nothing to recall.
+function showEmpty() {
+  H.tok.corrupt += 1; H.tok.capacity += 1;  // what is on its way is of the old memory
+  H.source = "drawn"; H.stored = []; H.labels = null; H.fixed = []; H.nFixed = 0; H.chosen = 0;
+  H.probe = null; H.capacity = null; H.capKey = null;
+  $("patterns").innerHTML = "";
+  const note = $("capacity-note");
+  note.textContent = "No drawing in memory yet: draw one on the grid and press add to memory.";
+  note.className = ""; note.dataset.stored = "0"; note.dataset.fixed = "0";
+  blank($("probe")); $("probe-info").textContent = "";
+  drawSketch(); drawCapacity(); clearResults();
+  setStatus($("status"), "Store a pattern first.", "");
+  $("recall").disabled = true;
 }
 
 function choose(k) {
@@ -105,59 +148,149 @@ function choose(k) {
   return corrupt();
 }
 
+// The source changed: show its controls (the count of a source, or the drawing grid), store it.
+function showSource() {
+  const src = $("source").value, npat = $("npat");
+  $("drawing").hidden = src !== "drawn"; $("npat-row").hidden = src === "drawn";
+  if (src !== "drawn" && H.sizes) {  // the range input clamps its value to the new max
+    npat.max = String(H.sizes[src]); $("npat-value").textContent = npat.value;
+  }
+  $("npat-noun").textContent = NOUNS[src] + "s";
+}
+
+// --- the drawing grid: the first cell toggles, the cells the pointer passes over take its new
+// value (the path between two mouse events is walked in quarter-cell steps: a fast stroke has
+// no gaps)
+
+function drawSketch() {
+  const cv = $("draw");
+  NZ.drawCells(cv, H.sketch, H.side);
+  cv.dataset.bits = JSON.stringify(H.sketch);
+  const full = H.drawn.length >= (H.sizes ? H.sizes.drawn : 20);
+  $("add").disabled = full || !H.sketch.some((b) => b);
+  $("draw-info").textContent = full ? `The memory is full: ${H.drawn.length} drawings. Remove one to add another.`
+    : `Drag on the grid to draw (starting on an inked cell erases), then add it to memory ` +
+      `(${H.drawn.length} of ${H.sizes ? H.sizes.drawn : 20} stored).`;
+}
+function cellAt(x, y) {
+  const r = $("draw").getBoundingClientRect(), c = r.width / H.side;
+  const row = Math.floor((y - r.top) / c), col = Math.floor((x - r.left) / c);
+  return row >= 0 && row < H.side && col >= 0 && col < H.side ? row * H.side + col : -1;
+}
+function penDown(ev) {
+  const k = cellAt(ev.clientX, ev.clientY); if (k < 0) return;
+  ev.preventDefault();
+  H.paint = 1 - H.sketch[k]; H.sketch[k] = H.paint; H.at = [ev.clientX, ev.clientY]; drawSketch();
+}
+function penMove(ev) {
+  if (H.paint === null) return;
+  const [x0, y0] = H.at, x1 = ev.clientX, y1 = ev.clientY;
+  const step = $("draw").getBoundingClientRect().width / H.side / 4;
+  const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
+  for (let i = 1; i <= n; i++) {
+    const k = cellAt(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n);
+    if (k >= 0) H.sketch[k] = H.paint;
+  }
+  H.at = [x1, y1]; drawSketch();
+}
+function penUp(ev) {
+  if (H.paint === null) return;
+  penMove(ev); H.paint = null;
+}
+
+// Add the drawing to memory (the server refuses a blank one, a copy, one too many, or one the
+// pseudo-inverse cannot store): then corrupt it, and clear the grid for the next one.
+async function addDrawing() {
+  const n = H.drawn.length;
+  if (await store(n, [...H.drawn, H.sketch.slice()])) { H.sketch.fill(0); drawSketch(); }
+}
+
+// Remove drawing k from memory: the probe stays, unless it was of that drawing.
+function removeDrawing(k) {
+  const pick = k === H.chosen ? 0 : undefined;
+  if (k < H.chosen) H.chosen -= 1;  // the same drawing, one place earlier
+  return store(pick, H.drawn.filter((_, i) => i !== k));
+}
+
 function capacityNote(data) {
   const n = data.patterns.length, k = data.n_fixed, rule = RULE_NAMES[data.rule] || data.rule;
   const el = $("capacity-note");
   el.dataset.fixed = String(k); el.dataset.stored = String(n);
   if (k === n) {
-    el.textContent = `All ${n} stored digit${n === 1 ? " is a fixed point" : "s are fixed points"} of the ${rule} network.`;
+    el.textContent = `All ${n} stored ${noun(n)} ${n === 1 ? "is a fixed point" : "are fixed points"} of the ${rule} network.`;
     el.className = "fine";
   } else {
-    el.textContent = (k === 0 ? `Capacity collapse: none of the ${n} stored digits is a fixed point`
-      : `Over capacity: only ${k} of the ${n} stored digits are fixed points`) +
+    el.textContent = (k === 0 ? `Capacity collapse: none of the ${n} stored ${noun(n)} is a fixed point`
+      : `Over capacity: only ${k} of the ${n} stored ${noun(n)} are fixed points`) +
       ` of the ${rule} network. The others cannot be recalled; a probe ends in a spurious state or another memory.`;
     el.className = "collapse";
   }
 }
 
-// Fixed points among the first P stored digits, P = 1..20, for the three rules.
+// The capacity of the stored source (its first P patterns, P = 1, 2, ...): fetched once per source
+// or set of drawings.
+async function loadCapacity() {
+  const body = storedSource(), key = JSON.stringify(body);
+  if (key !== H.capKey) {
+    const t = ++H.tok.capacity;
+    const cap = await NZ.api("/api/hopfield/capacity", body);
+    if (t !== H.tok.capacity) return;  // a later memory's capacity was asked for meanwhile
+    H.capacity = cap; H.capKey = key;
+  }
+  drawCapacity();
+}
+
+// Fixed points among the first P stored patterns, for the three rules.
 function drawCapacity() {
   const cv = $("capacity"), ctx = cv.getContext("2d"), W = cv.width, Hh = cv.height, L = 38, R = 8, T = 10, B = 22;
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, Hh);
-  const cap = H.capacity; if (!cap) return;
-  const n = cap.n_patterns.length, x = (p) => L + (W - L - R) * (p - 1) / (n - 1), y = (f) => T + (Hh - T - B) * (1 - f);
+  const cap = H.capacity;
+  if (!cap) { $("capacity-tail").textContent = ""; delete cv.dataset.fixed; return; }
+  cv.dataset.fixed = JSON.stringify(cap.fixed);
+  const n = cap.n_patterns.length, y = (f) => T + (Hh - T - B) * (1 - f);
+  const x = (p) => (n === 1 ? (L + W - R) / 2 : L + (W - L - R) * (p - 1) / (n - 1));
   ctx.strokeStyle = "#888"; ctx.lineWidth = 1;
   ctx.beginPath(); ctx.moveTo(L, T); ctx.lineTo(L, Hh - B); ctx.lineTo(W - R, Hh - B); ctx.stroke();
   ctx.fillStyle = "#5b6475"; ctx.font = "11px system-ui, sans-serif"; ctx.textAlign = "right";
   ctx.fillText("100%", L - 2, y(1) + 4); ctx.fillText("0", L - 2, y(0) + 4); ctx.textAlign = "center";
-  for (const p of [1, 5, 10, 15, 20]) ctx.fillText(String(p), x(p), Hh - B + 13);
+  for (const p of new Set([1, ...[5, 10, 15, 20].filter((p) => p < n), n])) ctx.fillText(String(p), x(p), Hh - B + 13);
   ctx.fillText("P stored", W - R - 24, Hh - 1);
-  const now = Number($("npat").value), rule = $("rule").value;
+  const now = H.source === "drawn" ? H.stored.length : Number($("npat").value), rule = $("rule").value;
   ctx.setLineDash([4, 4]); ctx.strokeStyle = "#5b6475";
   ctx.beginPath(); ctx.moveTo(x(now), T); ctx.lineTo(x(now), Hh - B); ctx.stroke(); ctx.setLineDash([]);
   for (const [r, counts] of Object.entries(cap.fixed)) {
     ctx.strokeStyle = RULE_COLOURS[r]; ctx.lineWidth = r === rule ? 3 : 1.5; ctx.beginPath();
+    ctx.fillStyle = RULE_COLOURS[r];
     let on = false;
     counts.forEach((c, i) => {
       if (c === null) { on = false; return; }
       const px = x(i + 1), py = y(c / (i + 1));
+      if (n === 1) ctx.fillRect(px - 3, py - 3, 6, 6);  // one point: no line to draw
       if (on) ctx.lineTo(px, py); else ctx.moveTo(px, py);
       on = true;
     });
     ctx.stroke();
   }
+  // the first P at which the Hebbian rule loses one of the stored patterns
+  const heb = cap.fixed.hebbian, lost = heb.findIndex((c, i) => c !== null && c < i + 1);
+  const all = lost >= 0 && heb.slice(lost).every((c, i) => c < lost + i + 1);
+  $("capacity-tail").textContent = lost < 0 ? `The Hebbian rule keeps every one of these ${n} ${noun(n)}.`
+    : all ? `Correlated ${noun(2)} overwhelm the Hebbian rule from P = ${lost + 1} on.`
+      : `The Hebbian rule first loses a stored ${noun()} at P = ${lost + 1}.`;
 }
 
 // --- 2. corrupt ---------------------------------------------------------------------------------
 
 async function corrupt() {
   const t = ++H.tok.corrupt;
+  if (!H.stored.length) return;  // an empty memory: nothing to corrupt
   H.seed += 1;
-  const data = await NZ.api("/api/hopfield/corrupt",
-                            { index: H.chosen, noise: Number($("noise").value) / 100, seed: H.seed });
+  const data = await NZ.api("/api/hopfield/corrupt", { ...storedSource(), index: H.chosen,
+                            noise: Number($("noise").value) / 100, seed: H.seed });
   if (t !== H.tok.corrupt) return;  // a later corruption was asked for meanwhile
   H.probe = data.probe;
   drawProbe(); clearResults();
+  $("recall").disabled = H.busy;
 }
 
 function drawProbe() {
@@ -229,9 +362,9 @@ async function discrete() {
       const e0 = f.start_energy.toFixed(2), e1 = f.energy.toFixed(2);
       const how = `${f.flips} flips in ${f.sweeps} sweep${f.sweeps === 1 ? "" : "s"}, E ${e0} \u2192 ${e1}` +
                   (f.converged ? "" : ", stopped before a fixed point");
-      if (f.match !== null) setStatus($("status"), `recalled the stored ${label(f.match)} (pattern ${f.match + 1}): ${how}`, "good");
+      if (f.match !== null) setStatus($("status"), `recalled the stored ${which(f.match)}: ${how}`, "good");
       else if (f.reversed !== null) setStatus($("status"), `ended in the reversed state of ${label(f.reversed)} (every bit flipped, also a minimum): ${how}`, "bad");
-      else setStatus($("status"), `ended in a spurious state, equal to no stored digit: ${how}`, "bad");
+      else setStatus($("status"), `ended in a spurious state, equal to no stored ${noun()}: ${how}`, "bad");
       st.dataset.done = "1";
     }
   });
@@ -259,7 +392,7 @@ async function continuous() {
   const how = `${d.steps} Euler steps of dt = ${d.dt} (t = ${+(d.steps * d.dt).toFixed(2)}), E ${e0} \u2192 ${e1}` +
               (d.converged ? "" : ", still moving");
   if (d.match !== null) setStatus($("cont-status"), `sign(V) is the stored ${label(d.match)}: ${how}`, "good");
-  else setStatus($("cont-status"), `sign(V) is no stored digit (a spurious state): ${how}`, "bad");
+  else setStatus($("cont-status"), `sign(V) is no stored ${noun()} (a spurious state): ${how}`, "bad");
 }
 
 function drawAttention(p) {
@@ -289,11 +422,11 @@ async function modern() {
   drawBits(hs, d.hebbian.state); hs.dataset.match = String(d.hebbian.match);
   const top = d.attention.indexOf(Math.max(...d.attention)), n = d.attention.length;
   const heb = d.hebbian.match !== null ? `recalls ${label(d.hebbian.match)} too`
-    : `ends in a spurious state (${d.hebbian.n_fixed} of its ${n} stored digits ` +
+    : `ends in a spurious state (${d.hebbian.n_fixed} of its ${n} stored ${noun(n)} ` +
       `${d.hebbian.n_fixed === 1 ? "is a fixed point" : "are fixed points"})`;
   const text = `\u03b2 = ${d.beta.toPrecision(3)}: weight ${d.attention[top].toFixed(2)} on ${label(top)}; ` +
-    (d.match !== null ? `one step retrieves the stored ${label(d.match)}.` : "one step retrieves no stored digit (a mixture).") +
-    ` The Hebbian network with the same ${n} digits ${heb}.`;
+    (d.match !== null ? `one step retrieves the stored ${label(d.match)}.` : `one step retrieves no stored ${noun()} (a mixture).`) +
+    ` The Hebbian network with the same ${n} ${noun(n)} ${heb}.`;
   setStatus($("modern-status"), text, d.match !== null ? "good" : "bad");
 }
 
@@ -302,13 +435,19 @@ async function recall() {
   H.busy = true; $("recall").disabled = true;
   clearResults(); H.recalled = true;
   try { await Promise.all([discrete(), continuous(), modern()]); }
-  finally { H.busy = false; $("recall").disabled = false; }
+  finally { H.busy = false; $("recall").disabled = !H.probe; }
 }
 
 function wire() {
   $("npat").addEventListener("input", () => { $("npat-value").textContent = $("npat").value; });
-  $("npat").addEventListener("change", guard(store));
-  $("rule").addEventListener("change", guard(store));
+  $("npat").addEventListener("change", guard(() => store()));
+  $("rule").addEventListener("change", guard(() => store()));
+  $("source").addEventListener("change", guard(() => { showSource(); return store(0); }));
+  $("draw").addEventListener("mousedown", penDown);
+  window.addEventListener("mousemove", penMove);
+  window.addEventListener("mouseup", penUp);
+  $("clear-draw").addEventListener("click", () => { H.sketch.fill(0); drawSketch(); });
+  $("add").addEventListener("click", guard(addDrawing));
   $("noise").addEventListener("input", guard(() => { $("noise-value").textContent = $("noise").value + "%"; return corrupt(); }));
   $("corrupt").addEventListener("click", guard(corrupt));
   $("probe").addEventListener("click", clickCell);
@@ -322,6 +461,6 @@ function wire() {
 
 wire();
 $("beta-value").textContent = beta().toPrecision(3);
-// ?recall: recall the corrupted digit as soon as the page is loaded
-Promise.all([store(), NZ.api("/api/hopfield/capacity").then((c) => { H.capacity = c; drawCapacity(); })])
-  .then(() => (new URLSearchParams(location.search).has("recall") ? recall() : null)).catch(refused);
+showSource();
+// ?recall: recall the corrupted pattern as soon as the page is loaded
+store(0).then(() => (new URLSearchParams(location.search).has("recall") ? recall() : null)).catch(refused);
