@@ -1,9 +1,12 @@
 """The CNN page's API through Starlette's TestClient: the shipped LeNet-5 (it loads, it classifies
 the digits' test split), its feature maps and probabilities against the model's own layers and
 against the paper's equations written out with PyTorch's functional ops, the 32x32 drawing
-averaged into the 8x8 image, and the refusals of bad input."""
+averaged into the 8x8 image, and the refusals of bad input; LeNet-5s of run folders written in
+tmp_path (their answers against the run's own model) and the runs refused, with the reason."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import torch
@@ -162,3 +165,132 @@ def test_the_lecture_example_is_pytorchs_cross_correlation(client):
         assert torch.allclose(torch.tensor(d["output"]), want[0, 0], atol=1e-5), kernel
     d = ok(client.get("/api/cnn/lecture"))
     assert d["output"][0][:3] == [0, 8, 8] and d["output"][-1][-1] == 6
+
+
+# --- LeNet-5s from run folders ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory) -> Path:
+    """Run folders written by the library, each trained for one epoch on a few hundred digits:
+    LeNet-5s of the 8x8 digits (the paper's options; ReLU, max pooling, f after the pooling,
+    no Table I), a LeNet-5 of 28x28 images, one of 3 classes, a modern CNN of the digits and a
+    Hopfield network."""
+    from neuralzoo.models.cnn import CNN, LeNet5
+    from neuralzoo.models.hopfield import Hopfield
+
+    root = tmp_path_factory.mktemp("runs")
+    X, y = digits("train")
+    X, y = X[:300], y[:300]
+    fit = {"epochs": 1, "seed": 0, "progress": False}
+    LeNet5((1, 8, 8), 10).fit(X, y, out=root / "lenet8", **fit)
+    LeNet5((1, 8, 8), 10, activation="relu", subsampling="max", activation_after_pool=True,
+           c3_table=False).fit(X, y, out=root / "relu", **fit)
+    X28 = torch.rand(20, 784, generator=torch.Generator().manual_seed(0))
+    LeNet5().fit(X28, torch.arange(20) % 10, out=root / "mnist", **fit)
+    LeNet5((1, 8, 8), 3).fit(X[y < 3], y[y < 3], out=root / "three", **fit)
+    CNN((1, 8, 8), 10, channels=[4]).fit(X, y, out=root / "small-cnn", **fit)
+    Hopfield(64).fit((X[:3] > 0.5).float(), y[:3], out=root / "hop", progress=False)
+    return root
+
+
+def test_a_lenet5_run_of_the_digits_serves_the_page(runs_dir, make_client, examples):
+    from neuralzoo.runs import load_run
+
+    c = make_client(runs_dir)
+    net = load_run(runs_dir / "lenet8").eval()  # the oracle: the run's model, loaded by the library
+    shipped, _ = lenet_model()
+    pixels = examples["digits"][4]
+    x = torch.tensor(pixels).view(1, SIDE * SIDE)
+    d = ok(c.post("/api/cnn/lenet", json={"pixels": pixels, "run": "lenet8"}))
+    assert d["source"] == "run lenet8: lenet5, scaled_tanh, trainable subsampling"
+    own, hand = dict(net.feature_maps(x)), by_hand(net, x)
+    for layer in d["layers"]:
+        got = torch.tensor(layer["maps"])
+        if layer["name"] in own:
+            assert torch.allclose(got, own[layer["name"]], atol=6e-4), layer["name"]
+        assert torch.allclose(got, hand[layer["name"]], atol=1e-3), layer["name"]
+    with torch.no_grad():
+        p = torch.softmax(net(x), dim=1)[0]
+        q = torch.softmax(shipped(x), dim=1)[0]
+    assert d["probs"] == pytest.approx(p.tolist(), abs=1e-4) and d["predicted"] == int(p.argmax())
+    assert (p - q).abs().max() > 0.01  # not the shipped model's answer
+    mine = ok(c.get("/api/cnn/examples", params={"run": "lenet8"}))
+    Xt, yt = digits("test")
+    with torch.no_grad():
+        acc = float((net(Xt).argmax(1) == yt).float().mean())
+    assert mine["test_accuracy"] == pytest.approx(acc, abs=1e-4)
+    assert mine["source"].startswith("run lenet8") and mine["digits"] == examples["digits"]
+    d = ok(c.post("/api/cnn/lenet", json={"pixels": pixels}))  # no run named: the shipped one
+    assert d["source"] == "shipped lenet5, scaled_tanh, trainable subsampling"
+    assert d["probs"] == pytest.approx(q.tolist(), abs=1e-4) and d["range"] == 1.7159
+    assert [(layer["note"], layer["range"]) for layer in d["layers"]][:2] == [
+        ("the 8x8 digit upscaled 3x (bilinear), zero border of 4", 1.0), ("5x5 kernels, f", 1.7159)]
+
+
+def test_a_lenet5_run_with_other_options_is_drawn_as_it_computes(runs_dir, make_client, examples):
+    from neuralzoo.runs import load_run
+
+    c = make_client(runs_dir)
+    net = load_run(runs_dir / "relu").eval()
+    pixels = examples["digits"][7]
+    x = torch.tensor(pixels).view(1, SIDE * SIDE)
+    d = ok(c.post("/api/cnn/lenet", json={"pixels": pixels, "run": "relu"}))
+    own = dict(net.feature_maps(x))
+    with torch.no_grad():
+        o = net(x)[0]
+    notes = {layer["name"]: layer["note"] for layer in d["layers"]}
+    assert notes["C1"] == "5x5 kernels" and notes["S2"] == "2x2 max pooling, then f"
+    assert notes["C3"] == "5x5 kernels over all 6 S2 maps" and d["range"] is None
+    assert d["f"] == "f(a) = max(0, a)" and d["source"].endswith("relu, max subsampling")
+    for layer in d["layers"]:
+        got = torch.tensor(layer["maps"])
+        want = own.get(layer["name"], o if layer["name"] == "output" else None)
+        if want is not None:
+            assert torch.allclose(got, want, atol=6e-4), layer["name"]
+        assert got.abs().max() <= layer["range"] + 1e-3, layer["name"]  # the colour scale holds it
+    assert min(own["C1"].min(), own["C3"].min()) < 0  # C1, C3 before f: not ReLU's output
+    assert d["probs"] == pytest.approx(torch.softmax(o, 0).tolist(), abs=1e-4)
+
+
+WHY = {
+    "mnist": (422, "expected a LeNet-5 of the 8x8 digits (input 1x8x8, 10 classes), "
+                   "got input 1x28x28, 10 classes"),
+    "three": (422, "got input 1x8x8, 3 classes"),
+    "small-cnn": (422, "expected a lenet5 run (LeNet-5, whose layers C1 ... F6 the page draws), "
+                       "got a cnn run"),
+    "hop": (422, "got a hopfield run"),
+}
+
+
+@pytest.mark.parametrize(("run", "status", "fragment"), [
+    *((run, *why) for run, why in WHY.items()),
+    ("gone", 404, "no run folder"),
+    ("../x", 400, "expected the name of a folder"),
+    ("", 400, "expected the name of a folder"),
+])
+def test_runs_of_the_wrong_kind_or_shape_are_refused(runs_dir, make_client, examples, run,
+                                                      status, fragment):
+    c = make_client(runs_dir)
+    pixels = examples["digits"][0]
+    msg = refused(c.post("/api/cnn/lenet", json={"pixels": pixels, "run": run}), status, fragment)
+    assert refused(c.get("/api/cnn/examples", params={"run": run}), status) == msg
+    if run in WHY:
+        assert msg.startswith(f"run {run!r}: ")
+
+
+def test_the_page_lists_the_runs_that_serve_it_and_why_not_the_others(runs_dir, make_client,
+                                                                       examples):
+    c = make_client(runs_dir)
+    listed = ok(c.get("/api/cnn/runs"))["runs"]
+    assert [r["name"] for r in listed] == [r["name"] for r in ok(c.get("/api/runs"))["runs"]]
+    usable = {r["name"]: r["source"] for r in listed if r["usable"]}
+    assert usable == {"lenet8": "run lenet8: lenet5, scaled_tanh, trainable subsampling",
+                      "relu": "run relu: lenet5, relu, max subsampling"}
+    pixels = examples["digits"][0]
+    for r in listed:
+        if not r["usable"]:  # the reason is the refusal the endpoints answer
+            why = refused(c.post("/api/cnn/lenet", json={"pixels": pixels, "run": r["name"]}), 422)
+            assert r["reason"] == why and WHY[r["name"]][1] in why, r["name"]
+    assert ok(make_client().get("/api/cnn/runs")) == {"runs": []}  # served without --runs
+    refused(make_client().post("/api/cnn/lenet", json={"pixels": pixels, "run": "lenet8"}), 404,
+            "'lenet8'", "--runs")

@@ -1,7 +1,7 @@
 // CNN page. The lecture's worked example: the server convolves (ops.conv2d); the page slides
 // the window and writes each sum. LeNet-5: the page draws on a 32x32 grid and sends it; the
-// server averages it to the 8x8 image, runs the network and answers every layer's maps and
-// the class probabilities, which the page draws.
+// server averages it to the 8x8 image, runs the network (the shipped LeNet-5, or the run chosen
+// in #run) and answers every layer's maps and the class probabilities, which the page draws.
 "use strict";
 const C = { data: null, k: 0, timer: null };
 const $ = (id) => document.getElementById(id);
@@ -73,7 +73,10 @@ function play() {
 
 const N = 32, BRUSH = 1.6;  // the drawing grid (N x N cells) and the pen's radius in cells
 const L = { grid: new Float64Array(N * N), drawing: false, last: null, busy: false, dirty: false,
-            label: null, shown: 0 };
+            label: null, shown: 0, run: "" };
+// A request with the run folder's LeNet-5 when one is chosen (the server checks that it fits).
+const withRun = (body) => (L.run ? { ...body, run: L.run } : body);
+const runQuery = () => (L.run ? "?run=" + encodeURIComponent(L.run) : "");
 const INK = [29, 35, 48], POS = [192, 57, 43], NEG = [47, 111, 222];
 const mix = (c, t) => `rgb(${c.map((x) => Math.round(255 + (x - 255) * t)).join(",")})`;
 const grey = (v) => mix(INK, Math.min(1, Math.max(0, v)));
@@ -147,7 +150,7 @@ async function classify() {
     do {
       L.dirty = false;
       const sent = ink();
-      const data = await NZ.api("/api/cnn/lenet", { pixels: Array.from(L.grid) });
+      const data = await NZ.api("/api/cnn/lenet", withRun({ pixels: Array.from(L.grid) }));
       show(data, sent);
     } while (L.dirty);
   } catch (e) { quiet(e); }
@@ -158,10 +161,20 @@ function show(d, sent) {
   paint($("seen"), d.input, grey);
   $("seen").dataset.input = JSON.stringify(d.input);
   drawProbs(d.probs, d.predicted);
-  drawMaps(d.layers, d.range);
+  drawMaps(d.layers);
+  drawScale(d.f, d.range);
+  $("source").textContent = d.source;
   L.shown += 1;
   const res = $("result");
-  res.dataset.ink = String(sent); res.dataset.version = String(L.shown);
+  res.dataset.ink = String(sent); res.dataset.version = String(L.shown); res.dataset.source = d.source;
+}
+
+// The colour legend of the maps: f's bound A when it has one (ReLU: each layer's largest |value|).
+function drawScale(f, range) {
+  const pos = '<span class="swatch pos"></span>', neg = '<span class="swatch neg"></span>';
+  $("scale").innerHTML = range === null
+    ? `${f}: each layer from ${neg}&minus;max|value| through white 0 to ${pos}+max|value| of that layer`
+    : `${f}: from ${neg}&minus;${range} through white 0 to ${pos}+${range}`;
 }
 
 function drawProbs(probs, predicted) {
@@ -191,7 +204,7 @@ const SCALE = { input: 3, C1: 3, S2: 5, C3: 5, S4: 8 };
 // F6 as the paper's 7x12 bitmaps (12 rows of 7).
 const UNITS = { C5: [10, 12, 10], F6: [12, 7, 12], output: [1, 10, 24] };  // rows, cols, px
 
-function drawMaps(layers, range) {
+function drawMaps(layers) {
   const box = $("maps");
   if (box.children.length !== layers.length) box.innerHTML = "";
   layers.forEach((layer, n) => {
@@ -209,7 +222,7 @@ function drawMaps(layers, range) {
     nameEl.innerHTML = `<b>${layer.name}</b> ${shape.join("\u00d7")}<br>${layer.note}`;
     if (spatial) {
       const [c, h, w] = shape, s = SCALE[layer.name] || 4;
-      const colour = layer.name === "input" ? grey : (v) => diverging(v, range);
+      const colour = layer.name === "input" ? grey : (v) => diverging(v, layer.range);
       while (mapsEl.children.length > c) mapsEl.lastChild.remove();
       for (let k = 0; k < c; k++) {
         let cv = mapsEl.children[k];
@@ -220,7 +233,7 @@ function drawMaps(layers, range) {
       }
     } else {
       const flat = layer.maps.flat(2), [rows, cols, px] = UNITS[layer.name] || [1, flat.length, 10];
-      const top = layer.name === "output" ? Math.max(...flat.map(Math.abs)) || 1 : range;
+      const top = layer.range;  // the logits: their largest |o|
       let cv = mapsEl.children[0];
       if (!cv || mapsEl.children.length !== 1) {
         mapsEl.innerHTML = ""; cv = document.createElement("canvas"); mapsEl.append(cv);
@@ -258,7 +271,7 @@ function putDigit(pixels, label, what) {
 }
 
 async function loadExamples() {
-  const ex = await NZ.api("/api/cnn/examples");
+  const ex = await NZ.api("/api/cnn/examples" + runQuery());
   const box = $("examples"); box.innerHTML = "";
   ex.digits.forEach((pixels, k) => {
     const b = document.createElement("button"), cv = document.createElement("canvas");
@@ -270,10 +283,35 @@ async function loadExamples() {
     box.append(b);
   });
   $("index").max = String(ex.n_test - 1);
-  if (ex.test_accuracy !== null) {
-    $("model").textContent = `the shipped model classifies ${(100 * ex.test_accuracy).toFixed(1)}% of the ${ex.n_test} test digits right`;
-  }
+  accuracy(ex);
   return ex;
+}
+
+// Which model answers, and how many test digits it classifies right.
+function accuracy(ex) {
+  const who = L.run ? `run ${L.run}` : "the shipped model";
+  $("model").textContent = ex.test_accuracy === null ? ""
+    : `${who} classifies ${(100 * ex.test_accuracy).toFixed(1)}% of the ${ex.n_test} test digits right`;
+}
+
+// The model selector: the shipped LeNet-5 and each run under --runs that the server says fits
+// (a lenet5 run that does not fit is listed disabled, the reason in its title).
+async function loadRuns() {
+  const d = await NZ.api("/api/cnn/runs");
+  const sel = $("run");
+  for (const r of d.runs.filter((r) => r.usable || r.model === "lenet5")) {
+    const opt = new Option(r.usable ? "run " + r.name : `run ${r.name} (does not fit)`, r.name);
+    opt.disabled = !r.usable; opt.title = r.usable ? r.source : r.reason;
+    sel.append(opt);
+  }
+  $("run-row").hidden = !d.runs.some((r) => r.usable);
+  sel.dataset.runs = JSON.stringify(d.runs.filter((r) => r.usable).map((r) => r.name));
+}
+
+async function chooseRun() {
+  L.run = $("run").value;
+  accuracy(await NZ.api("/api/cnn/examples" + runQuery()));
+  if (ink() > 0) await classify();
 }
 
 async function loadIndex() {
@@ -294,6 +332,7 @@ function wire() {
     drawPad(); clearResult();
   });
   $("load").addEventListener("click", () => loadIndex().catch(quiet));
+  $("run").addEventListener("change", () => chooseRun().catch(quiet));
   $("index").addEventListener("keydown", (ev) => { if (ev.key === "Enter") loadIndex().catch(quiet); });
 }
 
@@ -303,6 +342,7 @@ drawPad();
 const preSteps = () => { const n = Number(new URLSearchParams(location.search).get("steps")) || 0;
   for (let k = 0; k < n; k++) step(); };
 load().then(preSteps).catch((e) => NZ.errors.push(e.message));
+loadRuns().catch((e) => NZ.errors.push(e.message));
 // open with the first test 3 on the pad
 loadExamples().then((ex) => { const k = ex.labels.indexOf(3); return putDigit(ex.digits[k], 3, `test digit #${ex.indices[k]}`); })
   .catch((e) => NZ.errors.push(e.message));
