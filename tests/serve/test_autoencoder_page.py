@@ -1,9 +1,13 @@
 """The autoencoder page (a VAE's 2-D code map of the digits): its API through Starlette's
 TestClient, checked against the library's VAE holding the shipped checkpoint's weights (read
-here straight from the file), and the shipped VAE's reconstruction error on the test split. The
-page itself: browser/."""
+here straight from the file), and the shipped VAE's reconstruction error on the test split;
+models from run folders written here by the library (a VAE and a plain autoencoder with 2-D
+codes, checked against the runs' models loaded by ``neuralzoo.runs.load_run``; runs of the wrong
+kind or size refused). The page itself: browser/."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import torch
@@ -139,3 +143,128 @@ def test_the_page_is_served_and_linked_from_every_page(client):
         html = client.get("/" + page).text
         assert '<a href="/autoencoder">Autoencoder</a>' in html or \
             '<a class="here" href="/autoencoder">Autoencoder</a>' in html, page
+
+
+def test_the_shipped_answers_say_so_and_no_runs_are_offered_without_a_runs_folder(client):
+    assert ok(client.get("/api/autoencoder/runs")) == {"runs": []}
+    d = ok(client.post("/api/autoencoder/decode", json={"z": [0, 0]}))
+    assert d["run"] is None and d["source"] == f"shipped {ae.NAME}: {ae.EPOCHS} epochs from seed 0"
+    c = ok(client.get("/api/autoencoder/codes"))
+    assert (c["kind"], c["traversal"], c["grid"], c["z_range"]) == ("vae", True, 1.0, [-10, 10])
+    assert ok(client.post("/api/autoencoder/traverse", json={}))["source"] == d["source"]
+    for r in (client.get("/api/autoencoder/codes", params={"run": "mine"}),
+              client.post("/api/autoencoder/decode", json={"z": [0, 0], "run": "mine"}),
+              client.post("/api/autoencoder/traverse", json={"run": "mine"})):
+        refused(r, 404, "'mine'", "--runs")
+
+
+# --- models from run folders ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory) -> Path:
+    """Run folders written by the library, one epoch each on 300 training digits: a VAE and a
+    plain autoencoder with 2-D codes (served), a VAE with a 3-D code, a VAE of 32 inputs and an
+    RBM (refused)."""
+    import warnings
+
+    from neuralzoo.models import RBM, VAE, Autoencoder
+
+    root = tmp_path_factory.mktemp("runs")
+    X = nz.datasets.load("digits", "train")[0][:300]
+    fit = {"epochs": 1, "seed": 0, "progress": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        VAE(64, hidden=[16], latent=2).fit(X, out=root / "vae2", **fit)
+        Autoencoder(64, hidden=[16], code=2).fit(X, out=root / "ae2", **fit)
+        VAE(64, hidden=[16], latent=3).fit(X, out=root / "vae3", **fit)
+        VAE(32, hidden=[8], latent=2).fit(X[:, :32], out=root / "half", **fit)
+        RBM(64, 8).fit(X, out=root / "rbm", **fit)
+    return root
+
+
+def test_a_vae_run_serves_the_map_decode_and_traversal(runs_dir, make_client, oracle):
+    from neuralzoo.runs import load_run
+
+    c = make_client(runs_dir)
+    vae = load_run(runs_dir / "vae2").eval()  # the oracle: the run's model, loaded by the library
+    Xt = oracle[1]
+    d = ok(c.get("/api/autoencoder/codes", params={"run": "vae2"}))
+    assert torch.tensor(d["points"]) == pytest.approx(vae.transform(Xt), abs=2e-4)
+    assert d["sizes"] == [64, 16, 2] and (d["epochs"], d["seed"]) == (1, 0)
+    assert (d["kind"], d["traversal"], d["run"]) == ("vae", True, "vae2")
+    assert d["source"] == "run vae2: vae, 1 epoch from seed 0"
+    assert d["elbo"] == pytest.approx(vae.evaluate(Xt)["elbo"], abs=1e-3)
+    assert d["squared_error"] == pytest.approx(vae.evaluate(Xt)["squared_error"], abs=1e-4)
+    lo, hi = d["extent"]
+    assert lo < float(vae.transform(Xt).min()) and float(vae.transform(Xt).max()) < hi
+    z = [0.75, -1.5]
+    got = ok(c.post("/api/autoencoder/decode", json={"z": z, "run": "vae2"}))
+    with torch.no_grad():
+        assert torch.tensor(got["image"]) == pytest.approx(vae.decode(torch.tensor([z]))[0],
+                                                           abs=1e-4)
+    assert got["source"].startswith("run vae2")
+    t = ok(c.post("/api/autoencoder/traverse",
+                  json={"index": 12, "dim": 0, "steps": 5, "run": "vae2"}))
+    want = vae.traverse(Xt[12:13], dim=0, steps=5, span=ae.SPAN)  # (5, 64)
+    assert torch.tensor(t["images"]) == pytest.approx(want, abs=1e-4)
+    assert t["mu"] == pytest.approx(vae.transform(Xt[12:13])[0].tolist(), abs=1e-4)
+    with torch.no_grad():  # the run's decoder differs from the shipped one
+        shipped = oracle[0].decode(torch.tensor([z]))[0]
+    assert (torch.tensor(got["image"]) - shipped).abs().max() > 0.05
+
+
+def test_an_autoencoder_run_shows_its_codes_and_decodes_them_but_has_no_traversal(
+        runs_dir, make_client, oracle):
+    from neuralzoo.runs import load_run
+
+    c = make_client(runs_dir)
+    net = load_run(runs_dir / "ae2").eval()  # the oracle
+    Xt = oracle[1]
+    d = ok(c.get("/api/autoencoder/codes", params={"run": "ae2"}))
+    y = net.transform(Xt)  # (360, 2): the codes y(x)
+    assert torch.tensor(d["points"]) == pytest.approx(y, abs=2e-4)
+    assert (d["kind"], d["traversal"], d["elbo"], d["model"]) == ("autoencoder", False, None,
+                                                                   "autoencoder")
+    assert d["squared_error"] == pytest.approx(net.reconstruction_error(Xt), abs=1e-4)
+    (lo, hi), step = d["extent"], d["grid"]
+    assert lo < float(y.min()) and float(y.max()) < hi  # the plane is fitted to the codes
+    assert (hi - lo) / step == pytest.approx(round((hi - lo) / step)) and (hi - lo) / step <= 20
+    assert hi - lo < 1.5 * float(y.max() - y.min()) + 2 * step  # and not much wider
+    # decoding a digit's code is the autoencoder's reconstruction of that digit, z = decode(y(x))
+    got = ok(c.post("/api/autoencoder/decode", json={"z": d["points"][5], "run": "ae2"}))
+    assert torch.tensor(got["image"]) == pytest.approx(net.reconstruct(Xt[5:6])[0], abs=1e-3)
+    zlo, zhi = d["z_range"]
+    assert zlo < lo and hi < zhi
+    refused(c.post("/api/autoencoder/decode", json={"z": [zhi + 1, 0], "run": "ae2"}), 422,
+            f"z: expected numbers in [{zlo}, {zhi}]")
+    refused(c.post("/api/autoencoder/traverse", json={"run": "ae2"}), 422,
+            "'ae2'", "expected a vae run", "got Autoencoder", "prior N(0, I)")
+
+
+def test_the_page_lists_the_runs_it_can_show_and_why_not_the_others(runs_dir, make_client):
+    c = make_client(runs_dir)
+    listed = {r["name"]: r for r in ok(c.get("/api/autoencoder/runs"))["runs"]}
+    assert sorted(listed) == ["ae2", "half", "rbm", "vae2", "vae3"]
+    assert {n for n, r in listed.items() if r["suitable"]} == {"ae2", "vae2"}
+    assert listed["vae2"]["traversal"] and not listed["ae2"]["traversal"]
+    assert listed["vae2"]["reason"] is None and listed["ae2"]["model"] == "autoencoder"
+    assert "a rbm run" in listed["rbm"]["reason"] and "vae" in listed["rbm"]["reason"]
+    for name in ("vae3", "half"):  # the reason is the refusal a request naming the run gets
+        r = c.get("/api/autoencoder/codes", params={"run": name})
+        assert listed[name]["reason"] == refused(r, 422)
+
+
+@pytest.mark.parametrize("run, status, fragments", [
+    ("vae3", 422, ("'vae3'", "with a 2-D code", "got VAE of sizes [64, 16, 3]", "a 3-D code")),
+    ("half", 422, ("'half'", "(64 inputs)", "32 inputs")),
+    ("rbm", 422, ("'rbm'", "expected an autoencoder run with a decoder", "vae", "got RBM")),
+    ("gone", 404, ("'gone'", "no run folder")),
+    ("../x", 400, ("expected the name of a folder",)),
+    ("", 400, ("expected the name of a folder", "''")),
+])
+def test_runs_of_the_wrong_kind_or_size_are_refused(runs_dir, make_client, run, status,
+                                                     fragments):
+    c = make_client(runs_dir)
+    refused(c.get("/api/autoencoder/codes", params={"run": run}), status, *fragments)
+    refused(c.post("/api/autoencoder/decode", json={"z": [0, 0], "run": run}), status, *fragments)
+    refused(c.post("/api/autoencoder/traverse", json={"run": run}), status, *fragments)
