@@ -32,9 +32,21 @@ measured rates).
 
 The models run on the library's :class:`~neuralzoo.LSTM` (``torch.nn.LSTM`` inside) and
 :class:`~neuralzoo.models.recurrent.elman.ElmanRNN`; the gates and the gradients are computed
-here from their weights in the lecture's names (:func:`lecture_weights`), in float64, from
+here from their weights in the lecture's names (:mod:`.lstm_cells`), in float64, from
 ``h_0 = s_0 = 0``. Without tiny-shakespeare and without the shipped files, both models are
 trained on first use on the short built-in ``TEXT`` instead, and the page says so.
+
+A run folder under ``neuralzoo serve --runs DIR`` may stand in for a shipped model: every
+endpoint takes ``"run": name`` (``?run=`` on GET), a character model of the library (an ``lstm``
+or ``rnn`` run with task ``"sequence"`` and a vocabulary, e.g. ``neuralzoo train lstm --data
+tinyshakespeare``; the vocabulary is the ``vocab`` of its ``config.json`` hparams). An LSTM run
+samples, shows its gates and is the LSTM side of the gradient plot; an Elman run (full or
+diagonal recurrence) samples and is the RNN side (the gates are refused: it has none). Of a
+multi-layer LSTM the page shows the gates of the first layer, the one that reads the characters
+``x_t`` (the answer says ``layer`` 1 of ``layers``); its gradients are those of the top layer's
+``h_t`` and ``s_t``, the total derivatives through the whole stack. The gradient plot reads the
+shipped models' held-out text: a run whose vocabulary lacks one of its characters is refused
+there. :func:`char_runs` lists the runs that can serve the page and why the others cannot.
 """
 
 from __future__ import annotations
@@ -43,9 +55,15 @@ import json
 import math
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ._params import BadRequest, get_float, get_int
+from .lstm_cells import (
+    decay_per_step,
+    gate_trace,
+    gradient_norms,
+)
 
 TEXT = (
     "a neural network is a web of simple units. each unit adds up its weighted inputs and "
@@ -73,7 +91,8 @@ MIN_T, MAX_T, MAX_WINDOWS = 10, 100, 128  # the gradient windows: length, number
 NEAR = 10  # distances 0..NEAR: "close to the loss"
 
 _lock = threading.Lock()
-_gradients: dict[tuple[int, int], dict[str, Any]] = {}
+_curves: dict[tuple, dict[str, list[float]]] = {}  # (model key, T, windows) -> gradient_norms
+_run_losses: dict[tuple, float | None] = {}  # a run's loss on the held-out text
 
 
 def _f64(a) -> list:
@@ -184,93 +203,6 @@ def unigram_entropy(text: str) -> float:
     return -sum(k / n * math.log(k / n) for k in Counter(text).values())
 
 
-# -- the lecture's equations on the models' weights --------------------------------------------
-def lecture_weights(net) -> dict[str, Any]:
-    """The weights of a one-layer ``net`` in the lecture's names, float64 copies: the LSTM's
-    ``U_f, W_f, b_f, U_in, .., U, W, b`` (torch stacks its blocks as ``i, f, g, o``; the two
-    biases of a gate sum to its ``b``), the RNN's ``U, W, b``; both ``V, c``."""
-    from .. import LSTM
-    from ..models.recurrent.lstm import from_torch_weights
-
-    if isinstance(net, LSTM):
-        p = from_torch_weights(dict(net.lstm.named_parameters()), 1)[0]
-    else:
-        p = {"U": net.U[0], "W": net.W[0], "b": net.b[0]}
-    return {k: v.detach().double() for k, v in {**p, "V": net.V, "c": net.c}.items()}
-
-
-def lstm_steps(p: dict[str, Any], x, h, s) -> dict[str, list]:
-    """The LSTM cell on ``x`` (N, T, D) from ``h_0, s_0`` (N, H): per step t = 1..T the gates
-    ``f, i, o``, the candidate ``c``, the memory ``s`` and the output ``h``, each (N, H)."""
-    import torch
-
-    rows: dict[str, list] = {k: [] for k in "fiocsh"}
-    for t in range(x.shape[1]):
-        x_t = x[:, t]  # (N, D)
-        f_t = torch.sigmoid(p["b_f"] + x_t @ p["U_f"].T + h @ p["W_f"].T)
-        i_t = torch.sigmoid(p["b_in"] + x_t @ p["U_in"].T + h @ p["W_in"].T)
-        o_t = torch.sigmoid(p["b_o"] + x_t @ p["U_o"].T + h @ p["W_o"].T)
-        c_t = torch.tanh(p["b"] + x_t @ p["U"].T + h @ p["W"].T)
-        s = f_t * s + i_t * c_t
-        h = o_t * torch.tanh(s)
-        for k, v in zip("fiocsh", (f_t, i_t, o_t, c_t, s, h)):
-            rows[k].append(v)
-    return rows
-
-
-def rnn_steps(p: dict[str, Any], x, h) -> list:
-    """The Elman RNN on ``x`` (N, T, D) from ``h_0`` (N, H): ``h_t`` (N, H), t = 1..T."""
-    import torch
-
-    hs = []
-    for t in range(x.shape[1]):
-        h = torch.tanh(p["b"] + h @ p["W"].T + x[:, t] @ p["U"].T)
-        hs.append(h)
-    return hs
-
-
-def gate_trace(net, ids) -> dict[str, Any]:
-    """The LSTM's ``f_t, i_t, o_t, c_t, s_t, h_t`` (each (T, H)) reading the character ids
-    ``ids`` (T,) from ``h_0 = s_0 = 0``, in float64 (a saturated sigmoid stays inside (0, 1))."""
-    import torch
-
-    p = lecture_weights(net)
-    x = net.encode(ids[None]).double()  # (1, T, D) one-hot
-    z = torch.zeros(1, net.H, dtype=torch.float64)
-    with torch.no_grad():
-        rows = lstm_steps(p, x, z, z)
-    return {k: torch.cat(v) for k, v in rows.items()}  # T x (1, H) -> (T, H)
-
-
-def state_gradients(net, ids) -> dict[str, Any]:
-    """``dL_T/dh_t`` (and for the LSTM ``dL_T/ds_t``), each (N, T, H) for t = 1..T, of the
-    windows ``ids`` (N, T + 1): each window read from the zero state, ``L_T = -log z_{T, y}``
-    the loss of its last step alone (y its last character). The total derivatives through the
-    recurrence, by autograd: the loss is summed over the windows, which do not interact, so
-    row n is window n's own gradient."""
-    import torch
-    import torch.nn.functional as F
-
-    from .. import LSTM
-
-    p = lecture_weights(net)
-    x, y = net.encode(ids[:, :-1]).double(), ids[:, -1]  # (N, T, D), (N,)
-    with torch.enable_grad():  # whatever the calling thread's grad mode
-        # h_0 requires a gradient so that every h_t, s_t is a node of the graph
-        h0 = torch.zeros(len(ids), net.H, dtype=torch.float64, requires_grad=True)
-        if isinstance(net, LSTM):
-            rows = lstm_steps(p, x, h0, torch.zeros_like(h0))
-            nodes = {"h": rows["h"], "s": rows["s"]}
-        else:
-            nodes = {"h": rnn_steps(p, x, h0)}
-        o_T = nodes["h"][-1] @ p["V"].T + p["c"]  # (N, C)
-        L_T = F.cross_entropy(o_T, y, reduction="sum")
-        flat = [v for vs in nodes.values() for v in vs]
-        grads = torch.autograd.grad(L_T, flat)
-    T = x.shape[1]
-    return {k: torch.stack(grads[j * T:(j + 1) * T], dim=1) for j, k in enumerate(nodes)}
-
-
 def gradient_windows(T: int, n: int):
     """The first ``n`` consecutive windows of ``T + 1`` characters of the held-out text (fewer
     when the text is shorter): their ids (n, T + 1) and their texts."""
@@ -280,25 +212,128 @@ def gradient_windows(T: int, n: int):
     return ids.reshape(n, T + 1), [text[k * (T + 1):(k + 1) * (T + 1)] for k in range(n)]
 
 
-def gradient_norms(net, ids) -> dict[str, list[float]]:
-    """``||dL_T/dh_t||`` (and ``||dL_T/ds_t||``) averaged over the windows, by distance
-    ``T - t = 0, 1, .., T - 1`` (:func:`state_gradients`)."""
-    return {k: g.norm(dim=2).mean(0).flip(0).tolist() for k, g in state_gradients(net, ids).items()}
+# -- run folders -------------------------------------------------------------------------------
+def run_problem(kind: str | None, task: Any, vocab: Any) -> str | None:
+    """Why a model (its registry name ``kind``, ``task`` and ``vocab``) cannot serve the page, as
+    "expected ..., got ..."; None when it can: an ``lstm`` or ``rnn`` of task ``"sequence"`` with
+    a vocabulary (a character language model)."""
+    if kind not in HIDDEN:
+        return ("expected a character model (an lstm or rnn run), got "
+                + (f"a {kind} run" if kind else "a run without a model name"))
+    has_vocab = isinstance(vocab, str) and len(vocab) > 0
+    if task != "sequence" or not has_vocab:
+        return (f"expected a character model (task 'sequence' with a vocabulary), got an {kind} "
+                f"of task {task!r}" + ("" if has_vocab else " without a vocabulary"))
+    return None
 
 
-def decay_per_step(curve: list[float], first: int, last: int) -> float:
-    """``exp`` of the least-squares slope of ``log curve[d]`` over the distances
-    ``first..last``: the factor by which the curve shrinks per step there."""
-    d = range(first, last + 1)
-    y = [math.log(max(curve[k], 1e-300)) for k in d]
-    dm, ym = sum(d) / len(d), sum(y) / len(y)
-    return math.exp(sum((k - dm) * (v - ym) for k, v in zip(d, y))
-                    / sum((k - dm) ** 2 for k in d))
+def char_runs(runs: Path | None) -> dict[str, Any]:
+    """Each run folder under ``runs``: ``suitable`` ones with their ``family``, ``layers``,
+    ``hidden`` and what they ``serve``; the others with the ``reason``. Decided from
+    ``config.json`` (the weights are read, and checked, when a request names the run)."""
+    from .. import runs as nz_runs
+    from .runs import list_runs
+
+    out = []
+    for r in list_runs(runs):
+        entry: dict[str, Any] = {"name": r["name"], "model": r["model"]}
+        try:
+            hp = nz_runs.read_config(runs / r["name"]).get("hparams", {})
+        except (OSError, ValueError) as err:
+            out.append({**entry, "suitable": False, "reason": f"unreadable config.json: {err}"})
+            continue
+        reason = run_problem(r["model"], hp.get("task", "classify"), hp.get("vocab"))
+        if reason is not None:
+            out.append({**entry, "suitable": False, "reason": reason})
+            continue
+        out.append({**entry, "suitable": True, "family": r["model"],
+                    "layers": hp.get("num_layers", 1), "hidden": hp.get("hidden"),
+                    "serves": _serves(r["model"], hp["vocab"])})
+    return {"runs": out}
+
+
+def _serves(family: str, vocab: str) -> list[str]:
+    """The endpoints a character model serves: the gates are an LSTM's; the gradient plot
+    needs a vocabulary that reads the held-out text of the shipped models."""
+    heldout = json.loads(model("lstm")[1]["heldout"])
+    return ["sample"] + ["gates"] * (family == "lstm") + ["gradients"] * (set(heldout) <= set(vocab))
+
+
+def _model(body: dict[str, Any], runs: Path | None, family: str | None = None):
+    """The model a request asks for and a line saying which: the model of run ``body["run"]``
+    (a character model, else refused; an LSTM where ``family`` is "lstm"), or the shipped
+    ``family`` (default "lstm")."""
+    from .. import LSTM
+
+    name = body.get("run")
+    if name is None:
+        return model(family or "lstm")[0], f"shipped char-{family or 'lstm'}"
+    from .runs import load_model
+
+    net = load_model(runs, name)
+    kind = getattr(type(net), "registry_name", type(net).__name__)
+    reason = run_problem(kind, getattr(net, "task", None), getattr(net, "vocab", None))
+    if reason is not None:
+        raise BadRequest(f"run {name!r}: {reason}")
+    lstm = isinstance(net, LSTM)
+    if family == "lstm" and not lstm:
+        raise BadRequest(f"run {name!r}: the gates f, i, o and the memory s are an LSTM's: "
+                         f"expected an lstm run, got an rnn run (an Elman network has no gates)")
+    what = "LSTM" if lstm else "Elman RNN" if net.recurrence == "full" else "diagonal RNN"
+    return net.eval(), (f"run {name}: {what}, {net.L} layer{'s' if net.L > 1 else ''} of "
+                        f"{net.H} {'cells' if lstm else 'units'}")
+
+
+def _family(net) -> str:
+    from .. import LSTM
+
+    return "lstm" if isinstance(net, LSTM) else "rnn"
+
+
+def _run_key(runs: Path | None, name: str) -> tuple:
+    """What names a run's weights in a cache: its name and its weight file's time and size (a
+    run trained again is computed again)."""
+    from .runs import run_path
+
+    st = (run_path(runs, name) / "model.safetensors").stat()
+    return ("run", name, st.st_mtime_ns, st.st_size)
+
+
+def run_details(net, name: str, runs: Path | None) -> dict[str, Any]:
+    """What the page says of run ``name``'s model: family, layers, cells, parameters, the corpus
+    of its ``config.json`` (None: not recorded), the test loss of its ``summary.json`` (None:
+    none), its loss on the shipped models' held-out text (None when its vocabulary lacks one of
+    its characters; held out for a run of ``neuralzoo train --data tinyshakespeare``, which
+    trains on the first 95%) and what it serves."""
+    from .. import runs as nz_runs
+    from ..config import read_json_object
+    from ..models.base import count_parameters
+    from .runs import run_path
+
+    path = run_path(runs, name)
+    corpus = nz_runs.read_config(path).get("data", {}).get("name")
+    try:
+        test_loss = read_json_object(path / "summary.json").get("test_loss")
+    except (OSError, ValueError):  # no summary (a run written by fit), or a damaged one
+        test_loss = None
+    heldout = json.loads(model("lstm")[1]["heldout"])
+    with _lock:
+        key = (_run_key(runs, name), "heldout")
+        if key not in _run_losses:
+            covered = set(heldout) <= set(net.vocab)
+            _run_losses[key] = heldout_loss(net, heldout) if covered else None
+    family = _family(net)
+    return {"name": name, "family": family, "layers": net.L, "hidden": net.H,
+            "recurrence": getattr(net, "recurrence", None), "params": count_parameters(net),
+            "vocab_size": len(net.vocab), "corpus": corpus,
+            "test_loss": test_loss if isinstance(test_loss, int | float) else None,
+            "heldout_loss": _run_losses[key], "gates_layer": 1 if family == "lstm" else None,
+            "serves": _serves(family, net.vocab)}
 
 
 # -- the API -----------------------------------------------------------------------------------
-def _get_text(body: dict[str, Any], key: str, default: str, longest: int) -> str:
-    """``body[key]``: a string of 1..``longest`` characters, each in the model's vocabulary
+def _get_text(body: dict[str, Any], key: str, default: str, longest: int, known: str) -> str:
+    """``body[key]``: a string of 1..``longest`` characters, each in the vocabulary ``known``
     (one line naming the others)."""
     v = body.get(key, default)
     if not isinstance(v, str):
@@ -306,7 +341,6 @@ def _get_text(body: dict[str, Any], key: str, default: str, longest: int) -> str
     if not 1 <= len(v) <= longest:
         raise BadRequest(f"{key}: expected a string of 1 to {longest} characters, got {len(v)} "
                          "characters")
-    known = vocab()
     unknown = sorted(set(v) - set(known))
     if unknown:
         raise BadRequest(f"{key}: expected only characters the model has seen "
@@ -315,9 +349,10 @@ def _get_text(body: dict[str, Any], key: str, default: str, longest: int) -> str
     return v
 
 
-def info() -> dict[str, Any]:
-    """Both models (family, corpus, size, recipe, held-out loss), the held-out text's unigram
-    entropy, the vocabulary and the limits of the API."""
+def info(query: dict[str, Any], runs: Path | None = None) -> dict[str, Any]:
+    """Both shipped models (family, corpus, size, recipe, held-out loss), the held-out text's
+    unigram entropy, the limits of the API and, with ``run``, that run's model
+    (:func:`run_details`); ``vocab``: the characters the chosen model reads; ``source``."""
     from ..models.base import count_parameters
 
     models = {}
@@ -329,10 +364,16 @@ def info() -> dict[str, Any]:
                              for k in ("epochs", "seq_len", "batch_size", "lr", "seed",
                                        "train_chars")}}
     heldout = json.loads(model("lstm")[1]["heldout"])
-    return {"vocab": vocab(), "corpus": models["lstm"]["corpus"], "models": models,
-            "heldout_chars": len(heldout), "unigram_entropy": unigram_entropy(heldout),
-            "max_sample": MAX_SAMPLE, "max_gates": MAX_GATES, "max_prompt": MAX_PROMPT,
-            "min_T": MIN_T, "max_T": MAX_T, "max_windows": MAX_WINDOWS}
+    out = {"vocab": vocab(), "corpus": models["lstm"]["corpus"], "models": models,
+           "heldout_chars": len(heldout), "unigram_entropy": unigram_entropy(heldout),
+           "max_sample": MAX_SAMPLE, "max_gates": MAX_GATES, "max_prompt": MAX_PROMPT,
+           "min_T": MIN_T, "max_T": MAX_T, "max_windows": MAX_WINDOWS,
+           "run": None, "source": "shipped char-lstm and char-rnn"}
+    if query.get("run") is None:
+        return out
+    net, source = _model(query, runs)
+    return {**out, "vocab": net.vocab, "source": source,
+            "run": run_details(net, query["run"], runs)}
 
 
 def sample_chars(net, prompt: str, n: int, temperature: float, seed: int) -> Iterator[str]:
@@ -356,19 +397,21 @@ def sample_chars(net, prompt: str, n: int, temperature: float, seed: int) -> Ite
         yield chars[int(k)]
 
 
-def sample(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """A stream: ``{prompt, n, temperature, seed}``, then one frame ``{"chars": ...}`` per
-    sampled character, then ``{"done": true, "text": ...}``. Checked before the first frame."""
-    prompt = _get_text(body, "prompt", "ROMEO:\n", MAX_PROMPT)
+def sample(body: dict[str, Any], runs: Path | None = None) -> Iterator[dict[str, Any]]:
+    """A stream from the shipped LSTM or the ``run``'s model (LSTM or RNN): ``{prompt, n,
+    temperature, seed, source}``, then one frame ``{"chars": ...}`` per sampled character, then
+    ``{"done": true, "text": ...}``. Checked before the first frame."""
+    net, source = _model(body, runs)
+    prompt = _get_text(body, "prompt", "ROMEO:\n", MAX_PROMPT, net.vocab)
     n = get_int(body, "n", 200, 0, MAX_SAMPLE)
     temperature = get_float(body, "temperature", 0.8, 0.0, 2.0)
     if temperature <= 0:
         raise BadRequest(f"temperature: expected a number in (0, 2], got {temperature}")
     seed = get_int(body, "seed", 0, 0, 2**31 - 1)
-    net = model("lstm")[0]
 
     def frames() -> Iterator[dict[str, Any]]:
-        yield {"prompt": prompt, "n": n, "temperature": temperature, "seed": seed}
+        yield {"prompt": prompt, "n": n, "temperature": temperature, "seed": seed,
+               "source": source}
         out = []
         for ch in sample_chars(net, prompt, n, temperature, seed):
             out.append(ch)
@@ -378,44 +421,60 @@ def sample(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
     return frames()
 
 
-def gates(body: dict[str, Any]) -> dict[str, Any]:
+def gates(body: dict[str, Any], runs: Path | None = None) -> dict[str, Any]:
     """Per character of ``text`` (rows = characters t = 1..T, columns = cells): the gates
-    ``f``, ``i``, ``o`` in (0, 1), the memory ``s`` and the output ``h``, each (T, H)."""
-    text = _get_text(body, "text", "ROMEO:", MAX_GATES)
-    net = model("lstm")[0]
+    ``f``, ``i``, ``o`` in (0, 1), the memory ``s`` and the output ``h``, each (T, H), of the
+    first layer (``layer`` 1 of ``layers``) of the shipped LSTM or of the ``run``'s LSTM."""
+    net, source = _model(body, runs, "lstm")
+    text = _get_text(body, "text", "ROMEO:", MAX_GATES, net.vocab)
     tr = gate_trace(net, net.encode_text(text))
-    return {"text": text, "chars": list(text), "hidden": net.H,
-            **{k: _f64(tr[k]) for k in ("f", "i", "o", "s", "h")}}
+    return {"text": text, "chars": list(text), "hidden": net.H, "layer": 1, "layers": net.L,
+            "source": source, **{k: _f64(tr[k]) for k in ("f", "i", "o", "s", "h")}}
 
 
-def gradients(body: dict[str, Any]) -> dict[str, Any]:
+def gradients(body: dict[str, Any], runs: Path | None = None) -> dict[str, Any]:
     """``||dL_T/dh_t||`` of the RNN and ``||dL_T/dh_t||``, ``||dL_T/ds_t||`` of the LSTM by
     distance ``T - t``, averaged over ``windows`` windows of ``T`` characters of the held-out
-    text (:func:`gradient_norms`). Per curve, ``ratio``: its value at the far end (distance
+    text (:func:`gradient_norms`); a ``run`` stands in for the shipped model of its family
+    (``sources`` says which answered). Per curve, ``ratio``: its value at the far end (distance
     T - 1) over its value at distance 0; ``near`` and ``far``: its decay per step
     (:func:`decay_per_step`) close to the loss (distances 0..NEAR) and over the far half of the
     window (distances T/2..T-1)."""
     T = get_int(body, "T", 100, MIN_T, MAX_T)
     n = get_int(body, "windows", 64, 1, MAX_WINDOWS)
+    sides = {f: (model(f)[0], f"shipped char-{f}", ("shipped", f)) for f in HIDDEN}
+    if body.get("run") is not None:
+        net, source = _model(body, runs)
+        sides[_family(net)] = (net, source, _run_key(runs, body["run"]))
+    _, texts = gradient_windows(T, n)
+    corpus = model("lstm")[1]["corpus"]
+    for net, source, _ in sides.values():
+        lacking = sorted(set("".join(texts)) - set(net.vocab))
+        if lacking:
+            raise BadRequest(f"{source}: expected a model that reads the held-out text of "
+                             f"{corpus}, got a vocabulary without "
+                             f"{', '.join(repr(c) for c in lacking)}")
+    curves = {}
     with _lock:
-        if (T, n) not in _gradients:
-            ids, texts = gradient_windows(T, n)
-            curves = {f"{family}_{k}": v for family in HIDDEN
-                      for k, v in gradient_norms(model(family)[0], ids).items()}
-            _gradients[(T, n)] = {
-                "T": T, "windows": len(ids), "texts": texts, "corpus": model("lstm")[1]["corpus"],
-                "distance": list(range(T)), "curves": curves,
-                "ratio": {k: v[-1] / v[0] for k, v in curves.items()},
-                "near": {k: decay_per_step(v, 0, min(NEAR, T - 1)) for k, v in curves.items()},
-                "far": {k: decay_per_step(v, T // 2, T - 1) for k, v in curves.items()}}
-        return _gradients[(T, n)]
+        for family, (net, _, key) in sides.items():
+            if (key, T, len(texts)) not in _curves:
+                ids = net.encode_text("".join(texts)).reshape(len(texts), T + 1)
+                _curves[(key, T, len(texts))] = gradient_norms(net, ids)
+            curves.update({f"{family}_{k}": v for k, v in _curves[(key, T, len(texts))].items()})
+    return {"T": T, "windows": len(texts), "texts": texts, "corpus": corpus,
+            "sources": {f: side[1] for f, side in sides.items()},
+            "distance": list(range(T)), "curves": curves,
+            "ratio": {k: v[-1] / v[0] for k, v in curves.items()},
+            "near": {k: decay_per_step(v, 0, min(NEAR, T - 1)) for k, v in curves.items()},
+            "far": {k: decay_per_step(v, T // 2, T - 1) for k, v in curves.items()}}
 
 
-def routes(runs: Any = None) -> list:
+def routes(runs: Path | None = None) -> list:
     """The page's API (see :mod:`._web`)."""
     from ._web import get, post
 
-    return [get("/api/lstm/info", lambda query: info()),
-            post("/api/lstm/sample", sample),
-            post("/api/lstm/gates", gates),
-            post("/api/lstm/gradients", gradients)]
+    return [get("/api/lstm/info", lambda query: info(query, runs)),
+            get("/api/lstm/runs", lambda query: char_runs(runs)),
+            post("/api/lstm/sample", lambda body: sample(body, runs)),
+            post("/api/lstm/gates", lambda body: gates(body, runs)),
+            post("/api/lstm/gradients", lambda body: gradients(body, runs))]

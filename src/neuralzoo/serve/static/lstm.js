@@ -1,9 +1,13 @@
 // LSTM page: the server holds a character LSTM and an Elman RNN; the page streams text sampled
 // from the LSTM, draws per character the gates f, i, o and the memory s of every cell as heat
 // maps, and plots how the last step's error reaches back through each network (log scale).
+// A run folder's character model (neuralzoo serve --runs DIR) may stand in for either.
 "use strict";
-const L = { info: null, gates: null, grads: null, busy: false };
+const L = { info: null, gates: null, grads: null, busy: false, run: "", runs: {} };
 const $ = (id) => document.getElementById(id);
+// The request body, with the chosen run when it serves that endpoint (else the shipped model).
+const serves = (what) => !L.run || L.runs[L.run].serves.includes(what);
+const withRun = (body, what) => (L.run && serves(what) ? { ...body, run: L.run } : body);
 const RH = 3, LABEL = 16, WIDTH = 520;  // px per cell row, of the character strip, of a map at most
 const BLUE = [31, 95, 222], RED = [192, 57, 43];
 const SVGNS = "http://www.w3.org/2000/svg";
@@ -40,9 +44,22 @@ function drawMap(key) {
                               values: JSON.stringify(d[key]) });
 }
 
+// An Elman run has no gates: the maps give way to a line saying so.
+function noGates() {
+  $("maps").hidden = true; $("maps-legend").hidden = true; $("show").disabled = true;
+  $("no-gates").hidden = false; $("maps-card").dataset.text = "";
+  $("no-gates").textContent = `The gates are an LSTM's: run ${L.run} is an Elman RNN ` +
+    "(h\u209c = tanh(b + W h\u209c\u208b\u2081 + U x\u209c)), which has none. Choose an LSTM run or the shipped model.";
+}
+
 async function showGates(text) {
-  const d = await NZ.api("/api/lstm/gates", { text });
+  if (!serves("gates")) { noGates(); return null; }
+  const d = await NZ.api("/api/lstm/gates", withRun({ text }, "gates"));
   L.gates = d;
+  $("maps").hidden = false; $("maps-legend").hidden = false; $("no-gates").hidden = true;
+  $("show").disabled = false;
+  $("gates-layer").textContent = d.layers > 1 ? ` (its first layer of ${d.layers}, the one that reads the characters; ${d.source})`
+    : ` (${d.source})`;
   // the colour scale of the memory: the 95th percentile of |s| (a few integrating cells grow
   // far larger than the rest; beyond it the colour is full)
   const mags = d.s.flat().map(Math.abs).sort((a, b) => a - b);
@@ -60,26 +77,27 @@ async function sample() {
   const body = { prompt: $("prompt").value, n: Number($("n").value),
     temperature: Number($("temperature").value), seed: Number($("seed").value) };
   const out = $("sampled");
-  L.busy = true; $("sample").disabled = true; out.dataset.done = "0";
-  let rest = null, text = "";
+  L.busy = true; $("sample").disabled = true; $("run").disabled = true; out.dataset.done = "0";
+  let rest = null, text = "", source = "";
   try {
-    await NZ.stream("/api/lstm/sample", body, (fr) => {
+    await NZ.stream("/api/lstm/sample", withRun(body, "sample"), (fr) => {
       if (fr.prompt !== undefined) {
         const b = document.createElement("b"); b.textContent = fr.prompt;
         rest = document.createTextNode(""); out.replaceChildren(b, rest);
+        source = fr.source; out.dataset.source = source;
         $("status").textContent = `drawing ${fr.n} characters at temperature ${fr.temperature} from seed ${fr.seed}\u2026`;
       } else if (fr.chars !== undefined) {
         rest.appendData(fr.chars);
       } else if (fr.done) {
         text = fr.text;
         $("status").textContent = `${fr.text.length - body.prompt.length} characters at temperature ` +
-          `${body.temperature} from seed ${body.seed}`;
+          `${body.temperature} from seed ${body.seed} (${source})`;
       }
     });
     out.dataset.done = "1";
     await showGates(text.slice(0, L.info.max_gates));
   } finally {
-    L.busy = false; $("sample").disabled = false;
+    L.busy = false; $("sample").disabled = false; $("run").disabled = false;
   }
 }
 
@@ -144,15 +162,20 @@ function drawGradients(d) {
 }
 
 async function showGradients() {
-  const d = await NZ.api("/api/lstm/gradients", { T: Number($("T").value), windows: Number($("windows").value) });
+  const body = { T: Number($("T").value), windows: Number($("windows").value) };
+  const d = await NZ.api("/api/lstm/gradients", withRun(body, "gradients"));
   L.grads = d;
   drawGradients(d);
   const f = (x) => x.toFixed(2), e = (x) => x.toExponential(1);
+  const why = L.run && !serves("gradients")
+    ? ` (run ${L.run} cannot read the held-out text: its vocabulary lacks some of its characters)` : "";
+  $("grad-status").dataset.sources = JSON.stringify(d.sources);
   $("grad-status").textContent = `${d.windows} windows of ${d.T} characters. Shrinking per step ` +
     `close to the loss (distances 0\u2013${Math.min(10, d.T - 1)}): RNN \u00d7${f(d.near.rnn_h)}, ` +
     `LSTM memory \u00d7${f(d.near.lstm_s)}; over the far half (${Math.floor(d.T / 2)}\u2013${d.T - 1}): ` +
     `RNN \u00d7${f(d.far.rnn_h)}, LSTM memory \u00d7${f(d.far.lstm_s)}. From distance 0 to ${d.T - 1}: ` +
-    `RNN \u00d7${e(d.ratio.rnn_h)}, LSTM memory \u00d7${e(d.ratio.lstm_s)}, LSTM output \u00d7${e(d.ratio.lstm_h)}.`;
+    `RNN \u00d7${e(d.ratio.rnn_h)}, LSTM memory \u00d7${e(d.ratio.lstm_s)}, LSTM output \u00d7${e(d.ratio.lstm_h)}. ` +
+    `LSTM: ${d.sources.lstm}; RNN: ${d.sources.rnn}${why}.`;
   return d;
 }
 
@@ -166,11 +189,44 @@ function wire() {
     $(id).addEventListener("input", () => { $(id + "-value").textContent = $(id).value; });
   }
   for (const k of ["f", "i", "o", "s"]) $("map-" + k).addEventListener("mousemove", (ev) => hover(k, ev));
+  $("run").addEventListener("change", () => {
+    L.run = $("run").value;
+    quiet(load().then(() => Promise.all([sample(), showGradients()])));
+  });
+}
+
+// The runs the server says can serve this page, in the selector; the others named with the reason.
+async function models() {
+  const d = await NZ.api("/api/lstm/runs");
+  const fit = d.runs.filter((r) => r.suitable), unfit = d.runs.filter((r) => !r.suitable);
+  for (const r of fit) {
+    L.runs[r.name] = r;
+    const what = r.family === "lstm" ? `LSTM ${r.layers}\u00d7${r.hidden}` : `RNN ${r.layers}\u00d7${r.hidden}`;
+    $("run").append(new Option(`run ${r.name} (${what})`, r.name));
+  }
+  $("run-row").hidden = fit.length === 0;
+  $("run-note").hidden = unfit.length === 0;
+  $("run-note").textContent = unfit.length ? "Not listed: " + unfit.map((r) => `${r.name} (${r.reason})`).join("; ") : "";
+}
+
+// The chosen run, described: what it is, what it was trained on, how well it predicts.
+function describeRun(d) {
+  const r = d.run, num = (x) => (x === null ? "\u2013" : x.toFixed(3));
+  const kind = r.family === "lstm" ? `LSTM, ${r.layers} layer${r.layers > 1 ? "s" : ""} of ${r.hidden} cells`
+    : `${r.recurrence === "full" ? "Elman" : "diagonal"} RNN, ${r.layers} layer${r.layers > 1 ? "s" : ""} of ${r.hidden} units`;
+  return `run ${r.name}: ${kind}, ${r.params.toLocaleString("en")} parameters, ${r.vocab_size} characters; ` +
+    `trained on ${r.corpus || "a text its config.json does not name"}` +
+    (r.test_loss === null ? "" : ` (test loss ${num(r.test_loss)} nats per character)`) +
+    `. Loss on the shipped models' held-out text (${d.heldout_chars.toLocaleString("en")} characters): ${num(r.heldout_loss)}` +
+    ` (shipped LSTM ${num(d.models.lstm.heldout_loss)}, RNN ${num(d.models.rnn.heldout_loss)}).` +
+    (r.family === "lstm" ? "" : " An RNN has no gates: the maps are the LSTM's only.");
 }
 
 async function load() {
-  const d = await NZ.api("/api/lstm/info");
+  const d = await NZ.api("/api/lstm/info" + (L.run ? "?run=" + encodeURIComponent(L.run) : ""));
   L.info = d;
+  $("sample-from").textContent = !d.run ? "the LSTM" : d.run.family === "lstm" ? `run ${d.run.name} (LSTM)` : `run ${d.run.name} (RNN)`;
+  if (d.run) { $("model").textContent = describeRun(d); return; }
   const m = d.models.lstm, r = d.models.rnn;
   $("corpus").textContent = d.corpus === "tinyshakespeare"
     ? `and an Elman RNN of comparable size, both trained on tiny-shakespeare (${m.train_chars.toLocaleString("en")} characters).`
@@ -187,4 +243,4 @@ async function load() {
 }
 
 wire();
-load().then(() => Promise.all([sample(), showGradients()])).catch(() => {});
+models().then(load).then(() => Promise.all([sample(), showGradients()])).catch(() => {});
