@@ -21,6 +21,7 @@ def test_cdbn_quick_run_through_the_registry(use_digits, monkeypatch):
     assert [r["target"] for r in rows] == [">= 0.9738", ">= 0.9841"]
     for r in rows:
         error_in_note(r)
-        m = re.search(r"alpha=([\d.e-]+) chosen on 1000 validation images", r["note"])
+        m = re.search(r"alpha=([\d.e-]+)( \(the grid's edge\))? chosen on 1000 validation images", r["note"])
         assert m and float(m[1]) in cdbn.ALPHAS, r["note"]
+        assert bool(m[2]) == (float(m[1]) in (cdbn.ALPHAS[0], cdbn.ALPHAS[-1])), r["note"]
         assert 0.5 < r["ours"] <= 1.0 and "40 features" in r["note"]  # 4x3x3 + 4x1x1 pooled units
