@@ -27,3 +27,20 @@ def make_client() -> Callable[..., Any]:
 @pytest.fixture(scope="module")
 def client(make_client: Callable[..., Any]) -> Any:
     return make_client()
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A ``--runs`` folder: a stored Hopfield run of three digits (``hop``), a damaged run
+    (``broken``: config.json not JSON) and a folder that is not a run (``notes``)."""
+    from neuralzoo import datasets
+    from neuralzoo.models.hopfield import Hopfield
+
+    root = tmp_path_factory.mktemp("runs")
+    X, y = datasets.load("digits", binarize="threshold")
+    keep = y < 3
+    Hopfield(64, rule="pseudo-inverse").fit(X[keep], y[keep], out=root / "hop", progress=False)
+    (root / "broken").mkdir()
+    (root / "broken" / "config.json").write_text("{not json")
+    (root / "notes").mkdir()
+    return root

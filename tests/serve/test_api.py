@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import socket
-from pathlib import Path
 
 import pytest
 import torch
@@ -14,7 +13,6 @@ import torch.nn.functional as F
 
 from neuralzoo import cli  # noqa: E402
 from neuralzoo.models.cnn import ops  # noqa: E402
-from neuralzoo.models.hopfield import Hopfield  # noqa: E402
 from neuralzoo.serve.app import STATIC  # noqa: E402
 
 from .answers import refused
@@ -60,20 +58,6 @@ def test_cnn_lecture_example_numbers(client):
 
 
 # --- run folders -----------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def runs_dir(tmp_path_factory) -> Path:
-    """A folder with a stored Hopfield run (3 digits), a damaged run and a non-run folder."""
-    from neuralzoo import datasets
-
-    root = tmp_path_factory.mktemp("runs")
-    X, y = datasets.load("digits", binarize="threshold")
-    keep = y < 3
-    Hopfield(64, rule="pseudo-inverse").fit(X[keep], y[keep], out=root / "hop", progress=False)
-    (root / "broken").mkdir()
-    (root / "broken" / "config.json").write_text("{not json")
-    (root / "notes").mkdir()
-    return root
 
 
 def test_runs_are_listed_and_refused_clearly(runs_dir, make_client):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 import torch
@@ -382,19 +381,6 @@ def test_huge_body_and_bad_corruption_are_refused(client):
 
 
 # --- run folders -----------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def runs_dir(tmp_path_factory) -> Path:
-    """A folder with a stored Hopfield run (3 digits) and a damaged run."""
-    from neuralzoo import datasets
-
-    root = tmp_path_factory.mktemp("runs")
-    X, y = datasets.load("digits", binarize="threshold")
-    keep = y < 3
-    Hopfield(64, rule="pseudo-inverse").fit(X[keep], y[keep], out=root / "hop", progress=False)
-    (root / "broken").mkdir()
-    (root / "broken" / "config.json").write_text("{not json")
-    return root
 
 
 def test_a_stored_run_is_recalled_and_bad_runs_are_refused(runs_dir, make_client):
