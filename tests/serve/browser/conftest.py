@@ -168,6 +168,28 @@ class Page:
             chain.move_to_element_with_offset(el, *offset(p))
         chain.release().perform()
 
+    def data(self, css: str, key: str) -> Any:
+        """The JSON in the ``data-<key>`` attribute of ``css`` (None when absent): what a page
+        puts beside a drawing for the tests to read."""
+        import json
+
+        raw = self.find(css).get_attribute("data-" + key)
+        return None if raw is None else json.loads(raw)
+
+    def api(self, path: str, body: dict | None = None) -> Any:
+        """The server's own answer to ``path`` (GET without a body, POST with one), asked
+        directly: the oracle for what the page shows. A stream is its list of frames."""
+        import json
+
+        raw = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=raw,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            text = r.read().decode()
+            if r.headers["Content-Type"].startswith("application/x-ndjson"):
+                return [json.loads(line) for line in text.splitlines() if line.strip()]
+            return json.loads(text)
+
     def requests(self) -> list[str]:
         """Every URL the page asked for since it was opened (Chromium's network log)."""
         import json

@@ -14,21 +14,6 @@ import pytest
 READY = "body[data-ready='1']"
 
 
-def api(page, path: str, body: dict):
-    """POST to the page's server: the JSON answer, or the NDJSON frames of a stream."""
-    req = urllib.request.Request(page.base + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        text = r.read().decode()
-    if r.headers["Content-Type"].startswith("application/x-ndjson"):
-        return [json.loads(line) for line in text.splitlines()]
-    return json.loads(text)
-
-
-def data(page, css: str, key: str):
-    return json.loads(page.find(css).get_attribute(f"data-{key}"))
-
-
 def type_into(page, css: str, text: str) -> None:
     el = page.find(css)
     el.clear()
@@ -42,24 +27,24 @@ def test_run_converges_to_the_exact_boltzmann_distribution(page):
             "s.dispatchEvent(new Event('input', {bubbles: true}));", "1.5")
     page.wait_for(lambda d: page.find("#bars").get_attribute("data-t") == "1.5")
     assert page.js("return document.getElementById('T').value") == "1.5"
-    exact = api(page, "/api/boltzmann/machine", {"n": 5, "seed": 0, "T": 1.5})
-    assert data(page, "#bars", "exact") == exact["p"]  # the bars are the server's exact P(α)
+    exact = page.api("/api/boltzmann/machine", {"n": 5, "seed": 0, "T": 1.5})
+    assert page.data("#bars", "exact") == exact["p"]  # the bars are the server's exact P(α)
 
     page.click("#run")
     page.wait_for(lambda d: page.find("#status").get_attribute("data-phase") == "done")
-    tv = data(page, "#tv-curve", "tv")
+    tv = page.data("#tv-curve", "tv")
     assert len(tv) == 100  # every streamed frame was drawn
     assert tv[-1] < 0.05 and tv[-1] < tv[0] / 3  # 0.033 and 0.30 for this seed
     assert max(tv[50:]) < 0.06
-    freq = data(page, "#bars", "freq")
+    freq = page.data("#bars", "freq")
     assert sum(freq) == pytest.approx(1.0)
     shown = 0.5 * sum(abs(f - p) for f, p in zip(freq, exact["p"]))
     assert math.isclose(shown, tv[-1], abs_tol=1e-9)
     assert f"TV = {tv[-1]:.4f}" in page.text("#status")
     # the page shows the server's chain: the same frames from the same seeds
-    frames = api(page, "/api/boltzmann/gibbs", {"n": 5, "seed": 0, "T": 1.5, "steps": 4000,
+    frames = page.api("/api/boltzmann/gibbs", {"n": 5, "seed": 0, "T": 1.5, "steps": 4000,
                                                 "chain_seed": 0})
-    assert freq == frames[-1]["freq"] and data(page, "#graph", "state") == frames[-1]["state"]
+    assert freq == frames[-1]["freq"] and page.data("#graph", "state") == frames[-1]["state"]
     page.check_clean()
 
 
@@ -68,11 +53,11 @@ def test_anneal_ends_at_the_ground_state_energy(page):
     page.click("#anneal")
     st = "#anneal-status"
     page.wait_for(lambda d: page.find(st).get_attribute("data-phase") == "done")
-    ground = api(page, "/api/boltzmann/machine", {"n": 5, "seed": 0, "T": 1})["ground"]
+    ground = page.api("/api/boltzmann/machine", {"n": 5, "seed": 0, "T": 1})["ground"]
     assert float(page.find(st).get_attribute("data-final-energy")) == ground["energy"]
     assert float(page.find(st).get_attribute("data-ground-energy")) == ground["energy"]
     assert page.find(st).get_attribute("data-final") == "".join(map(str, ground["state"]))
-    energies, temps = data(page, "#anneal-curve", "energies"), data(page, "#anneal-curve", "temps")
+    energies, temps = page.data("#anneal-curve", "energies"), page.data("#anneal-curve", "temps")
     assert len(energies) == len(temps) == 300 and temps[0] == 10 and temps[-1] == 0.05
     assert energies[-1] == min(energies) == ground["energy"]
     assert "reached" in page.text(st)
@@ -88,7 +73,7 @@ def test_a_temperature_of_zero_is_refused_with_a_message(page):
     assert page.find("#message").get_attribute("data-status") == "422"
     assert page.find("#status").get_attribute("data-phase") == "failed"
     try:  # the server's own answer to that request
-        api(page, "/api/boltzmann/gibbs", {"n": 5, "seed": 0, "T": 0})
+        page.api("/api/boltzmann/gibbs", {"n": 5, "seed": 0, "T": 0})
         raise AssertionError("T = 0 was accepted")
     except urllib.error.HTTPError as err:
         assert err.code == 422 and json.loads(err.read())["error"] == msg
@@ -106,17 +91,17 @@ def test_learning_brings_the_machine_to_the_data(page):
     page.click("#learn")
     st = "#learn-status"
     page.wait_for(lambda d: page.find(st).get_attribute("data-phase") == "done")
-    p_data, p_model = data(page, "#learn-bars", "p-data"), data(page, "#learn-bars", "p-model")
-    frames = api(page, "/api/boltzmann/learn", {"data": "patterns"})
+    p_data, p_model = page.data("#learn-bars", "p-data"), page.data("#learn-bars", "p-model")
+    frames = page.api("/api/boltzmann/learn", {"data": "patterns"})
     assert p_data == frames[0]["p_data"] and p_model == frames[-1]["p_model"]
     assert [k for k, p in enumerate(p_data) if p] == [7, 42, 56]  # 000111, 101010, 111000
     assert sum(p_model[k] for k in (7, 42, 56)) > 0.9
-    kl = data(page, "#kl-curve", "kl")
+    kl = page.data("#kl-curve", "kl")
     assert kl == [f["kl"] for f in frames] and kl[-1] < 0.06 < 1.0 < kl[0]
     assert f"KL = {kl[-1]:.4f}" in page.text(st)
     assert len(page.find("#learn-table").find_elements("css selector", "tr")) == 5
     # run the learned machine above: its 6 + 2 units, 256 joint states
     Select(page.find("#source")).select_by_value("learned")
-    page.wait_for(lambda d: len(data(page, "#bars", "exact")) == 256)
+    page.wait_for(lambda d: len(page.data("#bars", "exact")) == 256)
     assert "the learned machine (6 visible + 2 hidden units)" in page.text("#state-line")
     page.check_clean()

@@ -6,18 +6,8 @@ page shows is checked against the server's own answers."""
 from __future__ import annotations
 
 import json
-import urllib.request
 
 LAYERS = {"input": 1, "C1": 6, "S2": 6, "C3": 16, "S4": 16, "C5": 1, "F6": 1, "output": 1}
-
-
-def api(page, path: str, body: dict | None = None) -> dict:
-    """The server's answer, asked directly (the oracle for what the page shows)."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(page.base + path, data=data,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
 
 
 def shown_output(page) -> list[list[str]]:
@@ -38,7 +28,7 @@ def opened(page) -> None:
 
 
 def test_the_lecture_example_shows_each_number_as_the_kernel_steps(page):
-    want = api(page, "/api/cnn/lecture")["output"]  # 7x7
+    want = page.api("/api/cnn/lecture")["output"]  # 7x7
     page.open("/cnn", ready="#output td")
     assert all(t == "" for row in shown_output(page) for t in row)  # nothing before a step
     for k in range(49):
@@ -59,7 +49,7 @@ def test_the_lecture_example_shows_each_number_as_the_kernel_steps(page):
 
 def test_an_example_test_digit_is_classified_and_every_layer_drawn(page):
     opened(page)
-    examples = api(page, "/api/cnn/examples")
+    examples = page.api("/api/cnn/examples")
     for n, label in enumerate((8, 5)):
         page.click(f"#examples button[data-label='{label}']")
         page.wait_for(lambda d, n=n: answered(page) == 2 + n)
@@ -67,7 +57,7 @@ def test_an_example_test_digit_is_classified_and_every_layer_drawn(page):
         assert pred.get_attribute("data-class") == str(label)
         assert f"predicted: {label}" in pred.text and f"\u2713 label {label}" in pred.text
         k = examples["labels"].index(label)
-        want = api(page, "/api/cnn/lenet", {"pixels": examples["digits"][k]})
+        want = page.api("/api/cnn/lenet", {"pixels": examples["digits"][k]})
         assert json.loads(page.find("#probs").get_attribute("data-probs")) == want["probs"]
         assert json.loads(page.find("#seen").get_attribute("data-input")) == want["input"]
         layers = page.js("return [...document.querySelectorAll('#maps .layer')].map((el) => "
@@ -106,7 +96,7 @@ def test_a_digit_drawn_with_the_mouse_is_sent_and_classified(page):
     assert len(page.driver.find_elements("css selector", "#probs .prob")) == 10
     predicted = int(page.find("#predicted").get_attribute("data-class"))
     assert predicted == max(range(10), key=probs.__getitem__) == 1
-    want = api(page, "/api/cnn/lenet", {"pixels": [v for row in seen for v in row]})
+    want = page.api("/api/cnn/lenet", {"pixels": [v for row in seen for v in row]})
     assert want["probs"] == probs and want["predicted"] == predicted
     page.check_clean()
 
@@ -124,6 +114,6 @@ def test_a_bad_test_digit_number_is_refused_on_the_page(page):
     field.send_keys("17")
     page.click("#load")
     page.wait_for(lambda d: answered(page) == 2)
-    label = api(page, "/api/cnn/digit", {"index": 17})["label"]
+    label = page.api("/api/cnn/digit", {"index": 17})["label"]
     assert page.text("#message") == "" and page.text("#truth") == f"test digit #17, label {label}"
     page.check_clean(allow_status=(422,))

@@ -8,19 +8,12 @@ recalls it; a corrupted letter of the built-in alphabet is recalled."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 SIDE = 8
-
-
-def data(page, css: str, key: str) -> Any:
-    """The JSON in the ``data-<key>`` attribute of ``css`` (None when absent)."""
-    raw = page.find(css).get_attribute("data-" + key)
-    return None if raw is None else json.loads(raw)
 
 
 def slide(page, css: str, value: int, *events: str) -> None:
@@ -86,50 +79,50 @@ def test_a_corrupted_digit_is_recalled_while_the_flips_stream_in(page):
 
     # 1. no noise, then three cells clicked by hand: exactly those bits flip
     slide(page, "#noise", 0)
-    page.wait_for(lambda _: data(page, "#probe", "bits") == stored)
+    page.wait_for(lambda _: page.data("#probe", "bits") == stored)
     cells = [(0, 0), (3, 4), (7, 6)]
     for row, col in cells:
         click_cell(page, row, col)
-    assert differing(data(page, "#probe", "bits"), stored) == [r * SIDE + c for r, c in cells]
+    assert differing(page.data("#probe", "bits"), stored) == [r * SIDE + c for r, c in cells]
     assert page.text("#probe-info") == "3 of 64 bits differ from digit 0."
 
     # 2. the noise slider at 20%: a fresh probe with round(0.2 * 64) = 13 bits flipped, one more by hand
     slide(page, "#noise", 20)
-    page.wait_for(lambda _: data(page, "#probe", "diff") == 13)
+    page.wait_for(lambda _: page.data("#probe", "diff") == 13)
     assert page.text("#noise-value") == "20%"
-    before = data(page, "#probe", "bits")
+    before = page.data("#probe", "bits")
     click_cell(page, 2, 2)
-    assert differing(data(page, "#probe", "bits"), before) == [2 * SIDE + 2]
+    assert differing(page.data("#probe", "bits"), before) == [2 * SIDE + 2]
 
     # 3. recall: the frames arrive one by one (the server paces them 80 ms apart)
     seen = recall_and_watch(page)
-    frames = data(page, "#state", "frames")
-    energies = data(page, "#energy", "energies")
-    arrivals = data(page, "#state", "arrivals")
+    frames = page.data("#state", "frames")
+    energies = page.data("#energy", "energies")
+    arrivals = page.data("#state", "arrivals")
     assert frames >= 10 and len(energies) == frames + 1 and len(arrivals) == frames
     assert any(0 < n < frames for n in seen), seen  # a partial recall was on the page
     assert arrivals[-1] - arrivals[0] >= 0.9 * 80 * (frames - 1)  # streamed, not one block
-    assert data(page, "#state", "bits") == stored and data(page, "#state", "match") == 0
-    assert data(page, "#state", "server") == stored
+    assert page.data("#state", "bits") == stored and page.data("#state", "match") == 0
+    assert page.data("#state", "server") == stored
     assert nonincreasing(energies) and energies[-1] < energies[0]
     assert page.text("#status").startswith("recalled the stored digit 0 (pattern 1)")
 
     # 4. beside it: the continuous and the modern network recall the same digit from that probe
-    page.wait_for(lambda _: data(page, "#cont-state", "match") == 0)
-    assert data(page, "#cont-state", "bits") == stored
-    E = data(page, "#cont-energy", "energies")
+    page.wait_for(lambda _: page.data("#cont-state", "match") == 0)
+    assert page.data("#cont-state", "bits") == stored
+    E = page.data("#cont-energy", "energies")
     assert len(E) > 10 and nonincreasing(E) and E[-1] < E[0]
     assert len(page.driver.find_elements(By.CSS_SELECTOR, "#film .pattern")) == 8
-    page.wait_for(lambda _: data(page, "#modern-state", "match") == 0)
-    assert data(page, "#modern-state", "bits") == stored
-    p = data(page, "#attention", "attention")
+    page.wait_for(lambda _: page.data("#modern-state", "match") == 0)
+    assert page.data("#modern-state", "bits") == stored
+    p = page.data("#attention", "attention")
     assert len(p) == 3 and abs(sum(p) - 1) < 1e-6 and max(p) == p[0]
     page.check_clean()
 
 
 def test_ten_digits_collapse_under_hebb_and_attention_still_recalls(page):
     page.open("/hopfield", ready="#probe[data-bits]")
-    stored = data(page, "#patterns .pattern canvas", "bits")
+    stored = page.data("#patterns .pattern canvas", "bits")
     Select(page.find("#rule")).select_by_value("hebbian")
     slide(page, "#npat", 10, "input", "change")
     page.wait_text("#capacity-note", lambda t: t.startswith("Capacity collapse"))
@@ -139,19 +132,19 @@ def test_ten_digits_collapse_under_hebb_and_attention_still_recalls(page):
 
     Select(page.find("#speed")).select_by_value("15")
     recall_and_watch(page)
-    energies = data(page, "#energy", "energies")
-    assert data(page, "#state", "match") is None and nonincreasing(energies)
+    energies = page.data("#energy", "energies")
+    assert page.data("#state", "match") is None and nonincreasing(energies)
     assert "spurious state" in page.text("#status")
     # the modern network with the same ten digits and probe: one step of attention recalls
-    page.wait_for(lambda _: data(page, "#modern-state", "match") == 0)
-    assert data(page, "#modern-state", "bits") == stored
-    assert data(page, "#hebb-state", "match") is None
+    page.wait_for(lambda _: page.data("#modern-state", "match") == 0)
+    assert page.data("#modern-state", "bits") == stored
+    assert page.data("#hebb-state", "match") is None
     assert "Hebbian network with the same 10 digits ends in a spurious state" in page.text("#modern-status")
 
     # beta down to 0.00316: the attention spreads over all ten, the step gives a mixture
     slide(page, "#beta", -50)
     page.wait_text("#modern-status", lambda t: "retrieves no stored digit" in t)
-    p = data(page, "#attention", "attention")
+    p = page.data("#attention", "attention")
     assert len(p) == 10 and max(p) - min(p) < 0.05 and page.text("#beta-value") == "0.00316"
 
     # past the slider's limit: the server's refusal on the page, a 422
@@ -176,14 +169,14 @@ def test_my_drawings_are_stored_corrupted_and_recalled(page):
                ([centre(0, 0), centre(7, 7)], grid((k, k) for k in range(SIDE)))]   # diagonal
     for n, (points, expected) in enumerate(strokes, start=1):
         page.draw("#draw", points)
-        assert data(page, "#draw", "bits") == expected
+        assert page.data("#draw", "bits") == expected
         page.click("#add")
-        page.wait_for(lambda _, n=n: len(thumbs(page)) == n and not any(data(page, "#draw", "bits")))
+        page.wait_for(lambda _, n=n: len(thumbs(page)) == n and not any(page.data("#draw", "bits")))
     drawn = [bits for _, bits in strokes]
     assert thumbs(page) == drawn
     page.wait_text("#capacity-note", lambda t: t == "All 3 stored drawings are fixed points of the "
                    "pseudo-inverse network.")
-    assert data(page, "#capacity", "fixed")["pseudo-inverse"] == [1, 2, 3]
+    assert page.data("#capacity", "fixed")["pseudo-inverse"] == [1, 2, 3]
     assert "drawing 3" in page.text("#patterns .pattern.chosen")  # the newest is corrupted
 
     # 2. the same vertical bar again: the server refuses a copy, the memory stays as it was
@@ -193,34 +186,34 @@ def test_my_drawings_are_stored_corrupted_and_recalled(page):
                                                       "got a copy of patterns[0]"))
     assert page.find("#message").get_attribute("data-status") == "422" and thumbs(page) == drawn
     page.click("#clear-draw")
-    assert not any(data(page, "#draw", "bits"))
+    assert not any(page.data("#draw", "bits"))
 
     # 3. the horizontal bar, no noise, then three cells clicked by hand
     page.driver.find_elements(By.CSS_SELECTOR, "#patterns .pattern canvas")[1].click()
     page.wait_for(lambda _: "drawing 2" in page.text("#patterns .pattern.chosen"))
     slide(page, "#noise", 0)
-    page.wait_for(lambda _: data(page, "#probe", "bits") == drawn[1])
+    page.wait_for(lambda _: page.data("#probe", "bits") == drawn[1])
     cells = [(0, 0), (2, 6), (7, 1)]
     for row, col in cells:
         click_cell(page, row, col)
-    assert differing(data(page, "#probe", "bits"), drawn[1]) == [r * SIDE + c for r, c in cells]
+    assert differing(page.data("#probe", "bits"), drawn[1]) == [r * SIDE + c for r, c in cells]
     assert page.text("#probe-info") == "3 of 64 bits differ from drawing 2."
 
     # 4. recall: the drawing comes back, the energy never rose
     Select(page.find("#speed")).select_by_value("15")
     recall_and_watch(page)
-    energies = data(page, "#energy", "energies")
-    assert data(page, "#state", "bits") == drawn[1] and data(page, "#state", "match") == 1
+    energies = page.data("#energy", "energies")
+    assert page.data("#state", "bits") == drawn[1] and page.data("#state", "match") == 1
     assert len(energies) == 4 and nonincreasing(energies) and energies[-1] < energies[0]
     assert page.text("#status").startswith("recalled the stored drawing 2: 3 flips")
-    page.wait_for(lambda _: data(page, "#modern-state", "match") == 1)
-    assert len(data(page, "#attention", "attention")) == 3
+    page.wait_for(lambda _: page.data("#modern-state", "match") == 1)
+    assert len(page.data("#attention", "attention")) == 3
 
     # 5. remove the vertical bar: the horizontal one (now drawing 1) keeps its probe
     page.driver.find_elements(By.CSS_SELECTOR, "#patterns .pattern button.remove")[0].click()
     page.wait_for(lambda _: thumbs(page) == drawn[1:])
     assert "drawing 1" in page.text("#patterns .pattern.chosen")
-    assert data(page, "#probe", "diff") == 3
+    assert page.data("#probe", "diff") == 3
     # ... and with the last one removed, the memory is empty: nothing to recall
     for n in (1, 0):
         page.driver.find_elements(By.CSS_SELECTOR, "#patterns .pattern button.remove")[0].click()
@@ -239,17 +232,17 @@ def test_a_corrupted_letter_is_recalled(page):
     assert page.text("#npat-row").startswith("stored letters")
     page.wait_text("#capacity-tail", lambda t: t == "Correlated letters overwhelm the Hebbian "
                    "rule from P = 3 on.")
-    assert data(page, "#capacity", "fixed")["pseudo-inverse"] == list(range(1, 11))
+    assert page.data("#capacity", "fixed")["pseudo-inverse"] == list(range(1, 11))
 
     # the noise slider at 10%: round(6.4) = 6 cells of the A flipped
     slide(page, "#noise", 10)
-    page.wait_for(lambda _: data(page, "#probe", "diff") == 6)
+    page.wait_for(lambda _: page.data("#probe", "diff") == 6)
     assert page.text("#probe-info") == "6 of 64 bits differ from letter A."
     Select(page.find("#speed")).select_by_value("15")
     recall_and_watch(page)
-    energies = data(page, "#energy", "energies")
-    assert data(page, "#state", "bits") == letters[0] and data(page, "#state", "match") == 0
+    energies = page.data("#energy", "energies")
+    assert page.data("#state", "bits") == letters[0] and page.data("#state", "match") == 0
     assert nonincreasing(energies) and energies[-1] < energies[0]
     assert page.text("#status").startswith("recalled the stored letter A (pattern 1)")
-    page.wait_for(lambda _: data(page, "#cont-state", "match") is not None)
+    page.wait_for(lambda _: page.data("#cont-state", "match") is not None)
     page.check_clean()

@@ -6,22 +6,10 @@ the model cannot read is refused on the page with a 4xx."""
 from __future__ import annotations
 
 import json
-import urllib.request
 
 from selenium.webdriver.support.ui import Select
 
 PROMPT = "KING RICHARD:"
-
-
-def api(page, path: str, body: dict):
-    """The server's own answer (a JSON object, or the frames of a stream)."""
-    req = urllib.request.Request(page.base + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        raw = r.read().decode()
-        if r.headers["Content-Type"].startswith("application/x-ndjson"):
-            return [json.loads(line) for line in raw.splitlines() if line.strip()]
-        return json.loads(raw)
 
 
 def open_lstm(page):
@@ -59,7 +47,7 @@ def test_a_typed_prompt_streams_growing_text_and_its_gates_are_drawn(page):
     page.wait_for(lambda d: shown_text(page).startswith(PROMPT)
                   and page.find("#sampled").get_attribute("data-done") == "1")
     text = shown_text(page)
-    want = api(page, "/api/lstm/sample", {"prompt": PROMPT, "n": 300, "temperature": 0.7,
+    want = page.api("/api/lstm/sample", {"prompt": PROMPT, "n": 300, "temperature": 0.7,
                                           "seed": 4})
     assert text == want[-1]["text"] and len(text) == len(PROMPT) + 300
     assert page.text("#sampled b") == PROMPT
@@ -70,7 +58,7 @@ def test_a_typed_prompt_streams_growing_text_and_its_gates_are_drawn(page):
     # the gates of the text's first characters: one column per character, the server's values
     analysed = text[:80]
     page.wait_for(lambda d: page.find("#maps-card").get_attribute("data-text") == analysed)
-    gates = api(page, "/api/lstm/gates", {"text": analysed})
+    gates = page.api("/api/lstm/gates", {"text": analysed})
     for key in "fios":
         cv = page.find(f"#map-{key}")
         columns, rows = int(cv.get_attribute("data-columns")), int(cv.get_attribute("data-rows"))
@@ -97,7 +85,7 @@ def test_the_gradient_plot_draws_the_server_curves_rnn_below_lstm_at_the_far_end
     Select(page.find("#windows")).select_by_visible_text("128")
     page.click("#gradients")
     page.wait_text("#grad-status", lambda t: t.startswith("128 windows of 100 characters"))
-    want = api(page, "/api/lstm/gradients", {"T": 100, "windows": 128})
+    want = page.api("/api/lstm/gradients", {"T": 100, "windows": 128})
     lines = page.driver.find_elements("css selector", "#grad-plot polyline.curve")
     shown = {el.get_attribute("data-key"): el for el in lines}
     assert {"rnn_h", "lstm_s"} <= set(shown) and len(lines) >= 2

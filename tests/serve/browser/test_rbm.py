@@ -27,18 +27,13 @@ return out;
 """
 
 
-def data(page, css: str, key: str):
-    """The JSON in the ``data-<key>`` attribute of ``css``."""
-    return json.loads(page.find(css).get_attribute(f"data-{key}"))
-
-
 def draw_seven(page) -> list[int]:
     """Clear the canvas and draw a 7 in two mouse strokes; the bits the page shows."""
     page.click("#clear")
-    page.wait_for(lambda d: data(page, "#draw", "bits") == [0] * 64)
+    page.wait_for(lambda d: page.data("#draw", "bits") == [0] * 64)
     page.draw("#draw", [(0.15, 0.15), (0.5, 0.15), (0.85, 0.15)])  # the bar: row 1
     page.draw("#draw", [(0.8, 0.3), (0.6, 0.6), (0.45, 0.92)])  # the stem, down to the left
-    return data(page, "#draw", "bits")
+    return page.data("#draw", "bits")
 
 
 def test_a_drawn_digit_shows_its_hidden_units_and_reconstruction(page):
@@ -51,10 +46,10 @@ def test_a_drawn_digit_shows_its_hidden_units_and_reconstruction(page):
     shown = page.js(CELL_PIXELS, "#draw", 8)  # the canvas shows those bits
     assert [int(p[0] < 128) for p in shown] == bits
     expected = rbm.infer({"v": bits})  # the shipped RBM, computed here
-    page.wait_for(lambda d: data(page, "#hidden", "p-h") == pytest.approx(expected["p_h"], abs=1e-6))
+    page.wait_for(lambda d: page.data("#hidden", "p-h") == pytest.approx(expected["p_h"], abs=1e-6))
     x = torch.tensor([bits], dtype=torch.float32)
     assert expected["p_h"] == pytest.approx(rbm.rbm_model().p_h_given_v(x)[0].tolist(), abs=1e-4)
-    recon = data(page, "#recon", "recon")
+    recon = page.data("#recon", "recon")
     assert recon == pytest.approx(expected["recon"], abs=1e-6)
     grey = [p[0] for p in page.js(CELL_PIXELS, "#recon", 8)]  # drawn: dark where p(v_i = 1) is high
     assert grey == pytest.approx([round(238 - p * (238 - 29)) for p in recon], abs=1)
@@ -64,7 +59,7 @@ def test_a_drawn_digit_shows_its_hidden_units_and_reconstruction(page):
 
 def test_the_gibbs_chain_streams_its_frames_as_they_come(page):
     page.open("/rbm", ready=READY)
-    v0 = data(page, "#draw", "bits")  # the test digit 3 the page starts with
+    v0 = page.data("#draw", "bits")  # the test digit 3 the page starts with
     steps = page.find("#steps")
     steps.clear()
     steps.send_keys("200")
@@ -81,7 +76,7 @@ def test_the_gibbs_chain_streams_its_frames_as_they_come(page):
     assert page.find("#frame").get_attribute("data-t") == "200"
     seed = int(page.find("#frame").get_attribute("data-seed"))
     frames = list(rbm.gibbs({"v": v0, "steps": 200, "seed": seed}))  # the same chain, here
-    assert data(page, "#frame", "bits") == frames[-1]["v"]
+    assert page.data("#frame", "bits") == frames[-1]["v"]
     film = page.driver.find_elements(By.CSS_SELECTOR, "#film .pattern")
     ts = [int(el.get_attribute("data-t")) for el in film]
     assert ts == [*range(0, 200, 14), 200]
