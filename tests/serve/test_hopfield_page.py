@@ -16,33 +16,15 @@ from neuralzoo.models.hopfield import ContinuousHopfield, Hopfield, ModernHopfie
 from neuralzoo.serve import hopfield
 from neuralzoo.serve._params import BadRequest
 
+from .answers import frames as frames_of
+from .answers import ok, refused
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TestClient over httpx
-
-
-def refused(r, status: int, *fragments: str) -> str:
-    assert r.status_code == status, (r.status_code, r.text)
-    msg = r.json()["error"]
-    assert "\n" not in msg and "Traceback" not in msg
-    for f in fragments:
-        assert f in msg, (f, msg)
-    return msg
-
-
-def ok(r) -> dict:
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def probe_of(client, index=0, noise=0.15, seed=1) -> list[int]:
     return ok(client.post("/api/hopfield/corrupt", json={"index": index, "noise": noise,
                                                          "seed": seed}))["probe"]
-
-
-def frames_of(r) -> list[dict]:
-    """The NDJSON frames of a streamed answer, in order."""
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/x-ndjson")
-    return [json.loads(line) for line in r.text.splitlines() if line.strip()]
 
 
 def stored_of(client, rule="pseudo-inverse", n=3) -> list[list[int]]:
