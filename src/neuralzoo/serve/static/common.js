@@ -76,3 +76,37 @@ NZ.stream = async function (path, body, onFrame, opts = {}) {
   }
   return n;
 };
+
+// A binary drawing pad on `canvas` (side x side cells): pressing a cell toggles it, the cells
+// the pointer then passes over take its new value (the path between two mouse events is walked
+// in quarter-cell steps, so a fast stroke has no gaps). `bits()` gives the array drawn into (a
+// getter: the page may replace it), `redraw()` shows it, `onEnd()` runs when the stroke ends.
+NZ.drawPad = function (canvas, side, bits, redraw, onEnd) {
+  let paint = null, at = null;
+  const cellAt = (x, y) => {
+    const r = canvas.getBoundingClientRect(), c = r.width / side;
+    const row = Math.floor((y - r.top) / c), col = Math.floor((x - r.left) / c);
+    return row >= 0 && row < side && col >= 0 && col < side ? row * side + col : -1;
+  };
+  const move = (ev) => {
+    if (paint === null) return;
+    const [x0, y0] = at, x1 = ev.clientX, y1 = ev.clientY, v = bits();
+    const step = canvas.getBoundingClientRect().width / side / 4;
+    const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
+    for (let i = 1; i <= n; i++) {
+      const k = cellAt(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n);
+      if (k >= 0) v[k] = paint;
+    }
+    at = [x1, y1]; redraw();
+  };
+  canvas.addEventListener("mousedown", (ev) => {
+    const k = cellAt(ev.clientX, ev.clientY); if (k < 0) return;
+    ev.preventDefault();
+    const v = bits(); paint = 1 - v[k]; v[k] = paint; at = [ev.clientX, ev.clientY]; redraw();
+  });
+  window.addEventListener("mousemove", move);
+  window.addEventListener("mouseup", (ev) => {
+    if (paint === null) return;
+    move(ev); paint = null; if (onEnd) onEnd();
+  });
+};

@@ -4,7 +4,7 @@
 "use strict";
 const H = { side: 8, source: null, stored: [], labels: [], fixed: [], nFixed: 0, chosen: 0,
             probe: null, seed: 0, sizes: null, capacity: null, capKey: null, recalled: false, busy: false,
-            drawn: [], sketch: new Array(64).fill(0), paint: null, at: null,
+            drawn: [], sketch: new Array(64).fill(0),
             tok: { store: 0, corrupt: 0, capacity: 0, discrete: 0, continuous: 0, modern: 0 },
             shown: null, energies: [], sweepEnds: [], range: null, final: false };
 const $ = (id) => document.getElementById(id);
@@ -171,31 +171,6 @@ function drawSketch() {
   $("draw-info").textContent = full ? `The memory is full: ${H.drawn.length} drawings. Remove one to add another.`
     : `Drag on the grid to draw (starting on an inked cell erases), then add it to memory ` +
       `(${H.drawn.length} of ${H.sizes ? H.sizes.drawn : 20} stored).`;
-}
-function cellAt(x, y) {
-  const r = $("draw").getBoundingClientRect(), c = r.width / H.side;
-  const row = Math.floor((y - r.top) / c), col = Math.floor((x - r.left) / c);
-  return row >= 0 && row < H.side && col >= 0 && col < H.side ? row * H.side + col : -1;
-}
-function penDown(ev) {
-  const k = cellAt(ev.clientX, ev.clientY); if (k < 0) return;
-  ev.preventDefault();
-  H.paint = 1 - H.sketch[k]; H.sketch[k] = H.paint; H.at = [ev.clientX, ev.clientY]; drawSketch();
-}
-function penMove(ev) {
-  if (H.paint === null) return;
-  const [x0, y0] = H.at, x1 = ev.clientX, y1 = ev.clientY;
-  const step = $("draw").getBoundingClientRect().width / H.side / 4;
-  const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
-  for (let i = 1; i <= n; i++) {
-    const k = cellAt(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n);
-    if (k >= 0) H.sketch[k] = H.paint;
-  }
-  H.at = [x1, y1]; drawSketch();
-}
-function penUp(ev) {
-  if (H.paint === null) return;
-  penMove(ev); H.paint = null;
 }
 
 // Add the drawing to memory (the server refuses a blank one, a copy, one too many, or one the
@@ -443,9 +418,7 @@ function wire() {
   $("npat").addEventListener("change", guard(() => store()));
   $("rule").addEventListener("change", guard(() => store()));
   $("source").addEventListener("change", guard(() => { showSource(); return store(0); }));
-  $("draw").addEventListener("mousedown", penDown);
-  window.addEventListener("mousemove", penMove);
-  window.addEventListener("mouseup", penUp);
+  NZ.drawPad($("draw"), H.side, () => H.sketch, drawSketch);
   $("clear-draw").addEventListener("click", () => { H.sketch.fill(0); drawSketch(); });
   $("add").addEventListener("click", guard(addDrawing));
   $("noise").addEventListener("input", guard(() => { $("noise-value").textContent = $("noise").value + "%"; return corrupt(); }));

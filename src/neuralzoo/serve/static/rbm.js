@@ -1,6 +1,6 @@
 // RBM page: the server infers, streams the Gibbs chain and samples the DBN; this page draws.
 "use strict";
-const R = { side: 8, v: new Array(64).fill(0), paint: null, at: null, examples: [], run: "",
+const R = { side: 8, v: new Array(64).fill(0), examples: [], run: "",
             seed: 0, dbnSeed: 0, busy: false, asked: 0 };
 const $ = (id) => document.getElementById(id);
 // A refusal (a 4xx) is shown in #message (its status in data-status); anything else is a fault.
@@ -49,33 +49,6 @@ function drawInput() {
   $("draw").dataset.bits = JSON.stringify(R.v);
 }
 
-// Drawing: the first cell toggles, the cells the pointer passes over take its new value (the
-// path between two mouse events is walked in quarter-cell steps, so a fast stroke has no gaps).
-function cellAt(x, y) {
-  const r = $("draw").getBoundingClientRect(), c = r.width / R.side;
-  const row = Math.floor((y - r.top) / c), col = Math.floor((x - r.left) / c);
-  return row >= 0 && row < R.side && col >= 0 && col < R.side ? row * R.side + col : -1;
-}
-function down(ev) {
-  const k = cellAt(ev.clientX, ev.clientY); if (k < 0) return;
-  ev.preventDefault();
-  R.paint = 1 - R.v[k]; R.v[k] = R.paint; R.at = [ev.clientX, ev.clientY]; drawInput();
-}
-function move(ev) {
-  if (R.paint === null) return;
-  const [x0, y0] = R.at, x1 = ev.clientX, y1 = ev.clientY;
-  const step = $("draw").getBoundingClientRect().width / R.side / 4;
-  const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
-  for (let i = 1; i <= n; i++) {
-    const k = cellAt(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n);
-    if (k >= 0) R.v[k] = R.paint;
-  }
-  R.at = [x1, y1]; drawInput();
-}
-function up(ev) {
-  if (R.paint === null) return;
-  move(ev); R.paint = null; infer().catch(fail);
-}
 
 async function models() {
   const d = await NZ.api("/api/runs");
@@ -189,9 +162,7 @@ async function generate(fresh) {
 function wire() {
   for (let c = 0; c < 10; c++) $("label").append(new Option(String(c), String(c)));
   $("label").value = "3";
-  $("draw").addEventListener("mousedown", down);
-  window.addEventListener("mousemove", move);
-  window.addEventListener("mouseup", up);
+  NZ.drawPad($("draw"), R.side, () => R.v, drawInput, () => infer().catch(fail));
   $("clear").addEventListener("click", () => { R.v = new Array(64).fill(0); drawInput(); infer().catch(fail); });
   $("infer").addEventListener("click", () => infer().catch(fail));
   $("chain").addEventListener("click", () => chain().catch(fail));
